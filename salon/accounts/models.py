@@ -1,0 +1,53 @@
+"""Accounts, their credentials and their logged-in browser sessions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from salon.db.base import Base, CreatedMixin, IdMixin
+
+
+class Account(IdMixin, CreatedMixin, Base):
+    __tablename__ = "accounts"
+
+    username: Mapped[str] = mapped_column(String(30))
+    # Usernames are unique regardless of case: "Alice" and "alice" are one name.
+    username_key: Mapped[str] = mapped_column(String(30), unique=True)
+    display_name: Mapped[str] = mapped_column(String(60), default="")
+    bio: Mapped[str] = mapped_column(Text, default="")  # as typed
+    bio_html: Mapped[str] = mapped_column(Text, default="")  # rendered, safe
+    avatar_key: Mapped[str | None] = mapped_column(String(200))
+    header_key: Mapped[str | None] = mapped_column(String(200))
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    suspended_at: Mapped[datetime | None]
+    allows_ai_training: Mapped[bool] = mapped_column(default=False)
+    followers_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    following_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    posts_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_post_at: Mapped[datetime | None]
+
+
+class Credential(Base):
+    __tablename__ = "credentials"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    password_hash: Mapped[str] = mapped_column(String(200))
+
+
+class LoginSession(CreatedMixin, Base):
+    """A signed-in browser. The cookie carries a random token; only its hash is stored."""
+
+    __tablename__ = "login_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    user_agent: Mapped[str] = mapped_column(String(300), default="")
+    last_seen_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_login_sessions_account", "account_id"),)

@@ -1,0 +1,289 @@
+"""What can be done with accounts: sign up, sign in, sessions, profiles, suspension."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from collections.abc import Iterable
+
+from sqlalchemy import Select, case, delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from salon.accounts.models import Account, Credential, LoginSession
+from salon.accounts.passwords import (
+    DUMMY_HASH,
+    check_strength,
+    hash_password,
+    verify_password,
+)
+from salon.db.ids import utcnow
+from salon.errors import Conflict, Invalid, NotFound
+
+USERNAME_RE = re.compile(r"^[A-Za-z0-9_]{1,30}$")
+RESERVED = frozenset(
+    [
+        "admin",
+        "administrator",
+        "root",
+        "salon",
+        "api",
+        "about",
+        "settings",
+        "login",
+        "logout",
+        "signup",
+        "search",
+        "explore",
+        "notifications",
+        "bookmarks",
+        "tags",
+        "home",
+        "public",
+        "static",
+        "media",
+        "oauth",
+        "well-known",
+        "moderation",
+        "support",
+        "help",
+    ]
+)
+MAX_DISPLAY_NAME = 60
+MAX_BIO = 500
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def check_username(username: str) -> str:
+    username = username.strip().lstrip("@")
+    if not USERNAME_RE.match(username):
+        raise Invalid(
+            "Username must be 1 to 30 letters, digits or underscores (no spaces).", "username"
+        )
+    if username.lower() in RESERVED:
+        raise Invalid(f"The username {username!r} is reserved; choose another.", "username")
+    return username
+
+
+async def register(
+    session: AsyncSession,
+    username: str,
+    password: str,
+    *,
+    display_name: str = "",
+    is_admin: bool = False,
+) -> Account:
+    username = check_username(username)
+    check_strength(password, username)
+    if await find_by_username(session, username) is not None:
+        raise Conflict(f"The username {username!r} is taken; choose another.", "username")
+    account = Account(
+        username=username,
+        username_key=username.lower(),
+        display_name=display_name.strip()[:MAX_DISPLAY_NAME],
+        is_admin=is_admin,
+    )
+    session.add(account)
+    await session.flush()
+    session.add(Credential(account_id=account.id, password_hash=hash_password(password)))
+    return account
+
+
+async def set_password(session: AsyncSession, account: Account, password: str) -> None:
+    check_strength(password, account.username)
+    credential = await session.get(Credential, account.id)
+    if credential is None:
+        session.add(Credential(account_id=account.id, password_hash=hash_password(password)))
+    else:
+        credential.password_hash = hash_password(password)
+
+
+async def authenticate(session: AsyncSession, username: str, password: str) -> Account | None:
+    """The account if the password matches and it is not suspended."""
+    account = await find_by_username(session, username)
+    credential = await session.get(Credential, account.id) if account else None
+    if credential is None:
+        verify_password(DUMMY_HASH, password)
+        return None
+    if not verify_password(credential.password_hash, password):
+        return None
+    if account is None or account.suspended_at is not None:
+        return None
+    return account
+
+
+async def start_login_session(
+    session: AsyncSession, account: Account, user_agent: str = ""
+) -> tuple[str, LoginSession]:
+    """A new signed-in browser; returns the cookie token (stored only as a hash)."""
+    token = secrets.token_urlsafe(32)
+    login = LoginSession(
+        token_hash=_token_hash(token),
+        account_id=account.id,
+        csrf_token=secrets.token_urlsafe(32),
+        user_agent=user_agent[:300],
+        last_seen_at=utcnow(),
+    )
+    session.add(login)
+    return token, login
+
+
+async def resume_login_session(
+    session: AsyncSession, token: str
+) -> tuple[Account, LoginSession] | None:
+    login = await session.get(LoginSession, _token_hash(token))
+    if login is None:
+        return None
+    account = await session.get(Account, login.account_id)
+    if account is None or account.suspended_at is not None:
+        return None
+    return account, login
+
+
+async def end_login_session(session: AsyncSession, token: str) -> None:
+    await session.execute(delete(LoginSession).where(LoginSession.token_hash == _token_hash(token)))
+
+
+async def find_by_username(session: AsyncSession, username: str) -> Account | None:
+    key = username.strip().lstrip("@").lower()
+    return await session.scalar(select(Account).where(Account.username_key == key))
+
+
+async def get_by_username(session: AsyncSession, username: str) -> Account:
+    account = await find_by_username(session, username)
+    if account is None or account.suspended_at is not None:
+        raise NotFound(f"There is no account @{username}.")
+    return account
+
+
+async def get(session: AsyncSession, account_id: int) -> Account:
+    account = await session.get(Account, account_id)
+    if account is None or account.suspended_at is not None:
+        raise NotFound("That account does not exist.")
+    return account
+
+
+async def get_many(session: AsyncSession, ids: Iterable[int]) -> dict[int, Account]:
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    rows = await session.scalars(select(Account).where(Account.id.in_(wanted)))
+    return {a.id: a for a in rows}
+
+
+async def usernames_for_keys(session: AsyncSession, keys: Iterable[str]) -> dict[str, Account]:
+    """Active accounts by username key, for resolving @mentions."""
+    wanted = list(set(keys))
+    if not wanted:
+        return {}
+    rows = await session.scalars(
+        select(Account).where(Account.username_key.in_(wanted), Account.suspended_at.is_(None))
+    )
+    return {a.username_key: a for a in rows}
+
+
+async def update_profile(
+    session: AsyncSession,
+    account: Account,
+    *,
+    display_name: str | None = None,
+    bio: str | None = None,
+    avatar_key: str | None = None,
+    header_key: str | None = None,
+) -> Account:
+    from salon.posts.text import render
+
+    if display_name is not None:
+        display_name = " ".join(display_name.split())
+        if len(display_name) > MAX_DISPLAY_NAME:
+            raise Invalid(
+                f"Display name must be at most {MAX_DISPLAY_NAME} characters.", "display_name"
+            )
+        account.display_name = display_name
+    if bio is not None:
+        bio = bio.strip()
+        if len(bio) > MAX_BIO:
+            raise Invalid(f"Bio must be at most {MAX_BIO} characters.", "bio")
+        from salon.posts.text import mentioned_usernames
+
+        known = await usernames_for_keys(session, mentioned_usernames(bio))
+        account.bio = bio
+        account.bio_html = render(bio, {k: a.username for k, a in known.items()}).html
+    if avatar_key is not None:
+        account.avatar_key = avatar_key
+    if header_key is not None:
+        account.header_key = header_key
+    return account
+
+
+async def search(session: AsyncSession, query: str, limit: int = 20) -> list[Account]:
+    q = query.strip().lstrip("@").lower()
+    if not q:
+        return []
+    pattern = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    rows = await session.scalars(
+        select(Account)
+        .where(
+            Account.suspended_at.is_(None),
+            or_(
+                Account.username_key.like(pattern, escape="\\"),
+                func.lower(Account.display_name).like("%" + pattern, escape="\\"),
+            ),
+        )
+        .order_by(Account.followers_count.desc(), Account.id)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def add_to_counter(session: AsyncSession, account_id: int, column: str, by: int) -> None:
+    """Move a denormalised counter (followers_count, ...) without ever going below zero."""
+    col = getattr(Account, column)
+    await session.execute(
+        update(Account)
+        .where(Account.id == account_id)
+        .values({column: case((col + by < 0, 0), else_=col + by)})
+    )
+
+
+async def suspend(session: AsyncSession, account_id: int) -> None:
+    account = await session.get(Account, account_id)
+    if account is None:
+        raise NotFound("That account does not exist.")
+    if account.is_admin:
+        raise Invalid("Admins cannot be suspended; remove the admin role first.")
+    account.suspended_at = utcnow()
+    await session.execute(delete(LoginSession).where(LoginSession.account_id == account_id))
+
+
+async def unsuspend(session: AsyncSession, account_id: int) -> None:
+    account = await session.get(Account, account_id)
+    if account is None:
+        raise NotFound("That account does not exist.")
+    account.suspended_at = None
+
+
+async def suggestions(
+    session: AsyncSession,
+    viewer_id: int | None,
+    exclude: Select[tuple[int]] | None = None,
+    limit: int = 5,
+) -> list[Account]:
+    """Popular accounts, minus the viewer and the ids `exclude` selects (those followed)."""
+    query = select(Account).where(Account.suspended_at.is_(None))
+    if viewer_id is not None:
+        query = query.where(Account.id != viewer_id)
+    if exclude is not None:
+        query = query.where(Account.id.not_in(exclude))
+    rows = await session.scalars(
+        query.order_by(Account.followers_count.desc(), Account.id).limit(limit)
+    )
+    return list(rows)
+
+
+def suspended_ids() -> Select[tuple[int]]:
+    """Subquery of suspended accounts, whose posts nobody sees."""
+    return select(Account.id).where(Account.suspended_at.is_not(None))

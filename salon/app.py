@@ -1,0 +1,128 @@
+"""create_app(settings): routes, templates, error pages, and the lifespan that migrates the
+embedded database and starts the in-process worker."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from salon import __version__
+from salon.db import migrate
+from salon.db.session import Database
+from salon.errors import SalonError
+from salon.jobs import service as jobs
+from salon.jobs.worker import Worker
+from salon.media.store import media_store
+from salon.settings import Settings, configure
+from salon.web.deps import LoginRequired
+from salon.web.ratelimit import RateLimiter
+from salon.web.render import is_htmx, page
+from salon.web.security import SecurityHeaders
+
+log = logging.getLogger("salon")
+STATIC = Path(__file__).parent / "web" / "static"
+
+
+def create_app(settings: Settings | None = None, *, run_worker: bool | None = None) -> FastAPI:
+    settings = configure(settings or Settings())
+    run_worker = settings.embedded_worker if run_worker is None else run_worker
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db = Database(settings)
+        app.state.db = db
+        if settings.is_sqlite:
+            await migrate.upgrade(settings, db.engine)
+        stop = asyncio.Event()
+        task = None
+        if run_worker:
+            async with db.transaction() as session:
+                await jobs.ensure_scheduled(session, "timelines.trim")
+            worker = Worker(db)
+            app.state.worker = worker
+            task = asyncio.create_task(worker.run_forever(stop))
+        try:
+            yield
+        finally:
+            stop.set()
+            if task is not None:
+                await task
+            await db.dispose()
+
+    app = FastAPI(
+        title=settings.instance_name,
+        version=__version__,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.store = media_store(settings)
+    app.state.limiter = RateLimiter()
+    app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    settings.media_dir.mkdir(parents=True, exist_ok=True)
+    app.mount("/media", StaticFiles(directory=settings.media_dir), name="media")
+    _errors(app)
+
+    from salon.web.routes import ROUTERS
+
+    for router in ROUTERS:
+        app.include_router(router)
+    return app
+
+
+def _errors(app: FastAPI) -> None:
+    def wants_json(request: Request) -> bool:
+        return (
+            request.url.path.startswith("/api/")
+            or "application/json" in request.headers.get("accept", "")
+            and "text/html" not in request.headers.get("accept", "")
+        )
+
+    def answer(request: Request, status: int, message: str) -> Response:
+        if wants_json(request):
+            return JSONResponse({"error": message}, status_code=status)
+        if is_htmx(request):
+            response = page(request, "partials/flash.html", {"error": message}, status)
+            response.headers["HX-Retarget"] = "#flash"
+            response.headers["HX-Reswap"] = "innerHTML"
+            return response
+        return page(request, "error.html", {"status": status, "message": message}, status)
+
+    @app.exception_handler(SalonError)
+    async def salon_error(request: Request, exc: SalonError) -> Response:
+        return answer(request, exc.status, exc.message)
+
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, exc: LoginRequired) -> Response:
+        if wants_json(request):
+            return JSONResponse({"error": "Sign in first."}, status_code=401)
+        target = f"/login?next={request.url.path}"
+        if is_htmx(request):
+            return Response(status_code=204, headers={"HX-Redirect": target})
+        return RedirectResponse(target, status_code=303)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'][1:]) or 'request'}: {e['msg']}"
+            for e in exc.errors()
+        )
+        return answer(request, 422, f"Please correct the request: {problems}.")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        message = {404: "There is nothing here.", 405: "That action is not allowed here."}.get(
+            exc.status_code, str(exc.detail)
+        )
+        return answer(request, exc.status_code, message)

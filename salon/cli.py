@@ -1,0 +1,116 @@
+"""The `salon` command: serve, worker, migrate, create-user, seed."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import getpass
+import logging
+import sys
+
+import click
+
+from salon.settings import Settings, configure
+
+
+def _settings() -> Settings:
+    return configure(Settings())
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Log more.")
+def main(verbose: bool) -> None:
+    """Salon: an open social network for making and sharing pictures."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--no-worker", is_flag=True, help="Do not run background jobs in this process.")
+def serve(host: str, port: int, no_worker: bool) -> None:
+    """Run the web server (applies pending migrations on the embedded SQLite default)."""
+    import uvicorn
+
+    from salon.app import create_app
+
+    app = create_app(_settings(), run_worker=False if no_worker else None)
+    click.echo(f"Salon is running at http://{host}:{port}  (Ctrl+C stops it)")
+    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True)
+
+
+@main.command()
+def migrate() -> None:
+    """Bring the database schema up to date."""
+    from salon.db.migrate import upgrade_sync
+
+    upgrade_sync(_settings())
+    click.echo("Database is up to date.")
+
+
+@main.command()
+def worker() -> None:
+    """Run background jobs in this process until interrupted."""
+    from salon.db.session import Database
+    from salon.jobs.worker import Worker
+
+    async def run() -> None:
+        db = Database(_settings())
+        stop = asyncio.Event()
+        try:
+            await Worker(db).run_forever(stop)
+        finally:
+            await db.dispose()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run())
+
+
+@main.command("create-user")
+@click.argument("username")
+@click.option("--admin", is_flag=True, help="Make this account a moderator.")
+@click.option("--password", envvar="SALON_NEW_PASSWORD", help="Asked for when not given.")
+def create_user(username: str, admin: bool, password: str | None) -> None:
+    """Create an account (use --admin for a moderator)."""
+    from salon.accounts import service as accounts
+    from salon.db.migrate import upgrade
+    from salon.db.session import Database
+    from salon.errors import SalonError
+
+    if not password:
+        password = getpass.getpass("Password: ")
+
+    async def run() -> None:
+        settings = _settings()
+        db = Database(settings)
+        try:
+            if settings.is_sqlite:
+                await upgrade(settings, db.engine)
+            async with db.transaction() as session:
+                await accounts.register(session, username, password, is_admin=admin)
+        finally:
+            await db.dispose()
+
+    try:
+        asyncio.run(run())
+    except SalonError as error:
+        click.echo(f"Error: {error.message}", err=True)
+        sys.exit(2)
+    click.echo(f"Created @{username}{' (admin)' if admin else ''}.")
+
+
+@main.command()
+@click.option("--accounts", "n_accounts", default=24, show_default=True)
+@click.option("--posts", "n_posts", default=300, show_default=True)
+def seed(n_accounts: int, n_posts: int) -> None:
+    """Fill the instance with demo people, pictures and conversations (safe to run twice)."""
+    from salon.seed import run_seed
+
+    asyncio.run(run_seed(_settings(), n_accounts, n_posts, echo=click.echo))
+
+
+if __name__ == "__main__":
+    main()

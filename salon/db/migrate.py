@@ -1,0 +1,42 @@
+"""Apply Alembic migrations from code (used by `salon migrate`, `salon serve` and tests)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from salon.db.session import make_engine
+from salon.settings import Settings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def alembic_config(settings: Settings) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["settings"] = settings
+    return config
+
+
+async def upgrade(settings: Settings, engine: AsyncEngine | None = None) -> None:
+    """Bring the database to the newest schema."""
+    own = engine is None
+    engine = engine or make_engine(settings)
+    config = alembic_config(settings)
+
+    def run(connection: object) -> None:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+    async with engine.begin() as connection:
+        await connection.run_sync(run)
+    if own:
+        await engine.dispose()
+
+
+def upgrade_sync(settings: Settings) -> None:
+    asyncio.run(upgrade(settings))

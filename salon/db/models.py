@@ -1,0 +1,23 @@
+"""Imports every domain's tables so that metadata (and Alembic) sees them all."""
+
+from salon.accounts import models as accounts
+from salon.db.base import Base
+from salon.graph import models as graph
+from salon.jobs import models as jobs
+from salon.media import models as media
+from salon.moderation import models as moderation
+from salon.notifications import models as notifications
+from salon.posts import models as posts
+from salon.timelines import models as timelines
+
+__all__ = [
+    "Base",
+    "accounts",
+    "graph",
+    "jobs",
+    "media",
+    "moderation",
+    "notifications",
+    "posts",
+    "timelines",
+]

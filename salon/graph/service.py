@@ -1,0 +1,212 @@
+"""Follow, block and mute, and the questions other domains ask about them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import CompoundSelect, Select, delete, exists, or_, select, union
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from salon.accounts import service as accounts
+from salon.errors import Forbidden, Invalid
+from salon.graph.models import Block, Follow, Mute
+from salon.jobs import service as jobs
+
+
+@dataclass
+class Relationship:
+    following: bool = False
+    followed_by: bool = False
+    blocking: bool = False
+    blocked_by: bool = False
+    muting: bool = False
+
+
+async def follow(session: AsyncSession, follower_id: int, followee_id: int) -> bool:
+    """Follow; True if this is a new follow (so a notification is due)."""
+    if follower_id == followee_id:
+        raise Invalid("You cannot follow yourself.")
+    await accounts.get(session, followee_id)
+    if await is_blocked_either_way(session, follower_id, followee_id):
+        raise Forbidden("You cannot follow this account.")
+    existing = await session.scalar(
+        select(Follow).where(Follow.follower_id == follower_id, Follow.followee_id == followee_id)
+    )
+    if existing is not None:
+        return False
+    session.add(Follow(follower_id=follower_id, followee_id=followee_id))
+    await accounts.add_to_counter(session, follower_id, "following_count", 1)
+    await accounts.add_to_counter(session, followee_id, "followers_count", 1)
+    await session.flush()
+    pair = {"follower_id": follower_id, "followee_id": followee_id}
+    jobs.enqueue(session, "timelines.follow", pair)
+    jobs.enqueue(
+        session,
+        "notifications.notify",
+        {"type": "follow", "account_id": followee_id, "from_account_id": follower_id},
+    )
+    return True
+
+
+async def unfollow(session: AsyncSession, follower_id: int, followee_id: int) -> bool:
+    result = await session.execute(
+        delete(Follow).where(Follow.follower_id == follower_id, Follow.followee_id == followee_id)
+    )
+    if result.rowcount:  # type: ignore[attr-defined]
+        await accounts.add_to_counter(session, follower_id, "following_count", -1)
+        await accounts.add_to_counter(session, followee_id, "followers_count", -1)
+        jobs.enqueue(
+            session, "timelines.unfollow", {"follower_id": follower_id, "followee_id": followee_id}
+        )
+        return True
+    return False
+
+
+async def block(session: AsyncSession, account_id: int, target_id: int) -> None:
+    """Block: also removes follows both ways, as on Mastodon."""
+    if account_id == target_id:
+        raise Invalid("You cannot block yourself.")
+    await accounts.get(session, target_id)
+    await unfollow(session, account_id, target_id)
+    await unfollow(session, target_id, account_id)
+    if not await session.scalar(
+        select(exists().where(Block.account_id == account_id, Block.target_id == target_id))
+    ):
+        session.add(Block(account_id=account_id, target_id=target_id))
+        await session.flush()
+
+
+async def unblock(session: AsyncSession, account_id: int, target_id: int) -> None:
+    await session.execute(
+        delete(Block).where(Block.account_id == account_id, Block.target_id == target_id)
+    )
+
+
+async def mute(session: AsyncSession, account_id: int, target_id: int) -> None:
+    if account_id == target_id:
+        raise Invalid("You cannot mute yourself.")
+    await accounts.get(session, target_id)
+    if not await session.scalar(
+        select(exists().where(Mute.account_id == account_id, Mute.target_id == target_id))
+    ):
+        session.add(Mute(account_id=account_id, target_id=target_id))
+        await session.flush()
+
+
+async def unmute(session: AsyncSession, account_id: int, target_id: int) -> None:
+    await session.execute(
+        delete(Mute).where(Mute.account_id == account_id, Mute.target_id == target_id)
+    )
+
+
+async def relationship(session: AsyncSession, viewer_id: int, other_id: int) -> Relationship:
+    return (await relationships(session, viewer_id, [other_id]))[other_id]
+
+
+async def relationships(
+    session: AsyncSession, viewer_id: int, other_ids: list[int]
+) -> dict[int, Relationship]:
+    """Relationships to many accounts in four queries, whatever their number."""
+    result = {i: Relationship() for i in other_ids}
+    if not other_ids:
+        return result
+    for (i,) in await session.execute(
+        select(Follow.followee_id).where(
+            Follow.follower_id == viewer_id, Follow.followee_id.in_(other_ids)
+        )
+    ):
+        result[i].following = True
+    for (i,) in await session.execute(
+        select(Follow.follower_id).where(
+            Follow.followee_id == viewer_id, Follow.follower_id.in_(other_ids)
+        )
+    ):
+        result[i].followed_by = True
+    for a, t in await session.execute(
+        select(Block.account_id, Block.target_id).where(
+            or_(
+                (Block.account_id == viewer_id) & Block.target_id.in_(other_ids),
+                (Block.target_id == viewer_id) & Block.account_id.in_(other_ids),
+            )
+        )
+    ):
+        if a == viewer_id:
+            result[t].blocking = True
+        else:
+            result[a].blocked_by = True
+    for (i,) in await session.execute(
+        select(Mute.target_id).where(Mute.account_id == viewer_id, Mute.target_id.in_(other_ids))
+    ):
+        result[i].muting = True
+    return result
+
+
+async def is_blocked_either_way(session: AsyncSession, a: int, b: int) -> bool:
+    return bool(
+        await session.scalar(
+            select(
+                exists().where(
+                    or_(
+                        (Block.account_id == a) & (Block.target_id == b),
+                        (Block.account_id == b) & (Block.target_id == a),
+                    )
+                )
+            )
+        )
+    )
+
+
+async def is_following(session: AsyncSession, follower_id: int, followee_id: int) -> bool:
+    return bool(
+        await session.scalar(
+            select(
+                exists().where(Follow.follower_id == follower_id, Follow.followee_id == followee_id)
+            )
+        )
+    )
+
+
+# Subqueries other domains filter with, so reads stay one query (no N+1).
+
+
+def followed_ids(account_id: int) -> Select[tuple[int]]:
+    return select(Follow.followee_id).where(Follow.follower_id == account_id)
+
+
+def follower_ids(account_id: int) -> Select[tuple[int]]:
+    return select(Follow.follower_id).where(Follow.followee_id == account_id)
+
+
+def hidden_author_ids(viewer_id: int) -> CompoundSelect:
+    """Accounts whose posts the viewer must not see: blocked either way, or muted."""
+    return union(
+        select(Block.target_id).where(Block.account_id == viewer_id),
+        select(Block.account_id).where(Block.target_id == viewer_id),
+        select(Mute.target_id).where(Mute.account_id == viewer_id),
+    )
+
+
+def blocking_ids(viewer_id: int) -> CompoundSelect:
+    """Accounts blocked either way (mutes hide posts from feeds but not from threads)."""
+    return union(
+        select(Block.target_id).where(Block.account_id == viewer_id),
+        select(Block.account_id).where(Block.target_id == viewer_id),
+    )
+
+
+async def list_follows(
+    session: AsyncSession,
+    account_id: int,
+    *,
+    followers: bool,
+    max_id: int | None = None,
+    limit: int = 40,
+) -> list[tuple[int, int]]:
+    """(follow id, account id) pairs, newest first, paged by follow id."""
+    other = Follow.follower_id if followers else Follow.followee_id
+    mine = Follow.followee_id if followers else Follow.follower_id
+    query = select(Follow.id, other).where(mine == account_id)
+    if max_id is not None:
+        query = query.where(Follow.id < max_id)
+    rows = await session.execute(query.order_by(Follow.id.desc()).limit(limit))
+    return [(r[0], r[1]) for r in rows]

@@ -1,0 +1,94 @@
+"""The worker loop: claim a job, run its handler and mark it done in one transaction; on an
+error roll back and schedule a retry. Used inside `salon serve` and by `salon worker`."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import traceback
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from salon.db.session import Database
+from salon.jobs import service
+
+log = logging.getLogger("salon.worker")
+
+Handler = Callable[[AsyncSession, dict[str, Any]], Awaitable[None]]
+HANDLERS: dict[str, Handler] = {}
+
+
+def handler(kind: str) -> Callable[[Handler], Handler]:
+    """Register the function that does jobs of `kind`. It must be safe to run twice: a job
+    whose worker died mid-way runs again."""
+
+    def register(fn: Handler) -> Handler:
+        HANDLERS[kind] = fn
+        return fn
+
+    return register
+
+
+def load_handlers() -> dict[str, Handler]:
+    # Importing each domain's tasks module registers its handlers.
+    from salon.media import tasks as _media  # noqa: F401
+    from salon.notifications import tasks as _notifications  # noqa: F401
+    from salon.posts import tasks as _posts  # noqa: F401
+    from salon.timelines import tasks as _timelines  # noqa: F401
+
+    return HANDLERS
+
+
+class Worker:
+    def __init__(self, db: Database, name: str | None = None) -> None:
+        self.db = db
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}"
+        self.lease = timedelta(seconds=db.settings.job_lease_seconds)
+        self.handlers = load_handlers()
+        self.wake = asyncio.Event()
+
+    async def run_once(self) -> bool:
+        """Do one job if one is due; False when there was nothing to do."""
+        async with self.db.transaction() as session:
+            job = await service.claim(session, self.name, self.lease)
+        if job is None:
+            return False
+        fn = self.handlers.get(job.kind)
+        try:
+            if fn is None:
+                raise LookupError(f"no handler for job kind {job.kind!r}")
+            async with self.db.transaction() as session:
+                await fn(session, job.payload)
+                await service.finish(session, job.id)
+        except Exception:
+            log.exception("job %s (%s) failed on attempt %s", job.id, job.kind, job.attempts)
+            async with self.db.transaction() as session:
+                await service.fail(session, job, traceback.format_exc())
+        return True
+
+    async def drain(self, limit: int = 10_000) -> int:
+        """Run due jobs until none is left (tests and `salon seed`)."""
+        done = 0
+        while done < limit and await self.run_once():
+            done += 1
+        return done
+
+    async def run_forever(self, stop: asyncio.Event) -> None:
+        log.info("worker %s started", self.name)
+        while not stop.is_set():
+            try:
+                busy = await self.run_once()
+            except Exception:  # the database may be briefly unavailable; try again soon
+                log.exception("worker loop error")
+                busy = False
+            if not busy:
+                self.wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.wake.wait(), self.db.settings.worker_poll_seconds)
+        log.info("worker %s stopped", self.name)

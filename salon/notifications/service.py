@@ -1,0 +1,160 @@
+"""Notifications: who gets told what, the unread count, and reading them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from salon.accounts import service as accounts
+from salon.accounts.models import Account
+from salon.graph import service as graph
+from salon.notifications.models import Notification, NotificationMarker
+from salon.posts import reading
+from salon.posts.models import Post
+from salon.posts.schemas import PostView
+from salon.posts.visibility import visible_ids
+from salon.timelines.schemas import Cursor, Page
+
+
+async def notify(
+    session: AsyncSession,
+    type: str,
+    account_id: int,
+    from_account_id: int,
+    post_id: int | None = None,
+    *,
+    allow_self: bool = False,
+) -> Notification | None:
+    """Record a notification unless it would reach someone it must not: nobody is told of
+    their own acts, of acts by accounts they block or mute, or of a post they may not see."""
+    if account_id == from_account_id and not allow_self:
+        return None
+    hidden = set(await session.scalars(graph.hidden_author_ids(account_id)))
+    if from_account_id in hidden:
+        return None
+    if post_id is not None and post_id not in await visible_ids(session, account_id, [post_id]):
+        return None
+    duplicate = await session.scalar(
+        select(Notification.id)
+        .where(
+            Notification.account_id == account_id,
+            Notification.from_account_id == from_account_id,
+            Notification.type == type,
+            Notification.post_id == post_id,
+        )
+        .limit(1)
+    )
+    if duplicate is not None:  # a retried job, or like-unlike-like
+        return None
+    note = Notification(
+        account_id=account_id, from_account_id=from_account_id, type=type, post_id=post_id
+    )
+    session.add(note)
+    await session.flush()
+    return note
+
+
+@dataclass
+class NotificationView:
+    notification: Notification
+    from_account: Account
+    post: PostView | None
+
+    @property
+    def id(self) -> int:
+        return self.notification.id
+
+    @property
+    def type(self) -> str:
+        return self.notification.type
+
+
+async def page(
+    session: AsyncSession,
+    account_id: int,
+    cursor: Cursor,
+    types: list[str] | None = None,
+    exclude_types: list[str] | None = None,
+) -> Page[NotificationView]:
+    stmt = select(Notification).where(
+        Notification.account_id == account_id,
+        Notification.from_account_id.not_in(graph.hidden_author_ids(account_id)),
+    )
+    if types:
+        stmt = stmt.where(Notification.type.in_(types))
+    if exclude_types:
+        stmt = stmt.where(Notification.type.not_in(exclude_types))
+    notes = list(await session.scalars(cursor.apply(stmt, Notification.id)))
+    notes.sort(key=lambda n: n.id, reverse=True)
+    authors = await accounts.get_many(session, {n.from_account_id for n in notes})
+    post_ids = [n.post_id for n in notes if n.post_id]
+    posts = list(await session.scalars(select(Post).where(Post.id.in_(post_ids))))
+    views = {v.id: v for v in await reading.present(session, posts, account_id)}
+    items = []
+    for n in notes:
+        author = authors.get(n.from_account_id)
+        if author is None or author.suspended_at is not None:
+            continue
+        post = views.get(n.post_id) if n.post_id else None
+        if n.post_id and post is None:  # no longer visible
+            continue
+        items.append(NotificationView(n, author, post))
+    return Page.of(items, [n.id for n in notes], cursor)
+
+
+async def get(session: AsyncSession, account_id: int, notification_id: int) -> Notification | None:
+    return await session.scalar(
+        select(Notification).where(
+            Notification.id == notification_id, Notification.account_id == account_id
+        )
+    )
+
+
+async def dismiss(session: AsyncSession, account_id: int, notification_id: int) -> None:
+    await session.execute(
+        delete(Notification).where(
+            Notification.id == notification_id, Notification.account_id == account_id
+        )
+    )
+
+
+async def clear(session: AsyncSession, account_id: int) -> None:
+    await session.execute(delete(Notification).where(Notification.account_id == account_id))
+
+
+async def last_read(session: AsyncSession, account_id: int) -> int:
+    marker = await session.get(NotificationMarker, account_id)
+    return marker.last_read_id if marker else 0
+
+
+async def mark_read(session: AsyncSession, account_id: int, up_to: int | None = None) -> None:
+    """Everything up to `up_to` (default: the newest) counts as read."""
+    if up_to is None:
+        up_to = (
+            await session.scalar(
+                select(func.max(Notification.id)).where(Notification.account_id == account_id)
+            )
+            or 0
+        )
+    marker = await session.get(NotificationMarker, account_id)
+    if marker is None:
+        session.add(NotificationMarker(account_id=account_id, last_read_id=up_to))
+    elif up_to > marker.last_read_id:
+        marker.last_read_id = up_to
+
+
+async def unread_count(session: AsyncSession, account_id: int, cap: int = 100) -> int:
+    """Unread notifications, counted up to `cap` (the badge shows 99+ beyond that)."""
+    newer = (
+        select(Notification.id)
+        .where(
+            Notification.account_id == account_id,
+            Notification.id > await last_read(session, account_id),
+            Notification.from_account_id.not_in(graph.hidden_author_ids(account_id)),
+        )
+        .limit(cap)
+        .subquery()
+    )
+    return int(await session.scalar(select(func.count()).select_from(newer)) or 0)

@@ -1,0 +1,145 @@
+"""Posts and what hangs off them: likes, bookmarks, tags, mentions, polls, edit history.
+
+A repost is a Post row whose `reblog_of_id` points at the original, as in Mastodon: it gets
+its own time-ordered id, so it sorts into timelines at the moment it was reposted.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from salon.db.base import Base, CreatedMixin, IdMixin
+
+
+class Visibility(StrEnum):
+    public = "public"  # everywhere, including public timelines
+    unlisted = "unlisted"  # anyone with the link; not on public timelines or tag pages
+    private = "private"  # followers and mentioned accounts only
+    direct = "direct"  # mentioned accounts only
+
+
+class Post(IdMixin, CreatedMixin, Base):
+    __tablename__ = "posts"
+
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text, default="")  # as typed
+    content_html: Mapped[str] = mapped_column(Text, default="")  # rendered, safe
+    spoiler_text: Mapped[str] = mapped_column(String(500), default="")
+    visibility: Mapped[str] = mapped_column(String(10), default=Visibility.public)
+    in_reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="SET NULL"))
+    in_reply_to_account_id: Mapped[int | None] = mapped_column(BigInteger)
+    reblog_of_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    quote_of_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="SET NULL"))
+    edited_at: Mapped[datetime | None]
+    replies_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    reposts_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    likes_count: Mapped[int] = mapped_column(BigInteger, default=0)
+
+    __table_args__ = (
+        Index("ix_posts_account_id", "account_id", "id"),
+        Index("ix_posts_in_reply_to", "in_reply_to_id"),
+        Index("ix_posts_reblog_of", "reblog_of_id", "account_id"),
+        Index("ix_posts_quote_of", "quote_of_id"),
+        Index("ix_posts_visibility_id", "visibility", "id"),
+    )
+
+
+class Like(IdMixin, CreatedMixin, Base):
+    __tablename__ = "likes"
+
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+
+    __table_args__ = (
+        UniqueConstraint("account_id", "post_id", name="uq_likes_pair"),
+        Index("ix_likes_post", "post_id"),
+    )
+
+
+class Bookmark(IdMixin, CreatedMixin, Base):
+    __tablename__ = "bookmarks"
+
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+
+    __table_args__ = (UniqueConstraint("account_id", "post_id", name="uq_bookmarks_pair"),)
+
+
+class Tag(IdMixin, CreatedMixin, Base):
+    __tablename__ = "tags"
+
+    name: Mapped[str] = mapped_column(String(100), unique=True)  # lower-case key
+    display_name: Mapped[str] = mapped_column(String(100))
+
+
+class PostTag(Base):
+    __tablename__ = "post_tags"
+
+    tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True)
+    post_id: Mapped[int] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
+    )
+
+    __table_args__ = (Index("ix_post_tags_post", "post_id"),)
+
+
+class Mention(Base):
+    __tablename__ = "mentions"
+
+    post_id: Mapped[int] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
+    )
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+
+    __table_args__ = (Index("ix_mentions_account", "account_id", "post_id"),)
+
+
+class Poll(IdMixin, Base):
+    __tablename__ = "polls"
+
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), unique=True)
+    expires_at: Mapped[datetime]
+    multiple: Mapped[bool] = mapped_column(default=False)
+    voters_count: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class PollOption(Base):
+    __tablename__ = "poll_options"
+
+    poll_id: Mapped[int] = mapped_column(
+        ForeignKey("polls.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(100))
+    votes_count: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class PollVote(IdMixin, CreatedMixin, Base):
+    __tablename__ = "poll_votes"
+
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (
+        UniqueConstraint("poll_id", "account_id", "position", name="uq_poll_votes_choice"),
+    )
+
+
+class PostEdit(IdMixin, CreatedMixin, Base):
+    """One version of a post: the original and every edit, oldest first."""
+
+    __tablename__ = "post_edits"
+
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)
+    content_html: Mapped[str] = mapped_column(Text)
+    spoiler_text: Mapped[str] = mapped_column(String(500), default="")
+
+    __table_args__ = (Index("ix_post_edits_post", "post_id", "id"),)

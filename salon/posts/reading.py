@@ -1,0 +1,137 @@
+"""Turning pages of posts into PostViews for one viewer in a fixed number of queries."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from salon.accounts import service as accounts
+from salon.db.ids import utcnow
+from salon.media import service as media
+from salon.posts.models import Bookmark, Like, Poll, PollOption, PollVote, Post
+from salon.posts.schemas import PollOptionView, PollView, PostView
+from salon.posts.visibility import visible_to
+
+
+async def _load_visible(
+    session: AsyncSession, ids: set[int], viewer_id: int | None
+) -> dict[int, Post]:
+    if not ids:
+        return {}
+    rows = await session.scalars(select(Post).where(Post.id.in_(ids), visible_to(viewer_id)))
+    return {p.id: p for p in rows}
+
+
+async def _polls(
+    session: AsyncSession, post_ids: list[int], viewer_id: int | None
+) -> dict[int, PollView]:
+    polls = list(await session.scalars(select(Poll).where(Poll.post_id.in_(post_ids))))
+    if not polls:
+        return {}
+    by_id = {p.id: p for p in polls}
+    options: dict[int, list[PollOptionView]] = {p.id: [] for p in polls}
+    for option in await session.scalars(
+        select(PollOption).where(PollOption.poll_id.in_(by_id)).order_by(PollOption.position)
+    ):
+        options[option.poll_id].append(PollOptionView(option.title, option.votes_count))
+    own: dict[int, list[int]] = {p.id: [] for p in polls}
+    if viewer_id is not None:
+        for poll_id, position in await session.execute(
+            select(PollVote.poll_id, PollVote.position).where(
+                PollVote.poll_id.in_(by_id), PollVote.account_id == viewer_id
+            )
+        ):
+            own[poll_id].append(position)
+    now = utcnow()
+    return {
+        p.post_id: PollView(
+            id=p.id,
+            expires_at=p.expires_at,
+            expired=p.expires_at <= now,
+            multiple=p.multiple,
+            voters_count=p.voters_count,
+            options=options[p.id],
+            own_votes=own[p.id],
+        )
+        for p in polls
+    }
+
+
+async def _flags(
+    session: AsyncSession, model: type[Like] | type[Bookmark], ids: list[int], viewer_id: int
+) -> set[int]:
+    rows = await session.scalars(
+        select(model.post_id).where(model.account_id == viewer_id, model.post_id.in_(ids))
+    )
+    return set(rows)
+
+
+async def present(
+    session: AsyncSession, posts: Sequence[Post], viewer_id: int | None
+) -> list[PostView]:
+    """PostViews in the given order. Reposts whose original the viewer may not see are
+    dropped; quotes of such posts are marked unavailable."""
+    if not posts:
+        return []
+    linked = await _load_visible(
+        session,
+        {p.reblog_of_id for p in posts if p.reblog_of_id}
+        | {p.quote_of_id for p in posts if p.quote_of_id},
+        viewer_id,
+    )
+    # Quotes inside reposted originals are shown too (one level deep).
+    nested = await _load_visible(
+        session,
+        {p.quote_of_id for p in linked.values() if p.quote_of_id} - set(linked),
+        viewer_id,
+    )
+    linked.update(nested)
+    everything = {p.id: p for p in posts} | linked
+    authors = await accounts.get_many(
+        session,
+        {p.account_id for p in everything.values()}
+        | {p.in_reply_to_account_id for p in everything.values() if p.in_reply_to_account_id},
+    )
+    ids = list(everything)
+    media_by_post = await media.for_posts(session, ids)
+    polls = await _polls(session, ids, viewer_id)
+    liked = reposted = bookmarked = set[int]()
+    if viewer_id is not None:
+        liked = await _flags(session, Like, ids, viewer_id)
+        bookmarked = await _flags(session, Bookmark, ids, viewer_id)
+        reposted = set(
+            await session.scalars(
+                select(Post.reblog_of_id).where(
+                    Post.account_id == viewer_id, Post.reblog_of_id.in_(ids)
+                )
+            )
+        )
+
+    def view(post: Post, depth: int = 0) -> PostView | None:
+        author = authors.get(post.account_id)
+        if author is None:
+            return None
+        item = PostView(
+            post=post,
+            author=author,
+            media=media_by_post.get(post.id, []),
+            poll=polls.get(post.id),
+            liked=post.id in liked,
+            reposted=post.id in reposted,
+            bookmarked=post.id in bookmarked,
+            in_reply_to=authors.get(post.in_reply_to_account_id or 0),
+        )
+        if post.reblog_of_id:
+            original = linked.get(post.reblog_of_id)
+            item.reblog = view(original, depth + 1) if original and depth == 0 else None
+            if item.reblog is None:
+                return None
+        if post.quote_of_id and depth < 2:
+            quoted = linked.get(post.quote_of_id)
+            item.quote = view(quoted, depth + 1) if quoted else None
+            item.quote_unavailable = item.quote is None
+        return item
+
+    return [v for p in posts if (v := view(p)) is not None]

@@ -1,0 +1,65 @@
+"""Shapes of posts as the interfaces read them, and of what people send to make one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from salon.accounts.models import Account
+from salon.media.models import MediaAttachment
+from salon.posts.models import Post
+
+
+@dataclass
+class PollSpec:
+    options: list[str]
+    expires_in: int  # seconds
+    multiple: bool = False
+
+
+@dataclass
+class PollOptionView:
+    title: str
+    votes_count: int
+
+
+@dataclass
+class PollView:
+    id: int
+    expires_at: datetime
+    expired: bool
+    multiple: bool
+    voters_count: int
+    options: list[PollOptionView]
+    own_votes: list[int] = field(default_factory=list)
+
+    @property
+    def votes_total(self) -> int:
+        return sum(o.votes_count for o in self.options)
+
+
+@dataclass
+class PostView:
+    """A post ready to show to one viewer: everything a template or API needs, loaded in a
+    fixed number of queries for a whole page of posts."""
+
+    post: Post
+    author: Account
+    media: list[MediaAttachment] = field(default_factory=list)
+    poll: PollView | None = None
+    reblog: PostView | None = None  # set when this post is a repost
+    quote: PostView | None = None
+    quote_unavailable: bool = False
+    in_reply_to: Account | None = None
+    liked: bool = False
+    reposted: bool = False
+    bookmarked: bool = False
+
+    @property
+    def id(self) -> int:
+        return self.post.id
+
+    @property
+    def shown(self) -> PostView:
+        """What a timeline shows: the original of a repost, else the post itself."""
+        return self.reblog or self

@@ -1,0 +1,250 @@
+"""`salon seed`: demo people who follow each other, posts with pictures, replies, likes,
+reposts, quotes, polls and hashtags, so a new visitor sees a lively site. Running it again
+adds nothing that is already there."""
+
+from __future__ import annotations
+
+import random
+import secrets
+from collections.abc import Callable
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from salon.accounts import service as accounts
+from salon.accounts.models import Account
+from salon.db.ids import utcnow
+from salon.db.migrate import upgrade
+from salon.db.session import Database
+from salon.graph import service as graph
+from salon.jobs.worker import Worker
+from salon.media import service as media
+from salon.media.store import MediaStore, media_store
+from salon.posts import interactions
+from salon.posts import service as posts
+from salon.posts.models import Post
+from salon.posts.schemas import PollSpec
+from salon.seed_art import avatar, header, picture
+from salon.settings import Settings
+
+PEOPLE = [
+    ("ada", "Ada Okafor", "Generative artist. Plotters, palettes and patience. #generative"),
+    ("bruno", "Bruno Reyes", "Architecture photographer turned prompt tinkerer."),
+    ("chen", "Chen Wei", "I draw clouds for a living. Sometimes with code."),
+    ("dara", "Dara Quinn", "Colour theory nerd. Ask me about #risograph."),
+    ("elif", "Elif Demir", "Botanical illustration, old maps, new tools."),
+    ("femi", "Femi Adeyemi", "Street scenes and neon nights. Lagos → Lisbon."),
+    ("greta", "Greta Lind", "Minimalism, mostly. Scandinavian light."),
+    ("hiro", "Hiro Tanaka", "Pixel art & tiny worlds. #pixelart"),
+    ("ines", "Inês Costa", "Textile designer exploring patterns."),
+    ("jonah", "Jonah Price", "Sci-fi book covers. Space is my favourite colour."),
+    ("kavya", "Kavya Rao", "Painter. Learning to let the machine surprise me."),
+    ("liam", "Liam O'Brien", "Landscape photographer. #sunset chaser."),
+    ("mila", "Mila Novak", "Children's book illustrator. Foxes everywhere."),
+    ("noor", "Noor Haddad", "Typography and abstract shapes. #bauhaus fan."),
+    ("oskar", "Oskar Berg", "Synthwave, VHS, chrome. It's always 1987."),
+    ("priya", "Priya Shah", "Data viz by day, art by night."),
+    ("quentin", "Quentin Roux", "Comics, ink and the occasional robot."),
+    ("rosa", "Rosa Martín", "Ceramics + digital glazes. Studio in Valencia."),
+    ("sami", "Sami Virtanen", "Aurora photographer. Cold hands, warm heart."),
+    ("tara", "Tara Nguyen", "Fashion sketches and mood boards."),
+    ("umar", "Umar Farouk", "Calligraphy meets code. #generative"),
+    ("vera", "Vera Ivanova", "Surrealist. Dreams logged nightly."),
+    ("wen", "Wen Li", "Ink wash landscapes, digital and analogue."),
+    ("xavi", "Xavi Puig", "Mediterranean light, in any medium."),
+    ("yara", "Yara Santos", "Murals and big walls. Small sketches first."),
+    ("zoe", "Zoe Müller", "Photographer. Grain is a feature. #filmisnotdead"),
+]
+TAGS = [
+    "generative",
+    "sunset",
+    "abstract",
+    "bauhaus",
+    "pixelart",
+    "colour",
+    "landscape",
+    "botanical",
+    "risograph",
+    "nightsky",
+    "architecture",
+    "sketch",
+    "wip",
+    "palette",
+]
+OPENERS = [
+    "Morning experiment:",
+    "Finally finished this one.",
+    "Playing with a new palette today.",
+    "Work in progress, feedback welcome!",
+    "Still thinking about this light.",
+    "A study in shapes.",
+    "Tried something completely different.",
+    "Weekend sketch.",
+    "This started as a mistake and I kept it.",
+    "Third attempt, and I like it best.",
+    "Colours from yesterday's walk.",
+    "Quiet one tonight.",
+]
+THOUGHTS = [
+    "What do you all use for colour grading?",
+    "Is it finished? Never.",
+    "Less is more, except when it isn't.",
+    "The trick is knowing when to stop.",
+    "Anyone else print their work? Seeing it on paper changes everything.",
+    "Light is the whole story.",
+    "Making something every day this month.",
+    "Remixes of this are very welcome.",
+    "Who else works best after midnight?",
+]
+REPLIES = [
+    "This is gorgeous.",
+    "Love the colours!",
+    "How did you get that texture?",
+    "Printing this for my wall.",
+    "The composition here is perfect.",
+    "Wow. Just wow.",
+    "This made my morning.",
+    "Need a tutorial on this!",
+    "So calm. Beautiful.",
+    "The second one is my favourite.",
+]
+
+
+async def _people(
+    db: Database, store: MediaStore, settings: Settings, count: int, echo: Callable[[str], None]
+) -> list[Account]:
+    people = []
+    for i, (username, name, bio) in enumerate(PEOPLE[:count]):
+        async with db.transaction() as session:
+            account = await accounts.find_by_username(session, username)
+            if account is None:
+                account = await accounts.register(
+                    session, username, secrets.token_urlsafe(18), display_name=name
+                )
+                await accounts.update_profile(
+                    session,
+                    account,
+                    bio=bio,
+                    avatar_key=await media.store_avatar(settings, store, account.id, avatar(i + 1)),
+                    header_key=await media.store_header(
+                        settings, store, account.id, header(i + 101)
+                    ),
+                )
+            people.append(account)
+        echo(f"  people {i + 1}/{count}")
+    return people
+
+
+async def run_seed(
+    settings: Settings,
+    n_accounts: int = 24,
+    n_posts: int = 300,
+    echo: Callable[[str], None] = print,
+) -> None:
+    rng = random.Random(20261125)
+    db = Database(settings)
+    store = media_store(settings)
+    try:
+        if settings.is_sqlite:
+            await upgrade(settings, db.engine)
+        echo("Seeding demo people…")
+        people = await _people(db, store, settings, min(n_accounts, len(PEOPLE)), echo)
+        async with db.transaction() as session:
+            existing = (
+                await session.scalar(
+                    select(func.count())
+                    .select_from(Post)
+                    .where(Post.account_id.in_([p.id for p in people]))
+                )
+                or 0
+            )
+            for person in people:
+                for other in rng.sample(people, k=min(len(people) - 1, rng.randint(6, 14))):
+                    if other.id != person.id:
+                        await graph.follow(session, person.id, other.id)
+        if existing:
+            echo(f"Demo posts are already there ({existing}); nothing more to add.")
+        else:
+            await _posts(db, store, settings, people, n_posts, rng, echo)
+        echo("Delivering to timelines…")
+        done = await Worker(db).drain()
+        echo(f"Done: {len(people)} people, {done} background jobs run.")
+    finally:
+        await db.dispose()
+
+
+async def _posts(
+    db: Database,
+    store: MediaStore,
+    settings: Settings,
+    people: list[Account],
+    n_posts: int,
+    rng: random.Random,
+    echo: Callable[[str], None],
+) -> None:
+    now = utcnow()
+    made: list[Post] = []
+    start = now - timedelta(hours=46)
+    for i in range(n_posts):
+        at = start + timedelta(seconds=(46 * 3600) * i / n_posts + rng.randint(0, 300))
+        author = rng.choice(people)
+        async with db.transaction() as session:
+            kind = rng.random()
+            tags = " ".join(f"#{t}" for t in rng.sample(TAGS, k=rng.randint(0, 2)))
+            if made and kind < 0.30:
+                parent = rng.choice(made[-40:])
+                body = f"{rng.choice(REPLIES)}"
+                post = await posts.create_post(
+                    session, author, body, in_reply_to_id=parent.id, created_at=at
+                )
+            elif kind < 0.75:
+                ids = []
+                for n in range(rng.choice([1, 1, 1, 2, 3, 4])):
+                    data = picture(
+                        i * 10 + n, size=rng.choice([(1024, 768), (768, 1024), (1024, 1024)])
+                    )
+                    item = await media.upload(
+                        session,
+                        settings,
+                        store,
+                        author.id,
+                        data,
+                        "art.png",
+                        f"Procedural artwork {i}-{n + 1}",
+                    )
+                    ids.append(item.id)
+                body = f"{rng.choice(OPENERS)} {tags}".strip()
+                post = await posts.create_post(session, author, body, media_ids=ids, created_at=at)
+            elif made and kind < 0.82:
+                quoted = rng.choice([p for p in made[-60:] if p.in_reply_to_id is None] or made)
+                post = await posts.create_post(
+                    session,
+                    author,
+                    f"{rng.choice(THOUGHTS)} {tags}",
+                    quote_of_id=quoted.id,
+                    created_at=at,
+                )
+            elif kind < 0.86:
+                post = await posts.create_post(
+                    session,
+                    author,
+                    "Which palette should I use for the next series? #palette",
+                    poll=PollSpec(
+                        ["Warm dusk", "Cold neon", "Forest", "Monochrome"], expires_in=3 * 86400
+                    ),
+                    created_at=at,
+                )
+            else:
+                post = await posts.create_post(
+                    session, author, f"{rng.choice(THOUGHTS)} {tags}", created_at=at
+                )
+            made.append(post)
+            for fan in rng.sample(people, k=rng.randint(0, 9)):
+                if fan.id != author.id:
+                    await interactions.like(session, fan, post.id)
+            if rng.random() < 0.03 and post.in_reply_to_id is None:
+                fan = rng.choice(people)
+                if fan.id != author.id:
+                    await interactions.repost(session, fan, post.id)
+        if (i + 1) % 25 == 0 or i + 1 == n_posts:
+            echo(f"  posts {i + 1}/{n_posts}")

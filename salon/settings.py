@@ -1,0 +1,81 @@
+"""One Settings object, read from SALON_* environment variables and an optional .env file."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "dev-only-secret-change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SALON_", env_file=".env", extra="ignore")
+
+    env: str = Field("dev", description="dev, test or production")
+    data_dir: Path = Path("./data")
+    database_url: str = ""  # empty: SQLite file inside data_dir
+    secret_key: str = DEV_SECRET
+    base_url: str = "http://127.0.0.1:8000"
+    instance_name: str = "Salon"
+    registrations_open: bool = True
+    embedded_worker: bool = True  # run the job worker inside `salon serve`
+    worker_poll_seconds: float = 0.5
+    job_lease_seconds: float = 60.0
+
+    # Limits people meet.
+    max_post_chars: int = 500
+    max_media_per_post: int = 4
+    max_upload_bytes: int = 10 * 1024 * 1024
+    max_image_pixels: int = 40_000_000
+    home_timeline_size: int = 800
+    fanout_follower_limit: int = 10_000  # above this, posts are merged at read time
+    poll_min_seconds: int = 300
+    poll_max_seconds: int = 30 * 24 * 3600
+
+    # Abuse limits: attempts per window per client address.
+    login_attempts_per_minute: int = 10
+    signups_per_hour: int = 10
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> Settings:
+        if self.env == "production" and self.secret_key == DEV_SECRET:
+            raise ValueError("SALON_SECRET_KEY must be set to a long random value in production")
+        return self
+
+    @cached_property
+    def db_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'salon.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.db_url.startswith("sqlite")
+
+    @property
+    def media_dir(self) -> Path:
+        return self.data_dir / "media"
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.base_url.startswith("https://")
+
+
+_current: Settings | None = None
+
+
+def configure(settings: Settings) -> Settings:
+    """Make `settings` the ones background handlers read (set by app, worker and tests)."""
+    global _current
+    _current = settings
+    return settings
+
+
+def get_settings() -> Settings:
+    global _current
+    if _current is None:
+        _current = Settings()
+    return _current

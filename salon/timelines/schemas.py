@@ -1,0 +1,56 @@
+"""Cursor paging shared by every list: time-ordered ids, never OFFSET."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Select
+from sqlalchemy.orm import InstrumentedAttribute
+
+T = TypeVar("T")
+MAX_LIMIT = 40
+
+
+@dataclass
+class Cursor:
+    """Mastodon's paging: max_id pages older; since_id and min_id page newer (min_id gives
+    the ones immediately newer, since_id the newest ones)."""
+
+    max_id: int | None = None
+    since_id: int | None = None
+    min_id: int | None = None
+    limit: int = 20
+
+    def __post_init__(self) -> None:
+        self.limit = max(1, min(self.limit, MAX_LIMIT))
+
+    def apply(self, stmt: Select[Any], column: InstrumentedAttribute[Any]) -> Select[Any]:
+        if self.max_id is not None:
+            stmt = stmt.where(column < self.max_id)
+        if self.since_id is not None:
+            stmt = stmt.where(column > self.since_id)
+        if self.min_id is not None:
+            stmt = stmt.where(column > self.min_id)
+            return stmt.order_by(column.asc()).limit(self.limit)
+        return stmt.order_by(column.desc()).limit(self.limit)
+
+    @property
+    def ascending(self) -> bool:
+        return self.min_id is not None
+
+
+@dataclass
+class Page(Generic[T]):
+    items: list[T] = field(default_factory=list)
+    next_max_id: int | None = None  # pass as max_id for older items
+    prev_min_id: int | None = None  # pass as min_id for newer items
+
+    @classmethod
+    def of(cls, items: list[T], ids: list[int], cursor: Cursor) -> Page[T]:
+        """`ids` are the cursor ids of the rows fetched (newest first), which may be more
+        than `items` when some were filtered out after the query."""
+        if not ids:
+            return cls(items, None, cursor.min_id or cursor.since_id)
+        full = len(ids) >= cursor.limit
+        return cls(items, ids[-1] if full or cursor.ascending else None, ids[0])

@@ -1,0 +1,271 @@
+"""Reading timelines: home, public, tag, profile, bookmarks, likes, threads, trends."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from salon.accounts.models import Account
+from salon.db.ids import id_floor, utcnow
+from salon.graph import service as graph
+from salon.media.models import MediaAttachment
+from salon.posts import reading
+from salon.posts.models import Bookmark, Like, Post, PostTag, Tag
+from salon.posts.schemas import PostView
+from salon.posts.service import get_visible
+from salon.posts.visibility import listed, visible_to
+from salon.settings import Settings
+from salon.timelines.schemas import Cursor, Page
+from salon.timelines.store import TimelineStore, timeline_store
+
+
+async def _page_of_posts(
+    session: AsyncSession, stmt: Select[tuple[Post]], cursor: Cursor, viewer_id: int | None
+) -> Page[PostView]:
+    posts = list(await session.scalars(cursor.apply(stmt, Post.id)))
+    posts.sort(key=lambda p: p.id, reverse=True)
+    views = await reading.present(session, posts, viewer_id)
+    return Page.of(views, [p.id for p in posts], cursor)
+
+
+def big_account_ids(settings: Settings, follower_id: int) -> Select[tuple[int]]:
+    """Followed accounts too big to fan out: their posts are merged in at read time."""
+    return select(Account.id).where(
+        Account.id.in_(graph.followed_ids(follower_id)),
+        Account.followers_count > settings.fanout_follower_limit,
+    )
+
+
+async def home(
+    session: AsyncSession,
+    settings: Settings,
+    account_id: int,
+    cursor: Cursor,
+    store: TimelineStore | None = None,
+) -> Page[PostView]:
+    """Followed accounts and self, with reposts; blocks and mutes applied at read."""
+    store = store or timeline_store()
+    hidden = graph.hidden_author_ids(account_id)
+    ids = set(await store.page(session, account_id, cursor, hidden))
+    merged = cursor.apply(
+        select(Post.id).where(
+            Post.account_id.in_(big_account_ids(settings, account_id)),
+            Post.account_id.not_in(hidden),
+            visible_to(account_id),
+        ),
+        Post.id,
+    )
+    ids.update(await session.scalars(merged))
+    ordered = sorted(ids, reverse=not cursor.ascending)[: cursor.limit]
+    ordered.sort(reverse=True)
+    rows = {
+        p.id: p
+        for p in await session.scalars(
+            select(Post).where(Post.id.in_(ordered), visible_to(account_id))
+        )
+    }
+    posts = [rows[i] for i in ordered if i in rows]
+    views = await reading.present(session, posts, account_id)
+    # Reposts of posts by muted or blocked accounts are hidden too.
+    hidden_ids = set(await session.scalars(hidden))
+    views = [v for v in views if v.shown.author.id not in hidden_ids]
+    return Page.of(views, ordered, cursor)
+
+
+def _not_hidden(viewer_id: int | None) -> list[object]:
+    return [] if viewer_id is None else [Post.account_id.not_in(graph.hidden_author_ids(viewer_id))]
+
+
+async def public(
+    session: AsyncSession, viewer_id: int | None, cursor: Cursor, *, only_media: bool = False
+) -> Page[PostView]:
+    """The local public timeline: public top-level posts, no reposts."""
+    stmt = select(Post).where(
+        listed(),
+        Post.reblog_of_id.is_(None),
+        visible_to(viewer_id),
+        or_(Post.in_reply_to_id.is_(None), Post.in_reply_to_account_id == Post.account_id),
+        *_not_hidden(viewer_id),  # type: ignore[arg-type]
+    )
+    if only_media:
+        stmt = stmt.where(
+            select(MediaAttachment.id).where(MediaAttachment.post_id == Post.id).exists()
+        )
+    return await _page_of_posts(session, stmt, cursor, viewer_id)
+
+
+async def tag(
+    session: AsyncSession, name: str, viewer_id: int | None, cursor: Cursor
+) -> Page[PostView]:
+    tag_id = select(Tag.id).where(Tag.name == name.lower().lstrip("#")).scalar_subquery()
+    stmt = select(Post).where(
+        Post.id.in_(select(PostTag.post_id).where(PostTag.tag_id == tag_id)),
+        listed(),
+        visible_to(viewer_id),
+        *_not_hidden(viewer_id),  # type: ignore[arg-type]
+    )
+    return await _page_of_posts(session, stmt, cursor, viewer_id)
+
+
+@dataclass
+class ProfileFilter:
+    with_replies: bool = False
+    only_media: bool = False
+    with_reposts: bool = True
+
+
+async def profile(
+    session: AsyncSession,
+    account_id: int,
+    viewer_id: int | None,
+    cursor: Cursor,
+    filters: ProfileFilter | None = None,
+) -> Page[PostView]:
+    filters = filters or ProfileFilter()
+    stmt = select(Post).where(Post.account_id == account_id, visible_to(viewer_id))
+    if not filters.with_replies:
+        stmt = stmt.where(
+            or_(Post.in_reply_to_id.is_(None), Post.in_reply_to_account_id == account_id)
+        )
+    if filters.only_media:
+        stmt = stmt.where(
+            select(MediaAttachment.id).where(MediaAttachment.post_id == Post.id).exists()
+        )
+    if not filters.with_reposts or filters.only_media:
+        stmt = stmt.where(Post.reblog_of_id.is_(None))
+    return await _page_of_posts(session, stmt, cursor, viewer_id)
+
+
+async def _marked(
+    session: AsyncSession, model: type[Bookmark] | type[Like], account_id: int, cursor: Cursor
+) -> Page[PostView]:
+    """Bookmarks or likes, paged by when they were made."""
+    stmt = (
+        select(model.id, model.post_id)
+        .join(Post, Post.id == model.post_id)
+        .where(model.account_id == account_id, visible_to(account_id))
+    )
+    rows = list(await session.execute(cursor.apply(stmt, model.id)))
+    rows.sort(key=lambda r: r[0], reverse=True)
+    by_id = {
+        p.id: p
+        for p in await session.scalars(select(Post).where(Post.id.in_([r[1] for r in rows])))
+    }
+    views = await reading.present(session, [by_id[r[1]] for r in rows if r[1] in by_id], account_id)
+    return Page.of(views, [r[0] for r in rows], cursor)
+
+
+async def bookmarks(session: AsyncSession, account_id: int, cursor: Cursor) -> Page[PostView]:
+    return await _marked(session, Bookmark, account_id, cursor)
+
+
+async def likes(session: AsyncSession, account_id: int, cursor: Cursor) -> Page[PostView]:
+    return await _marked(session, Like, account_id, cursor)
+
+
+@dataclass
+class ThreadNode:
+    view: PostView
+    depth: int
+
+
+@dataclass
+class Thread:
+    focus: PostView
+    ancestors: list[PostView] = field(default_factory=list)
+    descendants: list[ThreadNode] = field(default_factory=list)  # depth-first order
+
+
+MAX_THREAD = 400
+
+
+async def thread(session: AsyncSession, post_id: int, viewer_id: int | None) -> Thread:
+    """The post, its ancestors (oldest first) and its reply tree, as the viewer may see
+    them. Walks level by level: one query per level, not per post."""
+    focus = await get_visible(session, post_id, viewer_id)
+    if focus.reblog_of_id is not None:
+        focus = await get_visible(session, focus.reblog_of_id, viewer_id)
+    hidden = [] if viewer_id is None else [Post.account_id.not_in(graph.blocking_ids(viewer_id))]
+    ancestors: list[Post] = []
+    parent_id = focus.in_reply_to_id
+    while parent_id is not None and len(ancestors) < 100:
+        parent = await session.scalar(
+            select(Post).where(Post.id == parent_id, visible_to(viewer_id))
+        )
+        if parent is None:
+            break
+        ancestors.append(parent)
+        parent_id = parent.in_reply_to_id
+    ancestors.reverse()
+
+    children: dict[int, list[Post]] = {}
+    level = [focus.id]
+    total = 0
+    while level and total < MAX_THREAD:
+        replies = list(
+            await session.scalars(
+                select(Post)
+                .where(Post.in_reply_to_id.in_(level), visible_to(viewer_id), *hidden)
+                .order_by(Post.id)
+                .limit(MAX_THREAD - total)
+            )
+        )
+        for reply in replies:
+            children.setdefault(reply.in_reply_to_id or 0, []).append(reply)
+        total += len(replies)
+        level = [r.id for r in replies]
+
+    ordered: list[tuple[Post, int]] = []
+
+    def walk(node_id: int, depth: int) -> None:
+        for child in children.get(node_id, []):
+            ordered.append((child, depth))
+            walk(child.id, depth + 1)
+
+    walk(focus.id, 1)
+    views = await reading.present(session, [*ancestors, focus, *(p for p, _ in ordered)], viewer_id)
+    by_id = {v.id: v for v in views}
+    return Thread(
+        focus=by_id[focus.id],
+        ancestors=[by_id[p.id] for p in ancestors if p.id in by_id],
+        descendants=[ThreadNode(by_id[p.id], d) for p, d in ordered if p.id in by_id],
+    )
+
+
+@dataclass
+class TrendingTag:
+    name: str
+    display_name: str
+    posts: int
+    accounts: int
+
+
+async def trending_tags(session: AsyncSession, limit: int = 10) -> list[TrendingTag]:
+    """Tags used in public posts in the last 24 hours, by how many people used them."""
+    since = id_floor(utcnow() - timedelta(hours=24))
+    people = func.count(func.distinct(Post.account_id))
+    rows = await session.execute(
+        select(Tag.name, Tag.display_name, func.count(), people)
+        .join(PostTag, PostTag.tag_id == Tag.id)
+        .join(Post, and_(Post.id == PostTag.post_id, listed(), visible_to(None)))
+        .where(PostTag.post_id >= since)
+        .group_by(Tag.id, Tag.name, Tag.display_name)
+        .order_by(people.desc(), func.count().desc(), Tag.name)
+        .limit(limit)
+    )
+    return [TrendingTag(r[0], r[1], r[2], r[3]) for r in rows]
+
+
+async def search_tags(session: AsyncSession, query: str, limit: int = 10) -> list[Tag]:
+    q = query.strip().lstrip("#").lower()
+    if not q:
+        return []
+    pattern = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return list(
+        await session.scalars(
+            select(Tag).where(Tag.name.like(pattern, escape="\\")).order_by(Tag.name).limit(limit)
+        )
+    )

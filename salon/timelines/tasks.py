@@ -1,0 +1,81 @@
+"""Fan-out on write, and keeping home timelines in step with follows and deletes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import literal, select, union
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from salon.accounts.models import Account
+from salon.db.ids import utcnow
+from salon.graph.models import Follow
+from salon.jobs import service as jobs
+from salon.jobs.worker import handler
+from salon.posts.models import Mention, Post, Visibility
+from salon.posts.visibility import visible_to
+from salon.settings import get_settings
+from salon.timelines.store import timeline_store
+
+BACKFILL = 40  # posts of a newly followed account copied into the follower home
+TRIM_EVERY = timedelta(
+    minutes=30
+)  # posts of a newly followed account copied into the follower's home
+
+
+@handler("timelines.fanout")
+async def fanout(session: AsyncSession, payload: dict[str, Any]) -> None:
+    post = await session.get(Post, int(payload["post_id"]))
+    if post is None:  # deleted before the job ran
+        return
+    author = await session.get(Account, post.account_id)
+    if author is None:
+        return
+    settings = get_settings()
+    recipients = [select(literal(post.account_id))]
+    if post.visibility != Visibility.direct and (
+        author.followers_count <= settings.fanout_follower_limit
+    ):
+        followers = select(Follow.follower_id).where(Follow.followee_id == post.account_id)
+        if post.reblog_of_id is not None:
+            followers = followers.where(Follow.show_reposts.is_(True))
+        recipients.append(followers)
+    if post.visibility in (Visibility.direct, Visibility.private):
+        recipients.append(select(Mention.account_id).where(Mention.post_id == post.id))
+    await timeline_store().push(
+        session, post.id, post.account_id, select(union(*recipients).subquery().c[0])
+    )
+
+
+@handler("timelines.follow")
+async def backfill(session: AsyncSession, payload: dict[str, Any]) -> None:
+    """After a follow, the followee's recent posts appear in the follower's home."""
+    follower_id, followee_id = int(payload["follower_id"]), int(payload["followee_id"])
+    recent = await session.scalars(
+        select(Post.id)
+        .where(
+            Post.account_id == followee_id,
+            visible_to(follower_id),
+            Post.visibility != Visibility.direct,
+        )
+        .order_by(Post.id.desc())
+        .limit(BACKFILL)
+    )
+    store = timeline_store()
+    for post_id in recent:
+        await store.push(session, post_id, followee_id, select(literal(follower_id)))
+
+
+@handler("timelines.unfollow")
+async def unfollow(session: AsyncSession, payload: dict[str, Any]) -> None:
+    await timeline_store().remove_author(
+        session, int(payload["follower_id"]), int(payload["followee_id"])
+    )
+
+
+@handler("timelines.trim")
+async def trim(session: AsyncSession, payload: dict[str, Any]) -> None:
+    """Recurring: cap every home timeline, then schedule the next run."""
+    await timeline_store().trim(session, get_settings().home_timeline_size)
+    jobs.enqueue(session, "timelines.trim", run_at=utcnow() + TRIM_EVERY)

@@ -1,0 +1,252 @@
+"""Profiles, follow lists, relationships and profile settings."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import UploadFile
+
+from salon.accounts import service as accounts
+from salon.accounts.models import Account
+from salon.errors import Invalid, SalonError
+from salon.graph import service as graph
+from salon.media import service as media
+from salon.moderation import service as moderation
+from salon.settings import Settings
+from salon.timelines import service as timelines
+from salon.timelines.service import ProfileFilter
+from salon.web.deps import (
+    Viewer,
+    db_session,
+    get_settings,
+    require_account,
+    verify_csrf,
+    viewer,
+    wake_worker,
+)
+from salon.web.render import back, is_htmx, page
+from salon.web.routes.common import cursor, feed_page, frame
+
+router = APIRouter(dependencies=[Depends(verify_csrf)])
+TABS = {
+    "": ("Posts", ProfileFilter()),
+    "with_replies": ("Posts & replies", ProfileFilter(with_replies=True)),
+    "media": ("Media", ProfileFilter(only_media=True)),
+}
+
+
+@router.get("/settings/profile")
+async def profile_form(
+    request: Request,
+    me: Account = Depends(require_account),
+    current: Viewer = Depends(viewer),
+    session: AsyncSession = Depends(db_session),
+) -> Response:
+    return page(
+        request,
+        "settings.html",
+        {"title": "Edit profile", "saved": False, **await frame(session, current)},
+    )
+
+
+async def _image(upload: object, settings: Settings) -> bytes | None:
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return None
+    data = await upload.read(settings.max_upload_bytes + 1)
+    return data or None
+
+
+@router.post("/settings/profile")
+async def save_profile(
+    request: Request,
+    me: Account = Depends(require_account),
+    current: Viewer = Depends(viewer),
+    session: AsyncSession = Depends(db_session),
+    settings: Settings = Depends(get_settings),
+) -> Response:
+    form = await request.form()
+    display_name, bio = form.get("display_name"), form.get("bio")
+    try:
+        store = request.app.state.store
+        avatar = await _image(form.get("avatar"), settings)
+        header = await _image(form.get("header"), settings)
+        await accounts.update_profile(
+            session,
+            me,
+            display_name=display_name if isinstance(display_name, str) else None,
+            bio=bio if isinstance(bio, str) else None,
+            avatar_key=await media.store_avatar(settings, store, me.id, avatar) if avatar else None,
+            header_key=await media.store_header(settings, store, me.id, header) if header else None,
+        )
+        await session.commit()
+    except SalonError as error:
+        await session.rollback()
+        await session.refresh(me)
+        return page(
+            request,
+            "settings.html",
+            {
+                "title": "Edit profile",
+                "error": error.message,
+                **await frame(session, current),
+            },
+            error.status,
+        )
+    return page(
+        request,
+        "settings.html",
+        {"title": "Edit profile", "saved": True, **await frame(session, current)},
+    )
+
+
+@router.get("/@{username}")
+@router.get("/@{username}/{tab}")
+async def profile(
+    request: Request,
+    username: str,
+    tab: str = "",
+    current: Viewer = Depends(viewer),
+    session: AsyncSession = Depends(db_session),
+) -> Response:
+    account = await accounts.get_by_username(session, username)
+    if tab in ("followers", "following"):
+        return await _follow_list(request, session, current, account, tab)
+    if tab not in TABS:
+        raise Invalid(f"Profiles have no {tab!r} tab.")
+    label, filters = TABS[tab]
+    relationship = None
+    if current.id and current.id != account.id:
+        relationship = await graph.relationship(session, current.id, account.id)
+    hidden = relationship is not None and relationship.blocked_by
+    feed = await timelines.profile(session, account.id, current.id, cursor(request), filters)
+    if hidden:
+        feed.items = []
+    return await feed_page(
+        request,
+        session,
+        current,
+        feed,
+        "profile.html",
+        {
+            "title": f"{account.display_name or account.username} (@{account.username})",
+            "account": account,
+            "relationship": relationship,
+            "tab": tab,
+            "tabs": TABS,
+            "tab_label": label,
+        },
+    )
+
+
+async def _follow_list(
+    request: Request, session: AsyncSession, current: Viewer, account: Account, tab: str
+) -> Response:
+    raw = request.query_params.get("max_id", "")
+    rows = await graph.list_follows(
+        session,
+        account.id,
+        followers=tab == "followers",
+        max_id=int(raw) if raw.isdigit() else None,
+        limit=40,
+    )
+    people = await accounts.get_many(session, [a for _, a in rows])
+    listed = [people[a] for _, a in rows if a in people and people[a].suspended_at is None]
+    relationships = (
+        await graph.relationships(session, current.id, [a.id for a in listed]) if current.id else {}
+    )
+    return page(
+        request,
+        "follows.html",
+        {
+            "title": f"{'Followers of' if tab == 'followers' else 'Followed by'} "
+            f"@{account.username}",
+            "account": account,
+            "tab": tab,
+            "people": listed,
+            "relationships": relationships,
+            "next_max_id": rows[-1][0] if len(rows) == 40 else None,
+            **await frame(session, current),
+        },
+    )
+
+
+@router.post("/@{username}/{action}")
+async def relate(
+    request: Request,
+    username: str,
+    action: str,
+    me: Account = Depends(require_account),
+    current: Viewer = Depends(viewer),
+    session: AsyncSession = Depends(db_session),
+) -> Response:
+    account = await accounts.get_by_username(session, username)
+    actions = {
+        "follow": graph.follow,
+        "unfollow": graph.unfollow,
+        "block": graph.block,
+        "unblock": graph.unblock,
+        "mute": graph.mute,
+        "unmute": graph.unmute,
+    }
+    if action == "report":
+        form = await request.form()
+        category, comment = form.get("category"), form.get("comment")
+        await moderation.file_report(
+            session,
+            me,
+            account_id=account.id,
+            category=category if isinstance(category, str) and category else "other",
+            comment=comment if isinstance(comment, str) else "",
+        )
+        await session.commit()
+        return page(
+            request,
+            "message.html",
+            {
+                "title": "Report sent",
+                "message": f"Thank you. The moderators will look at @{account.username}.",
+                **await frame(session, current),
+            },
+        )
+    if action not in actions:
+        raise Invalid(f"Unknown action {action!r}.")
+    await actions[action](session, me.id, account.id)
+    await session.commit()
+    wake_worker(request)
+    if is_htmx(request):
+        relationship = await graph.relationship(session, me.id, account.id)
+        await session.refresh(account)
+        return page(
+            request,
+            "partials/relationship.html",
+            {"account": account, "relationship": relationship},
+        )
+    return back(request, f"/@{account.username}")
+
+
+@router.get("/@{username}/report/new")
+async def report_account_form(
+    request: Request,
+    username: str,
+    me: Account = Depends(require_account),
+    current: Viewer = Depends(viewer),
+    session: AsyncSession = Depends(db_session),
+) -> Response:
+    account = await accounts.get_by_username(session, username)
+    return page(
+        request,
+        "report.html",
+        {
+            "title": f"Report @{account.username}",
+            "account": account,
+            "v": None,
+            "categories": moderation.CATEGORIES,
+            **await frame(session, current),
+        },
+    )
+
+
+@router.get("/settings")
+async def settings_index() -> Response:
+    return RedirectResponse("/settings/profile", status_code=303)

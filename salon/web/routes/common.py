@@ -1,0 +1,65 @@
+"""Helpers shared by the page routes: paging parameters and the frame around each page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from salon.accounts import service as accounts
+from salon.errors import Invalid
+from salon.graph import service as graph
+from salon.notifications import service as notifications
+from salon.posts.schemas import PostView
+from salon.timelines import service as timelines
+from salon.timelines.schemas import Cursor, Page
+from salon.web.deps import Viewer
+from salon.web.render import is_htmx, page
+
+
+def _int(request: Request, name: str) -> int | None:
+    raw = request.query_params.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise Invalid(f"{name} must be a whole number, not {raw!r}.", name) from None
+
+
+def cursor(request: Request, limit: int = 20) -> Cursor:
+    return Cursor(
+        max_id=_int(request, "max_id"),
+        since_id=_int(request, "since_id"),
+        min_id=_int(request, "min_id"),
+        limit=limit,
+    )
+
+
+async def frame(session: AsyncSession, current: Viewer) -> dict[str, Any]:
+    """Navigation badge and sidebar: three small queries per full page."""
+    viewer_id = current.id
+    return {
+        "unread": await notifications.unread_count(session, viewer_id) if viewer_id else 0,
+        "trends": await timelines.trending_tags(session, limit=6),
+        "suggestions": await accounts.suggestions(
+            session, viewer_id, graph.followed_ids(viewer_id) if viewer_id else None, limit=4
+        ),
+    }
+
+
+async def feed_page(
+    request: Request,
+    session: AsyncSession,
+    current: Viewer,
+    feed: Page[PostView],
+    template: str,
+    context: dict[str, Any],
+) -> HTMLResponse:
+    """A page of posts: the whole page, or just the items for HTMX 'load more/newer'."""
+    ctx = {"feed": feed, **context}
+    if is_htmx(request) and request.headers.get("hx-target") != "main":
+        return page(request, "partials/feed_items.html", ctx)
+    return page(request, template, {**ctx, **await frame(session, current)})

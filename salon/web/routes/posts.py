@@ -1,0 +1,316 @@
+"""Writing and acting on posts: compose, thread, like, repost, bookmark, edit, delete, vote."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import UploadFile
+
+from salon.accounts.models import Account
+from salon.errors import Invalid, TooLarge
+from salon.media import service as media
+from salon.moderation import service as moderation
+from salon.posts import interactions, reading
+from salon.posts import service as posts
+from salon.posts.schemas import PollSpec
+from salon.settings import Settings
+from salon.timelines import service as timelines
+from salon.web.deps import (
+    Viewer,
+    db_session,
+    get_settings,
+    require_account,
+    verify_csrf,
+    viewer,
+    wake_worker,
+)
+from salon.web.render import back, is_htmx, page
+from salon.web.routes.common import frame
+
+router = APIRouter(dependencies=[Depends(verify_csrf)])
+POLL_DURATIONS = {
+    "300": "5 minutes",
+    "3600": "1 hour",
+    "21600": "6 hours",
+    "86400": "1 day",
+    "259200": "3 days",
+    "604800": "7 days",
+}
+
+
+def _field(form: object, name: str) -> str:
+    value = form.get(name)  # type: ignore[attr-defined]
+    return value if isinstance(value, str) else ""
+
+
+async def _uploads(
+    request: Request, session: AsyncSession, settings: Settings, me: Account, form: object
+) -> list[int]:
+    """Store each chosen image (with its alt text); returns media ids in slot order."""
+    ids = []
+    for slot in range(settings.max_media_per_post):
+        file = form.get(f"image_{slot}")  # type: ignore[attr-defined]
+        if not isinstance(file, UploadFile) or not file.filename:
+            continue
+        data = await file.read(settings.max_upload_bytes + 1)
+        if len(data) > settings.max_upload_bytes:
+            raise TooLarge(
+                f"Images must be at most {settings.max_upload_bytes // 1_000_000} MB;"
+                f" {file.filename} is larger."
+            )
+        attachment = await media.upload(
+            session,
+            settings,
+            request.app.state.store,
+            me.id,
+            data,
+            file.filename,
+            _field(form, f"alt_{slot}"),
+        )
+        ids.append(attachment.id)
+    return ids
+
+
+def _poll(form: object) -> PollSpec | None:
+    options = [_field(form, f"poll_{i}") for i in range(4)]
+    if not any(o.strip() for o in options):
+        return None
+    duration = _field(form, "poll_expires_in") or "86400"
+    if not duration.isdigit():
+        raise Invalid("Choose how long the poll runs.", "poll")
+    return PollSpec(
+        options=options, expires_in=int(duration), multiple=_field(form, "poll_multiple") == "on"
+    )
+
+
+def _optional_id(form: object, name: str) -> int | None:
+    raw = _field(form, name)
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise Invalid(f"{name} must be a post id.", name)
+    return int(raw)
+
+
+@router.post("/posts")
+async def compose(
+    request: Request,
+    me: Account = Depends(require_account),
+    session: AsyncSession = Depends(db_session),
+    settings: Settings = Depends(get_settings),
+) -> Response:
+    form = await request.form()
+    post = await posts.create_post(
+        session,
+        me,
+        _field(form, "text"),
+        rules=posts.Rules.from_settings(settings),
+        spoiler_text=_field(form, "spoiler_text"),
+        visibility=_field(form, "visibility") or "public",
+        media_ids=await _uploads(request, session, settings, me, form),
+        in_reply_to_id=_optional_id(form, "in_reply_to_id"),
+        quote_of_id=_optional_id(form, "quote_of_id"),
+        poll=_poll(form),
+    )
+    await session.commit()
+    wake_worker(request)
+    if post.in_reply_to_id:
+        return RedirectResponse(f"/@{me.username}/{post.in_reply_to_id}#p{post.id}", 303)
+    return RedirectResponse(_field(form, "next") or "/home", status_code=303)
+
+
+@router.get("/@{username}/{post_id:int}")
+async def thread_page(
+    request: Request,
+    username: str,
+    post_id: int,
+    current: Viewer = Depends(viewer),
+    session: AsyncSession = Depends(db_session),
+) -> Response:
+    thread = await timelines.thread(session, post_id, current.id)
+    return page(
+        request,
+        "thread.html",
+        {
+            "title": f"{thread.focus.author.display_name or thread.focus.author.username}: post",
+            "thread": thread,
+            **await frame(session, current),
+        },
+    )
+
+
+@router.get("/posts/{post_id:int}")
+async def post_link(
+    post_id: int, current: Viewer = Depends(viewer), session: AsyncSession = Depends(db_session)
+) -> Response:
+    thread = await timelines.thread(session, post_id, current.id)
+    return RedirectResponse(f"/@{thread.focus.author.username}/{thread.focus.id}", 303)
+
+
+async def _acted(request: Request, session: AsyncSession, me: Account, post_id: int) -> Response:
+    """After an action: the refreshed action bar for HTMX, else back to the page."""
+    await session.commit()
+    wake_worker(request)
+    if is_htmx(request):
+        post = await posts.get_visible(session, post_id, me.id)
+        views = await reading.present(session, [post], me.id)
+        return page(request, "partials/actions.html", {"v": views[0]})
+    return back(request)
+
+
+@router.post("/posts/{post_id:int}/{action}")
+async def act(
+    request: Request,
+    post_id: int,
+    action: str,
+    me: Account = Depends(require_account),
+    session: AsyncSession = Depends(db_session),
+) -> Response:
+    simple = {
+        "like": interactions.like,
+        "unlike": interactions.unlike,
+        "bookmark": interactions.bookmark,
+        "unbookmark": interactions.unbookmark,
+        "repost": interactions.repost,
+        "unrepost": interactions.unrepost,
+    }
+    if action in simple:
+        target = await simple[action](session, me, post_id)
+        original = target.reblog_of_id or target.id
+        return await _acted(request, session, me, original)
+    if action == "delete":
+        deleted = await posts.delete_post(session, me, post_id)
+        await session.commit()
+        if is_htmx(request):
+            return Response(status_code=200, content="")
+        return RedirectResponse(
+            f"/@{me.username}" if deleted.account_id == me.id else "/home", status_code=303
+        )
+    if action == "vote":
+        form = await request.form()
+        choices = [int(v) for v in form.getlist("choice") if isinstance(v, str) and v.isdigit()]
+        await interactions.vote(session, me, post_id, choices)
+        await session.commit()
+        return back(request)
+    if action == "edit":
+        form = await request.form()
+        post = await posts.edit_post(
+            session, me, post_id, _field(form, "text"), spoiler_text=_field(form, "spoiler_text")
+        )
+        await session.commit()
+        return RedirectResponse(f"/@{me.username}/{post.id}", status_code=303)
+    if action == "report":
+        form = await request.form()
+        await moderation.file_report(
+            session,
+            me,
+            post_id=post_id,
+            category=_field(form, "category") or "other",
+            comment=_field(form, "comment"),
+        )
+        await session.commit()
+        return page(
+            request,
+            "message.html",
+            {
+                "title": "Report sent",
+                "message": "Thank you. The moderators will look at this post.",
+            },
+        )
+    raise Invalid(f"Unknown action {action!r}.")
+
+
+@router.get("/posts/{post_id:int}/edit")
+async def edit_form(
+    request: Request,
+    post_id: int,
+    me: Account = Depends(require_account),
+    current: Viewer = Depends(viewer),
+    session: AsyncSession = Depends(db_session),
+) -> Response:
+    post = await posts.get_visible(session, post_id, me.id)
+    if post.account_id != me.id or post.reblog_of_id:
+        raise Invalid("You can only edit your own posts.")
+    return page(
+        request, "edit.html", {"title": "Edit post", "post": post, **await frame(session, current)}
+    )
+
+
+@router.get("/posts/{post_id:int}/history")
+async def history(
+    request: Request,
+    post_id: int,
+    current: Viewer = Depends(viewer),
+    session: AsyncSession = Depends(db_session),
+) -> Response:
+    versions = await posts.history(session, post_id, current.id)
+    post = await posts.get_visible(session, post_id, current.id)
+    view = (await reading.present(session, [post], current.id))[0]
+    return page(
+        request,
+        "history.html",
+        {
+            "title": "Edit history",
+            "v": view,
+            "versions": list(reversed(versions)),
+            **await frame(session, current),
+        },
+    )
+
+
+@router.get("/posts/{post_id:int}/report")
+async def report_form(
+    request: Request,
+    post_id: int,
+    me: Account = Depends(require_account),
+    current: Viewer = Depends(viewer),
+    session: AsyncSession = Depends(db_session),
+) -> Response:
+    post = await posts.get_visible(session, post_id, me.id)
+    view = (await reading.present(session, [post], me.id))[0]
+    return page(
+        request,
+        "report.html",
+        {
+            "title": "Report post",
+            "v": view,
+            "categories": moderation.CATEGORIES,
+            **await frame(session, current),
+        },
+    )
+
+
+@router.get("/compose")
+async def compose_page(
+    request: Request,
+    in_reply_to_id: int | None = None,
+    quote_of_id: int | None = None,
+    me: Account = Depends(require_account),
+    current: Viewer = Depends(viewer),
+    session: AsyncSession = Depends(db_session),
+) -> Response:
+    """A full-page composer, for replies and quotes (and for phones)."""
+    context_post = None
+    target = in_reply_to_id or quote_of_id
+    if target:
+        post = await posts.get_visible(session, target, me.id)
+        context_post = (await reading.present(session, [post], me.id))[0]
+    mention = ""
+    if in_reply_to_id and context_post and context_post.author.id != me.id:
+        mention = f"@{context_post.author.username} "
+    return page(
+        request,
+        "compose.html",
+        {
+            "title": "Reply" if in_reply_to_id else "Quote" if quote_of_id else "New post",
+            "context_post": context_post,
+            "in_reply_to_id": in_reply_to_id,
+            "quote_of_id": quote_of_id,
+            "prefill": mention,
+            "default_visibility": context_post.post.visibility
+            if in_reply_to_id and context_post
+            else "public",
+            **await frame(session, current),
+        },
+    )
