@@ -269,7 +269,7 @@ async def unsuspend(session: AsyncSession, account_id: int) -> None:
 async def suggestions(
     session: AsyncSession,
     viewer_id: int | None,
-    exclude: Select[tuple[int]] | None = None,
+    exclude: Select[int] | None = None,
     limit: int = 5,
 ) -> list[Account]:
     """Popular accounts, minus the viewer and the ids `exclude` selects (those followed)."""
@@ -284,6 +284,6 @@ async def suggestions(
     return list(rows)
 
 
-def suspended_ids() -> Select[tuple[int]]:
+def suspended_ids() -> Select[int]:
     """Subquery of suspended accounts, whose posts nobody sees."""
     return select(Account.id).where(Account.suspended_at.is_not(None))

@@ -169,11 +169,11 @@ async def is_following(session: AsyncSession, follower_id: int, followee_id: int
 # Subqueries other domains filter with, so reads stay one query (no N+1).
 
 
-def followed_ids(account_id: int) -> Select[tuple[int]]:
+def followed_ids(account_id: int) -> Select[int]:
     return select(Follow.followee_id).where(Follow.follower_id == account_id)
 
 
-def follower_ids(account_id: int) -> Select[tuple[int]]:
+def follower_ids(account_id: int) -> Select[int]:
     return select(Follow.follower_id).where(Follow.followee_id == account_id)
 
 

@@ -47,7 +47,7 @@ async def posts(
     limit: int = 20,
 ) -> list[Post]:
     """Posts matching every word of `query` that the viewer may see, newest first."""
-    stmt: Select[tuple[Post]] = select(Post).where(
+    stmt: Select[Post] = select(Post).where(
         visible_to(viewer_id), Post.reblog_of_id.is_(None)
     )
     if _sqlite(session):

@@ -10,6 +10,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 T = TypeVar("T")
 MAX_LIMIT = 40
+AnySelect = Select[*tuple[Any, ...]]
 
 
 @dataclass
@@ -25,7 +26,7 @@ class Cursor:
     def __post_init__(self) -> None:
         self.limit = max(1, min(self.limit, MAX_LIMIT))
 
-    def apply(self, stmt: Select[Any], column: InstrumentedAttribute[Any]) -> Select[Any]:
+    def apply(self, stmt: AnySelect, column: InstrumentedAttribute[Any]) -> AnySelect:
         if self.max_id is not None:
             stmt = stmt.where(column < self.max_id)
         if self.since_id is not None:

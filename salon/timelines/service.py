@@ -23,7 +23,7 @@ from salon.timelines.store import TimelineStore, timeline_store
 
 
 async def _page_of_posts(
-    session: AsyncSession, stmt: Select[tuple[Post]], cursor: Cursor, viewer_id: int | None
+    session: AsyncSession, stmt: Select[Post], cursor: Cursor, viewer_id: int | None
 ) -> Page[PostView]:
     posts = list(await session.scalars(cursor.apply(stmt, Post.id)))
     posts.sort(key=lambda p: p.id, reverse=True)
@@ -31,7 +31,7 @@ async def _page_of_posts(
     return Page.of(views, [p.id for p in posts], cursor)
 
 
-def big_account_ids(settings: Settings, follower_id: int) -> Select[tuple[int]]:
+def big_account_ids(settings: Settings, follower_id: int) -> Select[int]:
     """Followed accounts too big to fan out: their posts are merged in at read time."""
     return select(Account.id).where(
         Account.id.in_(graph.followed_ids(follower_id)),

@@ -16,7 +16,7 @@ from salon.timelines.schemas import Cursor
 
 class TimelineStore(Protocol):
     async def push(
-        self, session: AsyncSession, post_id: int, author_id: int, recipients: Select[tuple[int]]
+        self, session: AsyncSession, post_id: int, author_id: int, recipients: Select[int]
     ) -> None:
         """Add a post to the home timeline of every account `recipients` selects."""
 
@@ -41,7 +41,7 @@ class TimelineStore(Protocol):
 
 class SqlTimelineStore:
     async def push(
-        self, session: AsyncSession, post_id: int, author_id: int, recipients: Select[tuple[int]]
+        self, session: AsyncSession, post_id: int, author_id: int, recipients: Select[int]
     ) -> None:
         rows = recipients.add_columns(literal(post_id), literal(author_id))
         columns = ["account_id", "post_id", "author_id"]
