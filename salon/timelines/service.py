@@ -50,9 +50,14 @@ async def home(
     store = store or timeline_store()
     hidden = graph.hidden_author_ids(account_id)
     ids = set(await store.page(session, account_id, cursor, hidden))
+    # Own posts, and posts of followed accounts too big to fan out, are merged in at read:
+    # one's own post shows at once, before the fan-out job has run.
     merged = cursor.apply(
         select(Post.id).where(
-            Post.account_id.in_(big_account_ids(settings, account_id)),
+            or_(
+                Post.account_id == account_id,
+                Post.account_id.in_(big_account_ids(settings, account_id)),
+            ),
             Post.account_id.not_in(hidden),
             visible_to(account_id),
         ),

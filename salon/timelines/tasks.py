@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import literal, select, union
+from sqlalchemy import Select, literal, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.accounts.models import Account
@@ -33,7 +33,8 @@ async def fanout(session: AsyncSession, payload: dict[str, Any]) -> None:
     if author is None:
         return
     settings = get_settings()
-    recipients = [select(literal(post.account_id))]
+    # The author's own posts are merged into their home at read time, so not pushed here.
+    recipients: list[Select[int]] = []
     if post.visibility != Visibility.direct and (
         author.followers_count <= settings.fanout_follower_limit
     ):
@@ -43,9 +44,10 @@ async def fanout(session: AsyncSession, payload: dict[str, Any]) -> None:
         recipients.append(followers)
     if post.visibility in (Visibility.direct, Visibility.private):
         recipients.append(select(Mention.account_id).where(Mention.post_id == post.id))
-    await timeline_store().push(
-        session, post.id, post.account_id, select(union(*recipients).subquery().c[0])
-    )
+    if recipients:
+        await timeline_store().push(
+            session, post.id, post.account_id, select(union(*recipients).subquery().c[0])
+        )
 
 
 @handler("timelines.follow")
