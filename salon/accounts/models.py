@@ -29,6 +29,9 @@ class Account(IdMixin, CreatedMixin, Base):
     posts_count: Mapped[int] = mapped_column(BigInteger, default=0)
     last_post_at: Mapped[datetime | None]
 
+    # Every visibility check excludes suspended authors; this keeps that lookup small.
+    __table_args__ = (Index("ix_accounts_suspended", "suspended_at"),)
+
 
 class Credential(Base):
     __tablename__ = "credentials"

@@ -15,6 +15,11 @@ from salon.settings import Settings
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+def managed_by_alembic(name: str | None, type_: str, parent_names: object) -> bool:
+    """Autogenerate skips the FTS5 search index and its shadow tables, made by hand."""
+    return not (type_ == "table" and name is not None and name.startswith("post_search"))
+
+
 def alembic_config(settings: Settings) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))

@@ -7,6 +7,7 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
+from salon.db.migrate import managed_by_alembic
 from salon.db.models import Base
 from salon.db.session import make_engine
 from salon.settings import Settings
@@ -15,17 +16,12 @@ config = context.config
 target_metadata = Base.metadata
 
 
-def _ours(name: str | None, type_: str, parent_names: object) -> bool:
-    # The FTS5 search index and its shadow tables are made by hand in a migration.
-    return not (type_ == "table" and name is not None and name.startswith("post_search"))
-
-
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
-        include_name=_ours,
+        include_name=managed_by_alembic,
     )
     with context.begin_transaction():
         context.run_migrations()

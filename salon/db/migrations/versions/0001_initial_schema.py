@@ -40,6 +40,9 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_accounts')),
     sa.UniqueConstraint('username_key', name=op.f('uq_accounts_username_key'))
     )
+    with op.batch_alter_table('accounts', schema=None) as batch_op:
+        batch_op.create_index('ix_accounts_suspended', ['suspended_at'], unique=False)
+
     op.create_table('jobs',
     sa.Column('kind', sa.String(length=60), nullable=False),
     sa.Column('payload', sa.JSON(), nullable=False),
