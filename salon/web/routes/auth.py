@@ -25,7 +25,8 @@ router = APIRouter(dependencies=[Depends(verify_csrf)])
 
 def _safe_next(target: str) -> str:
     # Only same-site paths: never bounce a fresh sign-in to another origin.
-    return target if target.startswith("/") and not target.startswith("//") else "/home"
+    same_site = target.startswith("/") and not target.startswith(("//", "/\\"))
+    return target if same_site else "/home"
 
 
 def _client(request: Request) -> str:
