@@ -42,8 +42,15 @@ def enqueue(
 
 
 async def claim(session: AsyncSession, worker: str, lease: timedelta) -> ClaimedJob | None:
-    """Take the next due job, or one whose worker died (lease ran out), and lease it."""
+    """Take the next due job, or one whose worker died (lease ran out), and lease it. A job
+    that has used all its attempts dying with its worker is given up, not retried forever."""
     now = utcnow()
+    await session.execute(
+        update(Job)
+        .where(Job.status == "running", Job.lease_until < now, Job.attempts >= Job.max_attempts)
+        .values(status="failed", finished_at=now, lease_until=None,
+                last_error="Its worker stopped during every attempt.")
+    )
     due = (
         select(Job.id)
         .where(

@@ -14,7 +14,7 @@ from salon.notifications.models import Notification, NotificationMarker
 from salon.posts import reading
 from salon.posts.models import Post
 from salon.posts.schemas import PostView
-from salon.posts.visibility import visible_ids
+from salon.posts.visibility import visible_ids, visible_to
 from salon.timelines.schemas import Cursor, Page
 
 
@@ -90,7 +90,11 @@ async def page(
     notes.sort(key=lambda n: n.id, reverse=True)
     authors = await accounts.get_many(session, {n.from_account_id for n in notes})
     post_ids = [n.post_id for n in notes if n.post_id]
-    posts = list(await session.scalars(select(Post).where(Post.id.in_(post_ids))))
+    # Read again with the visibility rule: access may have ended since the notification
+    # (an unfollow, a mention edited out), and the post must not reach them here either.
+    posts = list(
+        await session.scalars(select(Post).where(Post.id.in_(post_ids), visible_to(account_id)))
+    )
     views = {v.id: v for v in await reading.present(session, posts, account_id)}
     items = []
     for n in notes:
@@ -153,6 +157,8 @@ async def unread_count(session: AsyncSession, account_id: int, cap: int = 100) -
             Notification.account_id == account_id,
             Notification.id > await last_read(session, account_id),
             Notification.from_account_id.not_in(graph.hidden_author_ids(account_id)),
+            # As page() does: suspended accounts' notifications are not shown, nor counted.
+            Notification.from_account_id.not_in(accounts.suspended_ids()),
         )
         .limit(cap)
         .subquery()

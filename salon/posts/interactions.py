@@ -105,7 +105,7 @@ async def unrepost(session: AsyncSession, account: Account, post_id: int) -> Pos
 
 
 async def vote(session: AsyncSession, account: Account, post_id: int, choices: list[int]) -> Poll:
-    post = await get_visible(session, post_id, account.id)
+    post = await _original(session, post_id, account.id)
     poll = await session.scalar(select(Poll).where(Poll.post_id == post.id))
     if poll is None:
         raise Invalid("This post has no poll.")

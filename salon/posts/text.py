@@ -128,4 +128,4 @@ def sanitize(markup: str) -> str:
 
 def plain(markup: str) -> str:
     """Text without tags, for excerpts and search."""
-    return html.unescape(re.sub(r"<[^>]+>", " ", markup)).strip()
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", markup)).split())

@@ -92,7 +92,11 @@ async def public(
         listed(),
         Post.reblog_of_id.is_(None),
         visible_to(viewer_id),
-        or_(Post.in_reply_to_id.is_(None), Post.in_reply_to_account_id == Post.account_id),
+        # By the replied-to account, which stays set when the parent post is deleted.
+        or_(
+            Post.in_reply_to_account_id.is_(None),
+            Post.in_reply_to_account_id == Post.account_id,
+        ),
         *_not_hidden(viewer_id),  # type: ignore[arg-type]
     )
     if only_media:
@@ -133,7 +137,10 @@ async def profile(
     stmt = select(Post).where(Post.account_id == account_id, visible_to(viewer_id))
     if not filters.with_replies:
         stmt = stmt.where(
-            or_(Post.in_reply_to_id.is_(None), Post.in_reply_to_account_id == account_id)
+            or_(
+                Post.in_reply_to_account_id.is_(None),
+                Post.in_reply_to_account_id == account_id,
+            )
         )
     if filters.only_media:
         stmt = stmt.where(

@@ -22,7 +22,7 @@ from salon.media import service, tasks
 from salon.media.models import MediaAttachment
 from salon.media.store import LocalMediaStore, media_store
 from salon.posts.models import Post
-from salon.settings import Settings
+from salon.settings import Settings, configure
 
 
 def make_image(fmt: str = "JPEG", size: tuple[int, int] = (1600, 1200), **save: object) -> bytes:
@@ -187,8 +187,7 @@ async def test_attach_and_for_posts(
 
 
 async def test_delete_for_post_and_the_delete_files_job(
-    session: AsyncSession, settings: Settings, store: LocalMediaStore,
-    monkeypatch: pytest.MonkeyPatch,
+    session: AsyncSession, settings: Settings, store: LocalMediaStore
 ) -> None:
     alice = await add_account(session, "alice")
     post = await add_post(session, alice)
@@ -203,13 +202,9 @@ async def test_delete_for_post_and_the_delete_files_job(
     assert all(store.path(key).exists() for key in keys)  # until the job runs
 
     assert HANDLERS["media.delete_files"] is tasks.delete_files
-    monkeypatch.setenv("SALON_DATA_DIR", str(settings.data_dir))
-    tasks.job_store.cache_clear()
-    try:
-        await tasks.delete_files(session, dict(job.payload))
-        await tasks.delete_files(session, dict(job.payload))  # running twice is fine
-    finally:
-        tasks.job_store.cache_clear()
+    configure(settings)  # handlers use the settings the process was configured with
+    await tasks.delete_files(session, dict(job.payload))
+    await tasks.delete_files(session, dict(job.payload))  # running twice is fine
     assert not any(store.path(key).exists() for key in keys)
     assert await service.delete_for_post(session, post) == []
 
