@@ -1,0 +1,162 @@
+/* Salon — progressive enhancement only. Every page works without this file. */
+(function () {
+  "use strict";
+
+  var URL_RE = /https?:\/\/\S+/g;
+  var LINK = new Array(24).join("x"); // links count as 23 characters, like Mastodon
+
+  function length(text) {
+    return Array.from(text.replace(URL_RE, LINK)).length;
+  }
+
+  /* Live character counter: textarea[data-limit] -> [data-counter] in the same form. */
+  function updateCounter(area) {
+    var form = area.form || area.closest("form");
+    var counter = form && form.querySelector("[data-counter]");
+    var limit = parseInt(area.getAttribute("data-limit"), 10);
+    if (!counter || !limit) return;
+    var left = limit - length(area.value);
+    counter.textContent = String(left);
+    counter.title = left >= 0 ? left + " characters left" : -left + " characters over the limit";
+    counter.classList.toggle("warn", left >= 0 && left <= 20);
+    counter.classList.toggle("over", left < 0);
+    if (left < 0) area.setAttribute("aria-invalid", "true");
+    else area.removeAttribute("aria-invalid");
+  }
+  function initCounters(root) {
+    (root || document).querySelectorAll("textarea[data-limit]").forEach(updateCounter);
+  }
+  document.addEventListener("input", function (e) {
+    if (e.target.matches && e.target.matches("textarea[data-limit]")) updateCounter(e.target);
+  });
+
+  /* Ctrl/Cmd+Enter posts from the composer. */
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && e.target.matches("textarea[data-limit]")) {
+      var form = e.target.form;
+      if (form) { e.preventDefault(); form.requestSubmit ? form.requestSubmit() : form.submit(); }
+    }
+  });
+
+  /* Confirm destructive buttons. Runs in the capture phase, before htmx sees the click. */
+  document.addEventListener("click", function (e) {
+    var el = e.target.closest && e.target.closest("[data-confirm]");
+    if (el && !window.confirm(el.getAttribute("data-confirm"))) {
+      e.preventDefault();
+      e.stopImmediatePropagation();
+    }
+  }, true);
+
+  /* "More" menus: one open at a time; close on outside click and Escape. */
+  function closeMenus(except) {
+    document.querySelectorAll("details.more[open]").forEach(function (d) {
+      if (d !== except) d.open = false;
+    });
+  }
+  document.addEventListener("toggle", function (e) {
+    var d = e.target;
+    if (d.matches && d.matches("details.more") && d.open) {
+      closeMenus(d);
+      var first = d.querySelector(".menu a, .menu button");
+      if (first && d.dataset.kbd === "1") first.focus();
+    }
+  }, true);
+  document.addEventListener("click", function (e) {
+    var inside = e.target.closest && e.target.closest("details.more");
+    closeMenus(inside);
+    hideAltPops(e.target.closest && e.target.closest(".alt-pop, .alt-badge"));
+  });
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Escape") {
+      var open = document.querySelector("details.more[open]");
+      if (open) {
+        closeMenus(null);
+        var s = open.querySelector("summary");
+        if (s) s.focus();
+      }
+      hideAltPops(null);
+    } else if ((e.key === "Enter" || e.key === " ") && e.target.matches && e.target.matches("details.more > summary")) {
+      e.target.parentNode.dataset.kbd = "1";
+    }
+  });
+  document.addEventListener("pointerdown", function (e) {
+    var d = e.target.closest && e.target.closest("details.more");
+    if (d) d.dataset.kbd = "0";
+  });
+
+  /* data-back links go back in history when we came from this site. */
+  document.addEventListener("click", function (e) {
+    var a = e.target.closest && e.target.closest("a[data-back]");
+    if (!a || e.defaultPrevented) return;
+    var sameSite = document.referrer && document.referrer.indexOf(location.origin + "/") === 0;
+    if (sameSite && history.length > 1) { e.preventDefault(); history.back(); }
+  });
+
+  /* ALT badge: show the image description in place instead of opening the image. */
+  function hideAltPops(keep) {
+    document.querySelectorAll(".alt-pop").forEach(function (p) {
+      if (!keep || !p.parentNode.contains(keep)) p.remove();
+    });
+  }
+  document.addEventListener("click", function (e) {
+    var badge = e.target.closest && e.target.closest(".alt-badge");
+    var pop = e.target.closest && e.target.closest(".alt-pop");
+    if (!badge && !pop) return;
+    e.preventDefault();
+    if (pop) return;
+    var item = badge.parentNode;
+    var existing = item.querySelector(".alt-pop");
+    if (existing) { existing.remove(); return; }
+    var img = item.querySelector("img");
+    var el = document.createElement("span");
+    el.className = "alt-pop";
+    el.setAttribute("role", "note");
+    el.textContent = (img && img.alt) || badge.title || "";
+    item.appendChild(el);
+  });
+
+  /* Composer: preview chosen images (blob: URLs are allowed by the CSP). */
+  document.addEventListener("change", function (e) {
+    var input = e.target;
+    if (!input.matches || !input.matches('.composer input[type="file"]')) return;
+    var slot = input.closest(".slot") || input.parentNode;
+    var old = slot.querySelector("img.preview");
+    if (old) { URL.revokeObjectURL(old.src); old.remove(); }
+    var file = input.files && input.files[0];
+    if (!file || !/^image\//.test(file.type)) return;
+    var img = document.createElement("img");
+    img.className = "preview";
+    img.alt = "Preview of " + file.name;
+    img.src = URL.createObjectURL(file);
+    input.insertAdjacentElement("afterend", img);
+  });
+
+  /* Keep keyboard focus on the same control when htmx swaps an action bar or follow button. */
+  var refocus = null;
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    var target = e.detail && e.detail.target;
+    var active = document.activeElement;
+    refocus = null;
+    if (target && target.id && active && target.contains(active)) {
+      var kind = ["reply", "repost", "quote-link", "like", "bookmark"].filter(function (k) {
+        return active.classList.contains(k);
+      })[0];
+      refocus = { id: target.id, sel: kind ? "." + kind : "button" };
+    }
+  });
+  document.addEventListener("htmx:afterSettle", function (e) {
+    if (refocus) {
+      var box = document.getElementById(refocus.id);
+      var el = box && box.querySelector(refocus.sel);
+      if (el) el.focus();
+      refocus = null;
+    }
+    initCounters(e.target);
+  });
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { initCounters(); });
+  } else {
+    initCounters();
+  }
+})();
