@@ -28,6 +28,15 @@ async def db_session(request: Request) -> AsyncIterator[AsyncSession]:
     async with db.sessions() as session:
         try:
             yield session
+        except Exception:
+            await session.rollback()
+            # The rollback expired the signed-in account, and the error page still shows
+            # who is signed in: reload it and detach it so the page can read it.
+            current: Viewer | None = getattr(request.state, "viewer", None)
+            if current is not None and current.account is not None:
+                await session.refresh(current.account)
+                session.expunge(current.account)
+            raise
         finally:
             await session.rollback()
 

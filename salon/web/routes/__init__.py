@@ -1,5 +1,18 @@
 """The web UI's routers, in the order they are mounted."""
 
-from salon.web.routes import accounts, admin, auth, feeds, posts
+from starlette.convertors import IntegerConvertor, register_url_convertor
+
+
+class IdConvertor(IntegerConvertor):
+    """Ids are 64-bit (see salon.db.ids): a number of 19 or more digits cannot name
+    anything, so such a path does not match (404) instead of overflowing the database."""
+
+    regex = "[0-9]{1,18}"
+
+
+# Before the route modules below are imported: their `{x:int}` paths compile with it.
+register_url_convertor("int", IdConvertor())
+
+from salon.web.routes import accounts, admin, auth, feeds, posts  # noqa: E402
 
 ROUTERS = [auth.router, feeds.router, posts.router, admin.router, accounts.router]

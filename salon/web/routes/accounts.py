@@ -26,7 +26,7 @@ from salon.web.deps import (
     wake_worker,
 )
 from salon.web.render import back, is_htmx, page
-from salon.web.routes.common import cursor, feed_page, frame
+from salon.web.routes.common import _int, cursor, feed_page, frame
 
 router = APIRouter(dependencies=[Depends(verify_csrf)])
 TABS = {
@@ -142,12 +142,11 @@ async def profile(
 async def _follow_list(
     request: Request, session: AsyncSession, current: Viewer, account: Account, tab: str
 ) -> Response:
-    raw = request.query_params.get("max_id", "")
     rows = await graph.list_follows(
         session,
         account.id,
         followers=tab == "followers",
-        max_id=int(raw) if raw.isdigit() else None,
+        max_id=_int(request, "max_id"),
         limit=40,
     )
     people = await accounts.get_many(session, [a for _, a in rows])

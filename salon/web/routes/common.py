@@ -23,10 +23,10 @@ def _int(request: Request, name: str) -> int | None:
     raw = request.query_params.get(name)
     if raw in (None, ""):
         return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise Invalid(f"{name} must be a whole number, not {raw!r}.", name) from None
+    # ASCII digits only, and within the 64-bit id range: anything else is the person's error.
+    if not (raw.isascii() and raw.lstrip("-").isdigit() and len(raw.lstrip("-")) <= 18):
+        raise Invalid(f"{name} must be a whole number, not {raw!r}.", name)
+    return int(raw)
 
 
 def cursor(request: Request, limit: int = 20) -> Cursor:

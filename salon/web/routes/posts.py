@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 
 from salon.accounts.models import Account
-from salon.errors import Invalid, TooLarge
+from salon.errors import Forbidden, Invalid, TooLarge
 from salon.media import service as media
 from salon.moderation import service as moderation
 from salon.posts import interactions, reading
@@ -44,6 +44,11 @@ def _field(form: object, name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _number(raw: str) -> bool:
+    """ASCII digits that fit an id: str.isdigit() alone also accepts '²', which int() refuses."""
+    return raw.isascii() and raw.isdigit() and len(raw) <= 18
+
+
 async def _uploads(
     request: Request, session: AsyncSession, settings: Settings, me: Account, form: object
 ) -> list[int]:
@@ -77,7 +82,7 @@ def _poll(form: object) -> PollSpec | None:
     if not any(o.strip() for o in options):
         return None
     duration = _field(form, "poll_expires_in") or "86400"
-    if not duration.isdigit():
+    if not _number(duration):
         raise Invalid("Choose how long the poll runs.", "poll")
     return PollSpec(
         options=options, expires_in=int(duration), multiple=_field(form, "poll_multiple") == "on"
@@ -88,7 +93,7 @@ def _optional_id(form: object, name: str) -> int | None:
     raw = _field(form, name)
     if not raw:
         return None
-    if not raw.isdigit():
+    if not _number(raw):
         raise Invalid(f"{name} must be a post id.", name)
     return int(raw)
 
@@ -189,7 +194,7 @@ async def act(
         )
     if action == "vote":
         form = await request.form()
-        choices = [int(v) for v in form.getlist("choice") if isinstance(v, str) and v.isdigit()]
+        choices = [int(v) for v in form.getlist("choice") if isinstance(v, str) and _number(v)]
         await interactions.vote(session, me, post_id, choices)
         await session.commit()
         return back(request)
@@ -231,7 +236,7 @@ async def edit_form(
 ) -> Response:
     post = await posts.get_visible(session, post_id, me.id)
     if post.account_id != me.id or post.reblog_of_id:
-        raise Invalid("You can only edit your own posts.")
+        raise Forbidden("You can only edit your own posts.")
     return page(
         request, "edit.html", {"title": "Edit post", "post": post, **await frame(session, current)}
     )

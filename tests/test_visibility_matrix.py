@@ -1,0 +1,284 @@
+"""Followers-only and direct posts never reach anyone else, through any page.
+
+One world per module: an author writes one post per visibility, each a reply to their own
+public parent, each with a unique marker word and hashtag, each mentioning two people. Then
+every (viewer, visibility, place) cell checks that the marker shows exactly when the rule
+allows it. Every response is also checked not to be a 5xx."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tests.web import CheckedSite, WebUser, articles, make_settings, open_site
+
+VISIBILITIES = ["public", "unlisted", "private", "direct"]
+VIEWERS = ["author", "follower", "mentioned", "mentfollower", "stranger", "anonymous", "blocked"]
+FOLLOWERS = {"follower", "mentfollower"}
+MENTIONED = {"mentioned", "mentfollower"}
+
+
+def marker(visibility: str) -> str:
+    return f"zqmark{visibility}"
+
+
+def hashtag(visibility: str) -> str:
+    return f"zqtag{visibility}"
+
+
+def may_see(viewer: str, visibility: str) -> bool:
+    """The rule: public and unlisted for all; private for followers and mentioned; direct
+    for mentioned; the author always; someone the author blocked never."""
+    if viewer == "blocked":
+        return False
+    if viewer == "author" or visibility in ("public", "unlisted"):
+        return True
+    if visibility == "private":
+        return viewer in FOLLOWERS | MENTIONED
+    return viewer in MENTIONED
+
+
+def on_home(viewer: str, visibility: str) -> bool:
+    if viewer == "anonymous" or not may_see(viewer, visibility):
+        return False
+    if viewer == "author" or viewer in FOLLOWERS:
+        return True
+    return visibility in ("private", "direct") and viewer in MENTIONED
+
+
+def listed(viewer: str, visibility: str) -> bool:
+    """Public timeline and tag pages carry public posts only."""
+    return visibility == "public" and may_see(viewer, visibility)
+
+
+def can_act(viewer: str, visibility: str) -> bool:
+    return viewer != "anonymous" and may_see(viewer, visibility)
+
+
+def notified(viewer: str, visibility: str) -> bool:
+    return viewer in MENTIONED and may_see(viewer, visibility)
+
+
+@dataclass
+class World:
+    site: CheckedSite
+    people: dict[str, WebUser]
+    posts: dict[str, int]
+    parent: int
+    pages: dict[tuple[str, str], tuple[int, str]] = field(default_factory=dict)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> Iterator[World]:
+    root = tmp_path_factory.mktemp("visibility")
+    shutil.copy(template_db, root / "salon.db")
+    for site in open_site(make_settings(root)):
+        people = {name: site.user(name) for name in VIEWERS if name != "anonymous"}
+        people["anonymous"] = site.anon
+        for name in ("follower", "mentfollower", "blocked"):
+            assert people[name].post("/@author/follow").status_code == 303
+        author = people["author"]
+        parent = site.compose(author, "author", {"text": "zqparent the public parent"})
+        posts = {}
+        for visibility in VISIBILITIES:
+            text = f"{marker(visibility)} #{hashtag(visibility)} @mentioned @mentfollower"
+            posts[visibility] = site.compose(
+                author,
+                "author",
+                {"text": text, "visibility": visibility, "in_reply_to_id": str(parent)},
+            )
+        site.run_jobs()
+        # A follower who is then blocked: the posts reached them before the block.
+        assert author.post("/@blocked/block").status_code == 303
+        site.run_jobs()
+        yield World(site, people, posts, parent)
+
+
+def page_text(
+    world: World, viewer: str, path: str, only_posts: bool = True, fresh: bool = False
+) -> str:
+    """The page as the viewer gets it; read once per module unless `fresh` (the pages read
+    here do not change between cells: the actions cell undoes what it does)."""
+    key = (viewer, path)
+    if fresh or key not in world.pages:
+        response = world.people[viewer].get(path, follow_redirects=False)
+        assert response.status_code in (200, 303, 404), (path, response.status_code)
+        world.pages[key] = (response.status_code, response.text)
+    status, text = world.pages[key]
+    if status != 200:
+        return ""
+    return articles(text) if only_posts else text
+
+
+Place = Callable[[World, str, str], bool]
+
+
+def home(world: World, viewer: str, visibility: str) -> bool:
+    return marker(visibility) in page_text(world, viewer, "/home")
+
+
+def public(world: World, viewer: str, visibility: str) -> bool:
+    return marker(visibility) in page_text(world, viewer, "/public")
+
+
+def tag(world: World, viewer: str, visibility: str) -> bool:
+    return marker(visibility) in page_text(world, viewer, f"/tags/{hashtag(visibility)}")
+
+
+def profile(world: World, viewer: str, visibility: str) -> bool:
+    return marker(visibility) in page_text(world, viewer, "/@author")
+
+
+def with_replies(world: World, viewer: str, visibility: str) -> bool:
+    return marker(visibility) in page_text(world, viewer, "/@author/with_replies")
+
+
+def thread(world: World, viewer: str, visibility: str) -> bool:
+    post_id = world.posts[visibility]
+    return marker(visibility) in page_text(world, viewer, f"/@author/{post_id}")
+
+
+def parent_thread(world: World, viewer: str, visibility: str) -> bool:
+    return marker(visibility) in page_text(world, viewer, f"/@author/{world.parent}")
+
+
+def search(world: World, viewer: str, visibility: str) -> bool:
+    found = page_text(world, viewer, f"/search?q={marker(visibility)}")
+    by_tag = page_text(world, viewer, f"/search?q=%23{hashtag(visibility)}")
+    assert (marker(visibility) in found) == (marker(visibility) in by_tag)
+    return marker(visibility) in found
+
+
+def notifications(world: World, viewer: str, visibility: str) -> bool:
+    return marker(visibility) in page_text(world, viewer, "/notifications")
+
+
+def post_link(world: World, viewer: str, visibility: str) -> bool:
+    post_id = world.posts[visibility]
+    response = world.people[viewer].get(f"/posts/{post_id}", follow_redirects=False)
+    assert response.status_code in (303, 404)
+    if response.status_code == 303:
+        assert response.headers["location"] == f"/@author/{post_id}"
+    return bool(response.status_code == 303)
+
+
+def history(world: World, viewer: str, visibility: str) -> bool:
+    post_id = world.posts[visibility]
+    text = page_text(world, viewer, f"/posts/{post_id}/history", only_posts=False)
+    return marker(visibility) in text
+
+
+def actions(world: World, viewer: str, visibility: str) -> bool:
+    """Like, bookmark and repost: 404 for a post the viewer may not see (then nothing on
+    their bookmarks page); otherwise they work (and are undone for the other cells)."""
+    person = world.people[viewer]
+    post_id = world.posts[visibility]
+    if viewer == "anonymous":
+        response = person.post(f"/posts/{post_id}/like")
+        assert response.status_code == 303 and "/login" in response.headers["location"]
+        return False
+    codes = {}
+    for action in ("like", "bookmark", "repost"):
+        codes[action] = person.post(f"/posts/{post_id}/{action}").status_code
+    bookmarked = marker(visibility) in page_text(world, viewer, "/bookmarks", fresh=True)
+    for action in ("unlike", "unbookmark", "unrepost"):
+        person.post(f"/posts/{post_id}/{action}")
+    if codes["like"] == 404:
+        assert codes == {"like": 404, "bookmark": 404, "repost": 404}, codes
+        assert not bookmarked
+        return False
+    assert codes["like"] == codes["bookmark"] == 303, codes
+    assert codes["repost"] == (303 if visibility in ("public", "unlisted") else 422), codes
+    assert bookmarked
+    return True
+
+
+PLACES: dict[str, tuple[Place, Callable[[str, str], bool]]] = {
+    "home": (home, on_home),
+    "public": (public, listed),
+    "tag": (tag, listed),
+    "profile": (profile, may_see),
+    "with_replies": (with_replies, may_see),
+    "thread": (thread, may_see),
+    "parent_thread": (parent_thread, may_see),
+    "search": (search, may_see),
+    "notifications": (notifications, notified),
+    "post_link": (post_link, may_see),
+    "history": (history, may_see),
+    "actions": (actions, can_act),
+}
+
+
+@pytest.mark.parametrize("place", list(PLACES))
+@pytest.mark.parametrize("visibility", VISIBILITIES)
+@pytest.mark.parametrize("viewer", VIEWERS)
+def test_visibility(world: World, viewer: str, visibility: str, place: str) -> None:
+    look, rule = PLACES[place]
+    expected = rule(viewer, visibility)
+    assert look(world, viewer, visibility) is expected, (
+        f"{viewer} {'should' if expected else 'must not'} see the {visibility} post on {place}"
+    )
+
+
+def test_the_world_is_what_the_matrix_assumes(world: World) -> None:
+    """Guards against a matrix that passes because nothing rendered at all."""
+    author = world.people["author"]
+    page = author.get(f"/@author/{world.parent}").text
+    for visibility in VISIBILITIES:
+        assert marker(visibility) in page
+    assert "zqparent" in world.people["stranger"].get(f"/@author/{world.parent}").text
+    assert "zqparent" not in world.people["blocked"].get("/public").text
+    assert "zqparent" in world.people["anonymous"].get("/public").text
+    assert world.people["blocked"].get(f"/@author/{world.parent}").status_code == 404
+
+
+# --- leaks after the fact: access that ends must end everywhere ------------------------------
+
+
+@pytest.fixture
+def site(settings: object) -> Iterator[CheckedSite]:
+    yield from open_site(settings)  # type: ignore[arg-type]
+
+
+def test_notification_of_a_private_post_goes_when_the_follow_ends(site: CheckedSite) -> None:
+    author, fan = site.user("author"), site.user("fan")
+    fan.post("/@author/follow")
+    fans = site.compose(fan, "fan", {"text": "fan writes"})
+    site.compose(
+        author,
+        "author",
+        {
+            "text": "zqsecretreply for followers",
+            "visibility": "private",
+            "in_reply_to_id": str(fans),
+        },
+    )
+    site.run_jobs()
+    assert "zqsecretreply" in articles(fan.get("/notifications").text)
+    fan.post("/@author/unfollow")
+    site.run_jobs()
+    for path in ("/notifications", "/home", f"/@fan/{fans}", "/@author", "/search?q=zqsecretreply"):
+        assert "zqsecretreply" not in articles(fan.get(path).text), path
+
+
+def test_notification_of_a_direct_post_goes_when_the_mention_is_edited_out(
+    site: CheckedSite,
+) -> None:
+    author, friend = site.user("author"), site.user("friend")
+    site.user("other")
+    post_id = site.compose(
+        author, "author", {"text": "@friend zqdirectnote", "visibility": "direct"}
+    )
+    site.run_jobs()
+    assert "zqdirectnote" in articles(friend.get("/notifications").text)
+    edited = author.post(f"/posts/{post_id}/edit", {"text": "@other zqdirectnote changed"})
+    assert edited.status_code == 303
+    site.run_jobs()
+    assert friend.get(f"/@author/{post_id}").status_code == 404
+    assert friend.get(f"/posts/{post_id}/history").status_code == 404
+    assert "zqdirectnote" not in friend.get("/notifications").text
+    assert "zqdirectnote" not in friend.get("/home").text
