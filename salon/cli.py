@@ -112,5 +112,19 @@ def seed(n_accounts: int, n_posts: int) -> None:
     asyncio.run(run_seed(_settings(), n_accounts, n_posts, echo=click.echo))
 
 
+@main.command()
+@click.option("--accounts", "n_accounts", default=200, show_default=True)
+@click.option("--posts", "n_posts", default=2000, show_default=True)
+@click.option("--follows", default=50, show_default=True, help="Follows per account.")
+@click.option("--runs", default=30, show_default=True, help="Requests per page measured.")
+@click.option("--here", is_flag=True, help="Use the configured database, not a temporary one.")
+def bench(n_accounts: int, n_posts: int, follows: int, runs: int, here: bool) -> None:
+    """Measure writing, delivery and page latency on a throwaway instance."""
+    from salon.bench import run_bench
+
+    asyncio.run(run_bench(_settings() if here else None, n_accounts, n_posts, follows, runs,
+                          echo=click.echo))
+
+
 if __name__ == "__main__":
     main()

@@ -42,15 +42,8 @@ def enqueue(
 
 
 async def claim(session: AsyncSession, worker: str, lease: timedelta) -> ClaimedJob | None:
-    """Take the next due job, or one whose worker died (lease ran out), and lease it. A job
-    that has used all its attempts dying with its worker is given up, not retried forever."""
+    """Take the next due job, or one whose worker died (lease ran out), and lease it."""
     now = utcnow()
-    await session.execute(
-        update(Job)
-        .where(Job.status == "running", Job.lease_until < now, Job.attempts >= Job.max_attempts)
-        .values(status="failed", finished_at=now, lease_until=None,
-                last_error="Its worker stopped during every attempt.")
-    )
     due = (
         select(Job.id)
         .where(
@@ -77,6 +70,19 @@ async def claim(session: AsyncSession, worker: str, lease: timedelta) -> Claimed
     if row is None:
         return None
     return ClaimedJob(id=row[0], kind=row[1], payload=row[2], attempts=row[3], max_attempts=row[4])
+
+
+async def give_up_abandoned(session: AsyncSession) -> int:
+    """Jobs whose worker died during their last allowed attempt are failed, not retried
+    forever (a job that kills its worker would otherwise come back on every lease)."""
+    now = utcnow()
+    result = await session.execute(
+        update(Job)
+        .where(Job.status == "running", Job.lease_until < now, Job.attempts >= Job.max_attempts)
+        .values(status="failed", finished_at=now, lease_until=None,
+                last_error="Its worker stopped during every attempt.")
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 async def finish(session: AsyncSession, job_id: int) -> None:

@@ -8,6 +8,7 @@ import contextlib
 import logging
 import os
 import socket
+import time
 import traceback
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -52,10 +53,14 @@ class Worker:
         self.lease = timedelta(seconds=db.settings.job_lease_seconds)
         self.handlers = load_handlers()
         self.wake = asyncio.Event()
+        self._next_sweep = 0.0
 
     async def run_once(self) -> bool:
         """Do one job if one is due; False when there was nothing to do."""
         async with self.db.transaction() as session:
+            if time.monotonic() >= self._next_sweep:  # once a lease period is plenty
+                self._next_sweep = time.monotonic() + self.lease.total_seconds()
+                await service.give_up_abandoned(session)
             job = await service.claim(session, self.name, self.lease)
         if job is None:
             return False

@@ -300,3 +300,17 @@ async def test_a_killed_worker_loses_no_work(
     finally:
         await db.dispose()
         configure(settings)
+
+
+async def test_a_job_whose_worker_died_on_its_last_attempt_is_given_up(
+    session: AsyncSession, worker: Worker, calls: list[dict[str, Any]]
+) -> None:
+    job = jobs.enqueue(session, "test.record", {"n": 9}, max_attempts=1)
+    await session.commit()
+    # Another worker claimed it and died: the lease has run out and no attempt is left.
+    assert await jobs.claim(session, "dead-worker", timedelta(seconds=-1)) is not None
+    await session.commit()
+    assert not await worker.run_once()
+    row = await job_row(session, job.id)
+    assert row.status == "failed" and "stopped" in (row.last_error or "")
+    assert calls == []
