@@ -12,9 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from salon.accounts import passwords
 from salon.accounts import service as accounts
 from salon.accounts.models import Account
 from salon.app import create_app
@@ -24,6 +26,14 @@ from salon.jobs.worker import Worker
 from salon.settings import Settings, configure
 
 PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2 with tiny costs: hashing speed is not under test, and real costs would make
+    every sign-up take a fifth of a second. Verification reads the costs from the hash."""
+    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=64,
+                                                             parallelism=1))
 
 
 @pytest.fixture(scope="session")

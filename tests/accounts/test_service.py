@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.accounts import service as accounts
 from salon.accounts.models import Credential
 from salon.errors import Conflict, Invalid, NotFound
 from tests.conftest import PASSWORD, People
-
-
-@pytest.fixture(autouse=True)
-def fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Cheap argon2 parameters: verification reads them from the hash, so checks stay real."""
-    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(accounts, "hash_password", cheap.hash)
-
 
 # --- register ---------------------------------------------------------------------------
 

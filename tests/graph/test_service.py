@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,12 +12,6 @@ from salon.errors import Forbidden, Invalid, NotFound
 from salon.graph import service as graph
 from salon.jobs.models import Job
 from tests.conftest import People
-
-
-@pytest.fixture(autouse=True)
-def fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(accounts, "hash_password", cheap.hash)
 
 
 async def counts(session: AsyncSession, account: Account) -> tuple[int, int]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.accounts import service as accounts
@@ -14,12 +13,6 @@ from salon.posts.models import Post
 from salon.timelines import service as timelines
 from salon.timelines.schemas import Cursor
 from tests.conftest import PASSWORD, People
-
-
-@pytest.fixture(autouse=True)
-def fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(accounts, "hash_password", cheap.hash)
 
 
 async def test_report_a_post(people: People, session: AsyncSession) -> None:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,12 +22,6 @@ from salon.posts.models import Post
 from salon.posts.schemas import PollSpec
 from salon.timelines.schemas import Cursor
 from tests.conftest import People
-
-
-@pytest.fixture(autouse=True)
-def fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(accounts, "hash_password", cheap.hash)
 
 
 async def told(session: AsyncSession, account: Account) -> list[tuple[str, int, int | None]]:

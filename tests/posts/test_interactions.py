@@ -5,11 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from salon.accounts import service as accounts
 from salon.accounts.models import Account
 from salon.db.ids import utcnow
 from salon.errors import Invalid, NotFound
@@ -20,12 +18,6 @@ from salon.posts import service as posts
 from salon.posts.models import Bookmark, Like, Poll, PollOption, PollVote, Post
 from salon.posts.schemas import PollSpec
 from tests.conftest import People
-
-
-@pytest.fixture(autouse=True)
-def fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(accounts, "hash_password", cheap.hash)
 
 
 async def fresh(session: AsyncSession, row: Post | Account | Poll) -> Post | Account | Poll:

@@ -5,11 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from salon.accounts import service as accounts
 from salon.accounts.models import Account
 from salon.errors import Forbidden, Invalid, NotFound
 from salon.graph import service as graph
@@ -21,12 +19,6 @@ from salon.posts.schemas import PollSpec
 from tests.conftest import People
 
 URL = "https://example.com/" + "x" * 100  # counts as 23
-
-
-@pytest.fixture(autouse=True)
-def fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(accounts, "hash_password", cheap.hash)
 
 
 async def refreshed(session: AsyncSession, row: Post | Account) -> Post | Account:

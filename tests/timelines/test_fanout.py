@@ -6,11 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from salon.accounts import service as accounts
 from salon.accounts.models import Account
 from salon.db.ids import utcnow
 from salon.graph import service as graph
@@ -19,7 +17,6 @@ from salon.jobs.models import Job
 from salon.jobs.worker import Worker
 from salon.posts import interactions
 from salon.posts import service as posts
-from salon.posts.models import Post
 from salon.settings import Settings, configure
 from salon.timelines import service as timelines
 from salon.timelines import tasks
@@ -27,12 +24,7 @@ from salon.timelines.models import HomeEntry
 from salon.timelines.schemas import Cursor
 from salon.timelines.store import SqlTimelineStore
 from tests.conftest import People
-
-
-@pytest.fixture(autouse=True)
-def fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(accounts, "hash_password", cheap.hash)
+from tests.timelines.helpers import home_ids, write
 
 
 @pytest.fixture
@@ -53,18 +45,6 @@ async def entries(session: AsyncSession, account: Account) -> list[int]:
         .order_by(HomeEntry.post_id.desc())
     )
     return list(rows)
-
-
-async def home_ids(session: AsyncSession, settings: Settings, account: Account) -> list[int]:
-    await session.commit()
-    page = await timelines.home(session, settings, account.id, Cursor(limit=40))
-    return [v.id for v in page.items]
-
-
-async def write(session: AsyncSession, author: Account, body: str, **kwargs: object) -> Post:
-    post = await posts.create_post(session, author, body, **kwargs)  # type: ignore[arg-type]
-    await session.commit()
-    return post
 
 
 async def test_fanout_writes_an_entry_per_follower(

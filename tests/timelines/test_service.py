@@ -4,48 +4,25 @@ from __future__ import annotations
 
 import io
 
-import pytest
-from argon2 import PasswordHasher
 from PIL import Image
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from salon.accounts import service as accounts
-from salon.accounts.models import Account
 from salon.graph import service as graph
 from salon.jobs.worker import Worker
 from salon.media import service as media
 from salon.media.store import media_store
 from salon.posts import interactions
 from salon.posts import service as posts
-from salon.posts.models import Post
 from salon.settings import Settings
 from salon.timelines import service as timelines
 from salon.timelines.schemas import Cursor, Page
 from salon.timelines.service import ProfileFilter
 from tests.conftest import People
-
-
-@pytest.fixture(autouse=True)
-def fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(accounts, "hash_password", cheap.hash)
-
-
-async def home_ids(
-    session: AsyncSession, settings: Settings, account: Account, cursor: Cursor | None = None
-) -> list[int]:
-    page = await timelines.home(session, settings, account.id, cursor or Cursor(limit=40))
-    return [v.id for v in page.items]
+from tests.timelines.helpers import home_ids, write
 
 
 def ids(page: Page) -> list[int]:  # type: ignore[type-arg]
     return [v.id for v in page.items]
-
-
-async def write(session: AsyncSession, author: Account, body: str, **kwargs: object) -> Post:
-    post = await posts.create_post(session, author, body, **kwargs)  # type: ignore[arg-type]
-    await session.commit()
-    return post
 
 
 def png() -> bytes:
