@@ -118,10 +118,8 @@ async def profile(
     relationship = None
     if current.id and current.id != account.id:
         relationship = await graph.relationship(session, current.id, account.id)
-    hidden = relationship is not None and relationship.blocked_by
+    # Blocks are part of the visibility rule: a blocked viewer's page of posts is empty.
     feed = await timelines.profile(session, account.id, current.id, cursor(request), filters)
-    if hidden:
-        feed.items = []
     return await feed_page(
         request,
         session,
