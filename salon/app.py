@@ -19,7 +19,6 @@ from salon import __version__
 from salon.db import migrate
 from salon.db.session import Database
 from salon.errors import SalonError
-from salon.jobs import service as jobs
 from salon.jobs.worker import Worker
 from salon.media.store import media_store
 from salon.settings import Settings, configure
@@ -45,8 +44,6 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         stop = asyncio.Event()
         task = None
         if run_worker:
-            async with db.transaction() as session:
-                await jobs.ensure_scheduled(session, "timelines.trim")
             worker = Worker(db)
             app.state.worker = worker
             task = asyncio.create_task(worker.run_forever(stop))

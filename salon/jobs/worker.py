@@ -23,6 +23,8 @@ log = logging.getLogger("salon.worker")
 
 Handler = Callable[[AsyncSession, dict[str, Any]], Awaitable[None]]
 HANDLERS: dict[str, Handler] = {}
+# Maintenance jobs that reschedule themselves; a starting worker makes sure each exists.
+RECURRING = ("timelines.trim",)
 
 
 def handler(kind: str) -> Callable[[Handler], Handler]:
@@ -86,6 +88,9 @@ class Worker:
 
     async def run_forever(self, stop: asyncio.Event) -> None:
         log.info("worker %s started", self.name)
+        async with self.db.transaction() as session:
+            for kind in RECURRING:
+                await service.ensure_scheduled(session, kind)
         while not stop.is_set():
             try:
                 busy = await self.run_once()
