@@ -60,6 +60,8 @@ async def feed_page(
 ) -> HTMLResponse:
     """A page of posts: the whole page, or just the items for HTMX 'load more/newer'."""
     ctx = {"feed": feed, **context}
+    if is_htmx(request) and request.headers.get("hx-target") == "load-newer":
+        return page(request, "partials/feed_newer.html", ctx)
     if is_htmx(request) and request.headers.get("hx-target") != "main":
         return page(request, "partials/feed_items.html", ctx)
     return page(request, template, {**ctx, **await frame(session, current)})
