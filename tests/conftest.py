@@ -9,7 +9,7 @@ import re
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Self, TypeVar
 
 import pytest
 from argon2 import PasswordHasher
@@ -26,6 +26,13 @@ from salon.jobs.worker import Worker
 from salon.settings import Settings, configure
 
 PASSWORD = "correct horse battery"
+Row = TypeVar("Row")
+
+
+async def fresh(session: AsyncSession, row: Row) -> Row:
+    """The row as the database has it now (after a worker or another session wrote)."""
+    await session.refresh(row)
+    return row
 
 
 @pytest.fixture(autouse=True)
@@ -134,7 +141,7 @@ class Site:
         self.app = create_app(settings, run_worker=False)
         self._clients: list[TestClient] = []
 
-    def __enter__(self) -> Site:
+    def __enter__(self) -> Self:
         self.anon = self.visitor()
         return self
 

@@ -17,12 +17,7 @@ from salon.posts import interactions, reading
 from salon.posts import service as posts
 from salon.posts.models import Bookmark, Like, Poll, PollOption, PollVote, Post
 from salon.posts.schemas import PollSpec
-from tests.conftest import People
-
-
-async def fresh(session: AsyncSession, row: Post | Account | Poll) -> Post | Account | Poll:
-    await session.refresh(row)
-    return row
+from tests.conftest import People, fresh
 
 
 async def notify_jobs(session: AsyncSession) -> list[dict[str, object]]:

@@ -16,14 +16,11 @@ from salon.posts import interactions, search
 from salon.posts import service as posts
 from salon.posts.models import Mention, Poll, PollOption, Post, PostTag, Tag
 from salon.posts.schemas import PollSpec
-from tests.conftest import People
+from tests.conftest import People, fresh
 
 URL = "https://example.com/" + "x" * 100  # counts as 23
 
 
-async def refreshed(session: AsyncSession, row: Post | Account) -> Post | Account:
-    await session.refresh(row)
-    return row
 
 
 async def jobs_of(session: AsyncSession, kind: str) -> list[Job]:
@@ -107,7 +104,7 @@ async def test_create_indexes_mentions_tags_search_and_counts(
     tags = list(await session.execute(select(Tag.name, Tag.display_name).join(PostTag)))
     assert tags == [("sunset", "Sunset")]
     assert [p.id for p in await search.posts(session, "sunse", None)] == [post.id]
-    assert (await refreshed(session, alice)).posts_count == 1
+    assert (await fresh(session, alice)).posts_count == 1
     assert alice.last_post_at == post.created_at
     kinds = {j.kind for j in await session.scalars(select(Job))}
     assert {"timelines.fanout", "notifications.post_created"} <= kinds
@@ -124,12 +121,12 @@ async def test_reply_counts_and_links(people: People, session: AsyncSession) -> 
     await posts.create_post(session, alice, "self reply", in_reply_to_id=reply.id)
     await session.commit()
     assert (reply.in_reply_to_id, reply.in_reply_to_account_id) == (root.id, alice.id)
-    assert (await refreshed(session, root)).replies_count == 1
-    assert (await refreshed(session, reply)).replies_count == 1
+    assert (await fresh(session, root)).replies_count == 1
+    assert (await fresh(session, reply)).replies_count == 1
 
     await posts.delete_post(session, bob, reply.id)
     await session.commit()
-    assert (await refreshed(session, root)).replies_count == 0
+    assert (await fresh(session, root)).replies_count == 0
 
 
 async def test_reply_to_invisible_post_is_not_found(people: People, session: AsyncSession) -> None:
@@ -308,7 +305,7 @@ async def test_delete_own_returns_source(people: People, session: AsyncSession) 
     assert (deleted.text, deleted.spoiler_text) == ("redraft #me @nobody", "cw")
     assert await session.get(Post, post.id) is None
     assert await search.posts(session, "redraft", None) == []
-    assert (await refreshed(session, alice)).posts_count == 0
+    assert (await fresh(session, alice)).posts_count == 0
     with pytest.raises(NotFound):
         await posts.delete_post(session, alice, post.id)
 
@@ -329,7 +326,7 @@ async def test_delete_others_refused_admin_allowed(people: People, session: Asyn
     await posts.delete_post(session, boss, direct.id)
     await session.commit()
     assert await session.scalar(select(func.count()).select_from(Post)) == 0
-    assert (await refreshed(session, alice)).posts_count == 0
+    assert (await fresh(session, alice)).posts_count == 0
 
 
 async def test_deleting_removes_reposts_and_keeps_counters(
@@ -344,9 +341,9 @@ async def test_deleting_removes_reposts_and_keeps_counters(
     b2 = await interactions.repost(session, carol, original.id)
     await interactions.like(session, bob, original.id)
     await session.commit()
-    assert (await refreshed(session, original)).reposts_count == 2
-    assert (await refreshed(session, bob)).posts_count == 1
-    assert (await refreshed(session, carol)).posts_count == 2
+    assert (await fresh(session, original)).reposts_count == 2
+    assert (await fresh(session, bob)).posts_count == 1
+    assert (await fresh(session, carol)).posts_count == 2
 
     await posts.delete_post(session, alice, original.id)
     await session.commit()
@@ -370,4 +367,4 @@ async def test_deleting_a_reply_of_a_deleted_post(people: People, session: Async
     await session.commit()
     await posts.delete_post(session, alice, reply.id)
     await session.commit()
-    assert (await refreshed(session, alice)).posts_count == 0
+    assert (await fresh(session, alice)).posts_count == 0

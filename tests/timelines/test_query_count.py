@@ -16,6 +16,7 @@ from salon.media import service as media
 from salon.media.store import media_store
 from salon.posts import interactions
 from salon.posts import service as posts
+from salon.posts.models import Post
 from salon.posts.schemas import PollSpec
 from salon.settings import Settings
 from salon.timelines import service as timelines
@@ -44,7 +45,7 @@ async def _world(session: AsyncSession, people: People, settings: Settings, n: i
     for author in authors:
         await graph.follow(session, reader.id, author.id)
     store = media_store(settings)
-    made = []
+    made: list[Post] = []
     for i in range(n):
         author = authors[i % 3]
         kind = i % 5

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 from PIL import Image
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,7 +22,7 @@ from tests.conftest import People
 from tests.timelines.helpers import home_ids, write
 
 
-def ids(page: Page) -> list[int]:  # type: ignore[type-arg]
+def ids(page: Page[Any]) -> list[int]:
     return [v.id for v in page.items]
 
 

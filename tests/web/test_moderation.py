@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.accounts import service as accounts
 from salon.moderation.models import Report
@@ -20,8 +21,8 @@ def site(settings: Settings) -> Iterator[CheckedSite]:
 
 
 def admin(site: CheckedSite) -> WebUser:
-    async def make(session: object) -> None:
-        await accounts.register(session, "mod", PASSWORD, is_admin=True)  # type: ignore[arg-type]
+    async def make(session: AsyncSession) -> None:
+        await accounts.register(session, "mod", PASSWORD, is_admin=True)
 
     site.call(make)
     mod = site.visitor()
@@ -31,8 +32,8 @@ def admin(site: CheckedSite) -> WebUser:
 
 
 def report_ids(site: CheckedSite) -> list[int]:
-    async def ids(session: object) -> list[int]:
-        rows = await session.scalars(select(Report.id).order_by(Report.id))  # type: ignore[attr-defined]
+    async def ids(session: AsyncSession) -> list[int]:
+        rows = await session.scalars(select(Report.id).order_by(Report.id))
         return list(rows)
 
     return list(site.call(ids))
@@ -130,8 +131,8 @@ def test_admin_suspends_an_account(site: CheckedSite) -> None:
     assert 'href="/@alice"' not in bob.get("/@bob/following").text
 
     # Admins cannot be suspended.
-    async def mod_id(session: object) -> int:
-        return (await accounts.get_by_username(session, "mod")).id  # type: ignore[arg-type]
+    async def mod_id(session: AsyncSession) -> int:
+        return (await accounts.get_by_username(session, "mod")).id
 
     assert mod.post(f"/admin/accounts/{site.call(mod_id)}/suspend").status_code == 422
     assert mod.post("/admin/accounts/424242/suspend").status_code == 404

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.moderation.models import Report
 from salon.settings import Settings
@@ -39,10 +40,10 @@ def _raw_post(person: WebUser, path: str, data: dict[str, str], token: str | Non
 def test_every_post_without_the_right_csrf_token_is_403_and_changes_nothing(
     site: CheckedSite, token: str | None
 ) -> None:
-    async def make_admin(session: object) -> None:
+    async def make_admin(session: AsyncSession) -> None:
         from salon.accounts import service
 
-        await service.register(session, "mod", PASSWORD, is_admin=True)  # type: ignore[arg-type]
+        await service.register(session, "mod", PASSWORD, is_admin=True)
 
     site.call(make_admin)
     alice, bob = site.user("alice"), site.user("bob")
@@ -53,10 +54,12 @@ def test_every_post_without_the_right_csrf_token_is_403_and_changes_nothing(
     mod.get("/login")
     assert mod.post("/login", {"username": "mod", "password": PASSWORD}).status_code == 303
 
-    async def report_id(session: object) -> int:
+    async def report_id(session: AsyncSession) -> int:
         from sqlalchemy import select
 
-        return int(await session.scalar(select(Report.id).limit(1)))  # type: ignore[attr-defined]
+        found = await session.scalar(select(Report.id).limit(1))
+        assert found is not None
+        return found
 
     rid = site.call(report_id)
     before_posts = site.post_count("alice"), site.post_count("bob")
@@ -152,10 +155,10 @@ def test_security_headers_on_pages(site: CheckedSite, path: str) -> None:
 def test_user_html_never_executes_anywhere_it_is_shown(site: CheckedSite) -> None:
     payload = " ".join(XSS)
 
-    async def make_admin(session: object) -> None:
+    async def make_admin(session: AsyncSession) -> None:
         from salon.accounts import service
 
-        await service.register(session, "mod", PASSWORD, is_admin=True)  # type: ignore[arg-type]
+        await service.register(session, "mod", PASSWORD, is_admin=True)
 
     site.call(make_admin)
     mallory, bob = site.user("mallory"), site.user("bob")
