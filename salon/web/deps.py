@@ -29,16 +29,22 @@ async def db_session(request: Request) -> AsyncIterator[AsyncSession]:
         try:
             yield session
         except Exception:
-            await session.rollback()
-            # The rollback expired the signed-in account, and the error page still shows
-            # who is signed in: reload it and detach it so the page can read it.
+            await undo(request, session)
             current: Viewer | None = getattr(request.state, "viewer", None)
             if current is not None and current.account is not None:
-                await session.refresh(current.account)
-                session.expunge(current.account)
+                session.expunge(current.account)  # the error page renders after we close
             raise
         finally:
             await session.rollback()
+
+
+async def undo(request: Request, session: AsyncSession) -> None:
+    """Roll back this request's changes. The rollback expires every loaded row, and pages
+    still show who is signed in, so the viewer's account is loaded again."""
+    await session.rollback()
+    current: Viewer | None = getattr(request.state, "viewer", None)
+    if current is not None and current.account is not None:
+        await session.refresh(current.account)
 
 
 def get_settings(request: Request) -> Settings:

@@ -76,7 +76,7 @@ def test_sign_up_post_follow_like_reply(server: str, browser: Any, tmp_path: Any
     bob.wait_for_url(re.compile(r"/compose\?in_reply_to_id=\d+"))
     bob.get_by_label("Post text").fill("@alice Gorgeous colours!")
     bob.get_by_role("button", name="Reply", exact=True).click()
-    bob.wait_for_url(re.compile(r"/@bob/\d+#p\d+$"))
+    bob.wait_for_url(re.compile(r"/@alice/\d+#p\d+$"))
     assert bob.locator("article", has_text="Gorgeous colours!").count() == 1
     assert bob.locator("article", has_text="First light over the harbour").count() == 1
 

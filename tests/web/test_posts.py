@@ -127,7 +127,10 @@ def test_reply_shows_in_thread_tree(site: CheckedSite) -> None:
     response = bob.post("/posts", {"text": "@alice first reply", "in_reply_to_id": str(root)})
     reply = site.last_post_id("bob")
     assert response.status_code == 303
-    assert response.headers["location"] == f"/@bob/{root}#p{reply}"
+    # Back to the thread, at the post's one address (its author's), scrolled to the reply.
+    assert response.headers["location"] == f"/@alice/{root}#p{reply}"
+    wrong = site.anon.get(f"/@bob/{root}", follow_redirects=False)
+    assert (wrong.status_code, wrong.headers["location"]) == (301, f"/@alice/{root}")
     alice.post("/posts", {"text": "nested answer", "in_reply_to_id": str(reply)})
     nested = site.last_post_id("alice")
     page = site.anon.get(f"/@alice/{root}").text
@@ -262,3 +265,19 @@ def test_load_more_and_load_newer(site: CheckedSite) -> None:
     top = post_ids(site.anon.get(f"/public?min_id={max(ids)}").text)
     assert top == [latest]
     assert post_ids(site.anon.get(f"/@alice?min_id={latest}").text) == []
+
+
+def test_refused_post_keeps_the_draft(site: CheckedSite) -> None:
+    alice = site.user("alice")
+    response = alice.post("/posts", {
+        "text": "a long draft " + "x" * 600, "spoiler_text": "my warning", "visibility": "private",
+        "poll_0": "only one option", "poll_expires_in": "3600",
+    })
+    assert response.status_code == 422
+    page = response.text
+    assert "Shorten it by 113." in page
+    assert "a long draft " + "x" * 600 + "</textarea>" in page
+    assert 'value="my warning"' in page and 'value="only one option"' in page
+    assert '<option value="private" selected>' in page
+    assert '<option value="3600" selected>' in page
+    assert "<article" not in alice.get("/@alice").text  # nothing was posted

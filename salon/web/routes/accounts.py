@@ -21,6 +21,7 @@ from salon.web.deps import (
     db_session,
     get_settings,
     require_account,
+    undo,
     verify_csrf,
     viewer,
     wake_worker,
@@ -81,8 +82,7 @@ async def save_profile(
         )
         await session.commit()
     except SalonError as error:
-        await session.rollback()
-        await session.refresh(me)
+        await undo(request, session)
         return page(
             request,
             "settings.html",

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 
+from salon.accounts import service as accounts
 from salon.accounts.models import Account
-from salon.errors import Forbidden, Invalid, TooLarge
+from salon.errors import Forbidden, Invalid, SalonError, TooLarge
 from salon.media import service as media
 from salon.moderation import service as moderation
 from salon.posts import interactions, reading
@@ -21,6 +24,7 @@ from salon.web.deps import (
     db_session,
     get_settings,
     require_account,
+    undo,
     verify_csrf,
     viewer,
     wake_worker,
@@ -102,26 +106,46 @@ def _optional_id(form: object, name: str) -> int | None:
 async def compose(
     request: Request,
     me: Account = Depends(require_account),
+    current: Viewer = Depends(viewer),
     session: AsyncSession = Depends(db_session),
     settings: Settings = Depends(get_settings),
 ) -> Response:
     form = await request.form()
-    post = await posts.create_post(
-        session,
-        me,
-        _field(form, "text"),
-        rules=posts.Rules.from_settings(settings),
-        spoiler_text=_field(form, "spoiler_text"),
-        visibility=_field(form, "visibility") or "public",
-        media_ids=await _uploads(request, session, settings, me, form),
-        in_reply_to_id=_optional_id(form, "in_reply_to_id"),
-        quote_of_id=_optional_id(form, "quote_of_id"),
-        poll=_poll(form),
-    )
+    in_reply_to_id = _optional_id(form, "in_reply_to_id")
+    quote_of_id = _optional_id(form, "quote_of_id")
+    try:
+        post = await posts.create_post(
+            session,
+            me,
+            _field(form, "text"),
+            rules=posts.Rules.from_settings(settings),
+            spoiler_text=_field(form, "spoiler_text"),
+            visibility=_field(form, "visibility") or "public",
+            media_ids=await _uploads(request, session, settings, me, form),
+            in_reply_to_id=in_reply_to_id,
+            quote_of_id=quote_of_id,
+            poll=_poll(form),
+        )
+    except SalonError as error:
+        if is_htmx(request):
+            raise  # answered as a message in the page's flash area
+        # Show the composer again with what was written, so nothing typed is lost.
+        await undo(request, session)
+        draft = {name: _field(form, name) for name in DRAFT_FIELDS}
+        chose_files = any(getattr(form.get(f"image_{i}"), "filename", "") for i in range(4))
+        message = error.message + (" Choose your images again." if chose_files else "")
+        context = await _composer(session, me, in_reply_to_id, quote_of_id)
+        return page(request, "compose.html", {
+            **context, "error": message, "draft": draft, "prefill": draft["text"],
+            "default_visibility": draft["visibility"] or "public",
+            **await frame(session, current),
+        }, error.status)
     await session.commit()
     wake_worker(request)
     if post.in_reply_to_id:
-        return RedirectResponse(f"/@{me.username}/{post.in_reply_to_id}#p{post.id}", 303)
+        parent = await posts.get_visible(session, post.in_reply_to_id, me.id)
+        author = await accounts.get(session, parent.account_id)
+        return RedirectResponse(f"/@{author.username}/{parent.id}#p{post.id}", 303)
     return RedirectResponse(_field(form, "next") or "/home", status_code=303)
 
 
@@ -134,6 +158,10 @@ async def thread_page(
     session: AsyncSession = Depends(db_session),
 ) -> Response:
     thread = await timelines.thread(session, post_id, current.id)
+    author = thread.focus.author.username
+    if username.lower() != author.lower() or thread.focus.id != post_id:
+        # One address per post, so the links people share are right.
+        return RedirectResponse(f"/@{author}/{thread.focus.id}", status_code=301)
     return page(
         request,
         "thread.html",
@@ -286,6 +314,27 @@ async def report_form(
     )
 
 
+DRAFT_FIELDS = ("text", "spoiler_text", "visibility", "poll_0", "poll_1", "poll_2", "poll_3",
+                "poll_expires_in", "poll_multiple", "alt_0", "alt_1", "alt_2", "alt_3")
+
+
+async def _composer(
+    session: AsyncSession, me: Account, in_reply_to_id: int | None, quote_of_id: int | None
+) -> dict[str, Any]:
+    """What the composer page shows above the form: the post replied to or quoted."""
+    context_post = None
+    target = in_reply_to_id or quote_of_id
+    if target:
+        post = await posts.get_visible(session, target, me.id)
+        context_post = (await reading.present(session, [post], me.id))[0]
+    return {
+        "title": "Reply" if in_reply_to_id else "Quote" if quote_of_id else "New post",
+        "context_post": context_post,
+        "in_reply_to_id": in_reply_to_id,
+        "quote_of_id": quote_of_id,
+    }
+
+
 @router.get("/compose")
 async def compose_page(
     request: Request,
@@ -296,26 +345,13 @@ async def compose_page(
     session: AsyncSession = Depends(db_session),
 ) -> Response:
     """A full-page composer, for replies and quotes (and for phones)."""
-    context_post = None
-    target = in_reply_to_id or quote_of_id
-    if target:
-        post = await posts.get_visible(session, target, me.id)
-        context_post = (await reading.present(session, [post], me.id))[0]
+    context = await _composer(session, me, in_reply_to_id, quote_of_id)
+    replying_to = context["context_post"] if in_reply_to_id else None
     mention = ""
-    if in_reply_to_id and context_post and context_post.author.id != me.id:
-        mention = f"@{context_post.author.username} "
-    return page(
-        request,
-        "compose.html",
-        {
-            "title": "Reply" if in_reply_to_id else "Quote" if quote_of_id else "New post",
-            "context_post": context_post,
-            "in_reply_to_id": in_reply_to_id,
-            "quote_of_id": quote_of_id,
-            "prefill": mention,
-            "default_visibility": context_post.post.visibility
-            if in_reply_to_id and context_post
-            else "public",
-            **await frame(session, current),
-        },
-    )
+    if replying_to and replying_to.author.id != me.id:
+        mention = f"@{replying_to.author.username} "
+    return page(request, "compose.html", {
+        **context, "prefill": mention, "draft": {},
+        "default_visibility": replying_to.post.visibility if replying_to else "public",
+        **await frame(session, current),
+    })
