@@ -25,7 +25,7 @@ from salon.settings import Settings, configure
 from salon.web.deps import LoginRequired
 from salon.web.ratelimit import RateLimiter
 from salon.web.render import is_htmx, page
-from salon.web.security import SecurityHeaders
+from salon.web.security import HeadAsGet, SecurityHeaders
 
 log = logging.getLogger("salon")
 STATIC = Path(__file__).parent / "web" / "static"
@@ -66,6 +66,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     app.state.store = media_store(settings)
     app.state.limiter = RateLimiter()
     app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies)
+    app.add_middleware(HeadAsGet)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     settings.media_dir.mkdir(parents=True, exist_ok=True)
     app.mount("/media", StaticFiles(directory=settings.media_dir), name="media")

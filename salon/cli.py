@@ -25,6 +25,8 @@ def main(verbose: bool) -> None:
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if not verbose:  # migrations' chatter hides the one line that matters
+        logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 @main.command()

@@ -4,6 +4,7 @@ adds nothing that is already there."""
 
 from __future__ import annotations
 
+import contextlib
 import random
 import secrets
 from collections.abc import Callable
@@ -16,6 +17,7 @@ from salon.accounts.models import Account
 from salon.db.ids import utcnow
 from salon.db.migrate import upgrade
 from salon.db.session import Database
+from salon.errors import SalonError
 from salon.graph import service as graph
 from salon.jobs.worker import Worker
 from salon.media import service as media
@@ -160,8 +162,10 @@ async def run_seed(
             )
             for person in people:
                 for other in rng.sample(people, k=min(len(people) - 1, rng.randint(6, 14))):
+                    # Demo people suspended or blocked since the last run are skipped.
                     if other.id != person.id:
-                        await graph.follow(session, person.id, other.id)
+                        with contextlib.suppress(SalonError):
+                            await graph.follow(session, person.id, other.id)
         if existing:
             echo(f"Demo posts are already there ({existing}); nothing more to add.")
         else:

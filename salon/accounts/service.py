@@ -7,7 +7,7 @@ import re
 import secrets
 from collections.abc import Iterable
 
-from sqlalchemy import Select, case, delete, func, or_, select, update
+from sqlalchemy import CompoundSelect, Select, case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.accounts.models import Account, Credential, LoginSession
@@ -18,7 +18,7 @@ from salon.accounts.passwords import (
     verify_password,
 )
 from salon.db.ids import utcnow
-from salon.errors import Conflict, Invalid, NotFound
+from salon.errors import Conflict, Forbidden, Invalid, NotFound
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_]{1,30}$")
 RESERVED = frozenset(
@@ -102,16 +102,17 @@ async def set_password(session: AsyncSession, account: Account, password: str) -
 
 
 async def authenticate(session: AsyncSession, username: str, password: str) -> Account | None:
-    """The account if the password matches and it is not suspended."""
+    """The account if the password matches (None if not); Forbidden if it is suspended."""
     account = await find_by_username(session, username)
     credential = await session.get(Credential, account.id) if account else None
     if credential is None:
         verify_password(DUMMY_HASH, password)
         return None
-    if not verify_password(credential.password_hash, password):
+    if account is None or not verify_password(credential.password_hash, password):
         return None
-    if account is None or account.suspended_at is not None:
-        return None
+    if account.suspended_at is not None:
+        # Only someone who knows the password learns this.
+        raise Forbidden("This account has been suspended by the moderators.")
     return account
 
 
@@ -259,6 +260,14 @@ async def suspend(session: AsyncSession, account_id: int) -> None:
     await session.execute(delete(LoginSession).where(LoginSession.account_id == account_id))
 
 
+async def suspended_accounts(session: AsyncSession, limit: int = 100) -> list[Account]:
+    rows = await session.scalars(
+        select(Account).where(Account.suspended_at.is_not(None))
+        .order_by(Account.suspended_at.desc()).limit(limit)
+    )
+    return list(rows)
+
+
 async def unsuspend(session: AsyncSession, account_id: int) -> None:
     account = await session.get(Account, account_id)
     if account is None:
@@ -269,7 +278,7 @@ async def unsuspend(session: AsyncSession, account_id: int) -> None:
 async def suggestions(
     session: AsyncSession,
     viewer_id: int | None,
-    exclude: Select[int] | None = None,
+    exclude: Select[int] | CompoundSelect | None = None,
     limit: int = 5,
 ) -> list[Account]:
     """Popular accounts, minus the viewer and the ids `exclude` selects (those followed)."""

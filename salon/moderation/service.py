@@ -95,3 +95,13 @@ async def remove_post(session: AsyncSession, actor: Account, post_id: int) -> No
 async def suspend(session: AsyncSession, actor: Account, account_id: int) -> None:
     _require_admin(actor)
     await accounts.suspend(session, account_id)
+
+
+async def unsuspend(session: AsyncSession, actor: Account, account_id: int) -> None:
+    _require_admin(actor)
+    await accounts.unsuspend(session, account_id)
+
+
+async def suspended(session: AsyncSession, actor: Account) -> list[Account]:
+    _require_admin(actor)
+    return await accounts.suspended_accounts(session)

@@ -92,9 +92,12 @@ def keep_csrf_cookie(request: Request, response: Response) -> None:
         )
 
 
-def back(request: Request, fallback: str = "/") -> RedirectResponse:
-    """After a form post without JavaScript: go back where the person was (same site only)."""
+def back(request: Request, fallback: str = "/", anchor: str = "") -> RedirectResponse:
+    """After a form post without JavaScript: go back where the person was (same site only),
+    optionally to an element of that page."""
     target = request.headers.get("referer", "")
     base = str(request.base_url)
-    location = "/" + target[len(base) :] if target.startswith(base) else fallback
+    location = "/" + target[len(base):] if target.startswith(base) else fallback
+    if anchor:
+        location = location.split("#")[0] + "#" + anchor
     return RedirectResponse(location, status_code=303)

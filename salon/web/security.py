@@ -38,3 +38,29 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+class HeadAsGet:
+    """Answer HEAD as GET without the body (uptime monitors and link checkers use HEAD;
+    FastAPI routes only declare GET)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        done = False
+
+        async def without_body(message: Message) -> None:
+            nonlocal done
+            if message["type"] == "http.response.body":
+                if done:  # the rest of a streamed body
+                    return
+                done = True
+                message = {**message, "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, without_body)

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.accounts import service as accounts
 from salon.accounts.models import Credential
-from salon.errors import Conflict, Invalid, NotFound
+from salon.errors import Conflict, Forbidden, Invalid, NotFound
 from tests.conftest import PASSWORD, People
 
 # --- register ---------------------------------------------------------------------------
@@ -93,7 +93,9 @@ async def test_authenticate_refuses_suspended(people: People, session: AsyncSess
     alice = await people.make("alice")
     await accounts.suspend(session, alice.id)
     await session.commit()
-    assert await accounts.authenticate(session, "alice", PASSWORD) is None
+    with pytest.raises(Forbidden, match="suspended"):
+        await accounts.authenticate(session, "alice", PASSWORD)
+    assert await accounts.authenticate(session, "alice", "wrong password") is None
     await accounts.unsuspend(session, alice.id)
     assert await accounts.authenticate(session, "alice", PASSWORD) is not None
 

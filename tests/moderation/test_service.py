@@ -121,7 +121,8 @@ async def test_suspension_hides_posts_and_blocks_login(
         assert [v.id for v in tagged.items] == [kept.id]
     with pytest.raises(NotFound):
         await posts.get_visible(session, post.id, alice.id)
-    assert await accounts.authenticate(session, "bob", PASSWORD) is None
+    with pytest.raises(Forbidden, match="suspended"):
+        await accounts.authenticate(session, "bob", PASSWORD)
     with pytest.raises(NotFound):
         await moderation.file_report(session, alice, account_id=bob.id)
     # Admins cannot be suspended this way either.

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.settings import Settings
 from tests.web import PASSWORD, CheckedSite, make_settings, open_site
@@ -177,3 +178,22 @@ def test_signed_in_person_is_sent_home_from_signup(site: CheckedSite) -> None:
     assert response.status_code == 303 and response.headers["location"] == "/home"
     assert site.anon.get("/", follow_redirects=False).headers["location"] == "/public"
     assert alice.get("/", follow_redirects=False).headers["location"] == "/home"
+
+
+def test_suspended_account_is_told_only_with_the_right_password(site: CheckedSite) -> None:
+    from salon.accounts import service as accounts
+
+    site.user("pal")
+
+    async def suspend(session: AsyncSession) -> None:
+        pal = await accounts.get_by_username(session, "pal")
+        await accounts.suspend(session, pal.id)
+
+    site.call(suspend)
+    visitor = site.visitor()
+    visitor.get("/login")
+    wrong = visitor.post("/login", {"username": "pal", "password": "not the password"})
+    assert wrong.status_code == 401 and "suspended" not in wrong.text
+    right = visitor.post("/login", {"username": "pal", "password": PASSWORD})
+    assert right.status_code == 403 and "suspended by the moderators" in right.text
+    assert "salon_session" not in right.headers.get("set-cookie", "")

@@ -93,7 +93,7 @@ def test_unknown_and_malformed_post_ids(site: CheckedSite, alice: WebUser) -> No
         f"/admin/accounts/{huge}/suspend",
     ):
         assert alice.post(path).status_code in (404, 422), path
-    assert site.anon.get("/@alice/abc").status_code == 422  # no such profile tab
+    assert site.anon.get("/@alice/abc").status_code == 404  # no such profile tab
     for bad in ("abc", "²", huge, "1.5"):
         response = alice.post("/posts", {"text": "must-not-appear", "in_reply_to_id": bad})
         assert response.status_code in (404, 422), bad

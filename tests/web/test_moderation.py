@@ -45,10 +45,12 @@ def test_report_a_post_and_an_account(site: CheckedSite) -> None:
     form = bob.get(f"/posts/{post_id}/report")
     assert form.status_code == 200 and "reportable" in form.text
     sent = bob.post(f"/posts/{post_id}/report", {"category": "spam", "comment": "buy now"})
-    assert sent.status_code == 200 and "The moderators will look at this post." in sent.text
+    # Post/redirect/get: reloading the thank-you page files nothing twice.
+    assert (sent.status_code, sent.headers["location"]) == (303, "/reports/sent")
+    assert "The moderators will look at what you reported." in bob.get("/reports/sent").text
     assert bob.get("/@alice/report/new").status_code == 200
     sent = bob.post("/@alice/report", {"category": "harassment", "comment": "rude"})
-    assert sent.status_code == 200 and "look at @alice" in sent.text
+    assert (sent.status_code, sent.headers["location"]) == (303, "/reports/sent")
     assert len(report_ids(site)) == 2
     assert bob.post("/@bob/report", {"comment": "me"}).status_code == 422
     assert bob.post(f"/posts/{post_id}/report", {"category": "bogus"}).status_code == 422
@@ -127,7 +129,7 @@ def test_admin_suspends_an_account(site: CheckedSite) -> None:
     browser = site.visitor()
     browser.get("/login")
     refused = browser.post("/login", {"username": "alice", "password": PASSWORD})
-    assert refused.status_code == 401
+    assert refused.status_code == 403 and "suspended" in refused.text
     assert 'href="/@alice"' not in bob.get("/@bob/following").text
 
     # Admins cannot be suspended.
@@ -136,3 +138,27 @@ def test_admin_suspends_an_account(site: CheckedSite) -> None:
 
     assert mod.post(f"/admin/accounts/{site.call(mod_id)}/suspend").status_code == 422
     assert mod.post("/admin/accounts/424242/suspend").status_code == 404
+
+
+def test_admin_lifts_a_suspension(site: CheckedSite) -> None:
+    from salon.accounts import service as accounts
+
+    async def setup(session: AsyncSession) -> int:
+        await accounts.register(session, "mod", PASSWORD, is_admin=True)
+        pal = await accounts.register(session, "pal", PASSWORD)
+        await accounts.suspend(session, pal.id)
+        return pal.id
+
+    pal_id = site.call(setup)
+    mod = site.visitor()
+    mod.get("/login")
+    mod.post("/login", {"username": "mod", "password": PASSWORD})
+    page = mod.get("/admin/reports").text
+    assert "Suspended accounts" in page and "@pal" in page
+    assert site.anon.get("/@pal").status_code == 404
+    lifted = mod.post(f"/admin/accounts/{pal_id}/unsuspend")
+    assert lifted.status_code == 303
+    assert site.anon.get("/@pal").status_code == 200
+    section = mod.get("/admin/reports").text.split("Suspended accounts")[1].split("</section>")[0]
+    assert "@pal" not in section and "No suspended accounts." in section
+    assert site.user("eve").post(f"/admin/accounts/{pal_id}/suspend").status_code == 403

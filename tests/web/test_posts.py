@@ -73,7 +73,9 @@ def test_vote_shows_results(site: CheckedSite) -> None:
         {"choice": "1"},
         headers={"referer": f"http://testserver/@alice/{poll_id}"},
     )
-    assert response.status_code == 303 and response.headers["location"] == f"/@alice/{poll_id}"
+    # Back to the same page, at the poll.
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/@alice/{poll_id}#p{poll_id}"
     page = bob.get(f"/@alice/{poll_id}").text
     assert 'aria-label="Poll results"' in page
     assert 'aria-label="your vote"' in page and "100%" in page

@@ -95,7 +95,7 @@ def test_profile_tabs(site: CheckedSite) -> None:
     assert f'href="/@alice/{top}"' not in media
     nav = elements(site.anon.get("/@alice/media").text, "a", **{"aria-current": "page"})
     assert any(a["href"] == "/@alice/media" for a in nav)
-    assert site.anon.get("/@alice/likes").status_code == 422
+    assert site.anon.get("/@alice/likes").status_code == 404
     assert site.anon.get("/@nobody").status_code == 404
     assert site.anon.get("/@ALICE").status_code == 200
 
@@ -132,3 +132,22 @@ def test_edit_profile_and_avatar(site: CheckedSite) -> None:
     assert too_long.status_code == 422 and "at most 60 characters" in too_long.text
     assert "Alice Liddell" in site.anon.get("/@alice").text
     assert alice.get("/settings", follow_redirects=False).headers["location"] == "/settings/profile"
+
+
+def test_who_to_follow_leaves_out_followed_blocked_and_muted(site: CheckedSite) -> None:
+    alice = site.user("alice")
+    for name in ("bob", "carol", "dave", "erin"):
+        site.user(name)
+
+    def suggested() -> str:
+        page = alice.get("/home").text
+        return page.split("Who to follow")[1].split("</section>")[0] if "Who to follow" in page \
+            else ""
+
+    assert all(f"@{n}" in suggested() for n in ("bob", "carol", "dave", "erin"))
+    alice.post("/@bob/follow")
+    alice.post("/@carol/block")
+    alice.post("/@dave/mute")
+    shown = suggested()
+    assert "@erin" in shown
+    assert not any(f"@{n}<" in shown for n in ("bob", "carol", "dave"))

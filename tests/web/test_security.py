@@ -187,7 +187,7 @@ def test_user_html_never_executes_anywhere_it_is_shown(site: CheckedSite) -> Non
         {"text": "xssword poll", "poll_0": XSS[0], "poll_1": XSS[1], "poll_2": XSS[2][:50]},
     )
     report = bob.post(f"/posts/{post_id}/report", {"category": "spam", "comment": payload})
-    assert report.status_code == 200
+    assert report.status_code == 303
     site.run_jobs()
 
     mod = site.visitor()
@@ -242,3 +242,12 @@ def test_csrf_cookie_for_visitors_is_stable(site: CheckedSite) -> None:
     other = site.visitor()
     other.get("/login")
     assert other.csrf != first
+
+
+def test_head_answers_like_get_without_a_body(site: CheckedSite) -> None:
+    get = site.anon.client.get("/public")
+    head = site.anon.client.head("/public")
+    assert head.status_code == get.status_code == 200
+    assert head.content == b""
+    assert head.headers["content-security-policy"] == get.headers["content-security-policy"]
+    assert site.anon.client.head("/nowhere").status_code == 404

@@ -9,7 +9,7 @@ from starlette.datastructures import UploadFile
 
 from salon.accounts import service as accounts
 from salon.accounts.models import Account
-from salon.errors import Invalid, SalonError
+from salon.errors import Invalid, NotFound, SalonError
 from salon.graph import service as graph
 from salon.media import service as media
 from salon.moderation import service as moderation
@@ -113,7 +113,7 @@ async def profile(
     if tab in ("followers", "following"):
         return await _follow_list(request, session, current, account, tab)
     if tab not in TABS:
-        raise Invalid(f"Profiles have no {tab!r} tab.")
+        raise NotFound(f"Profiles have no {tab!r} tab.")
     label, filters = TABS[tab]
     relationship = None
     if current.id and current.id != account.id:
@@ -190,22 +190,12 @@ async def relate(
         form = await request.form()
         category, comment = form.get("category"), form.get("comment")
         await moderation.file_report(
-            session,
-            me,
-            account_id=account.id,
+            session, me, account_id=account.id,
             category=category if isinstance(category, str) and category else "other",
             comment=comment if isinstance(comment, str) else "",
         )
         await session.commit()
-        return page(
-            request,
-            "message.html",
-            {
-                "title": "Report sent",
-                "message": f"Thank you. The moderators will look at @{account.username}.",
-                **await frame(session, current),
-            },
-        )
+        return RedirectResponse("/reports/sent", status_code=303)
     if action not in actions:
         raise Invalid(f"Unknown action {action!r}.")
     await actions[action](session, me.id, account.id)

@@ -8,10 +8,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.accounts import service as accounts
 from salon.accounts.models import Account
-from salon.errors import Forbidden
+from salon.errors import Forbidden, NotFound
 from salon.moderation import service as moderation
 from salon.web.deps import Viewer, db_session, require_account, verify_csrf, viewer
-from salon.web.render import page
+from salon.web.render import back, page
 from salon.web.routes.common import cursor, frame
 
 router = APIRouter(prefix="/admin", dependencies=[Depends(verify_csrf)])
@@ -36,6 +36,7 @@ async def reports(
         {
             "title": "Moderation",
             "reports": open_reports,
+            "suspended": await moderation.suspended(session, me),
             "people": people,
             **await frame(session, current),
         },
@@ -54,15 +55,21 @@ async def resolve(
     return RedirectResponse("/admin/reports", status_code=303)
 
 
-@router.post("/accounts/{account_id:int}/suspend")
-async def suspend(
+@router.post("/accounts/{account_id:int}/{action}")
+async def account_action(
+    request: Request,
     account_id: int,
+    action: str,
     me: Account = Depends(require_account),
     session: AsyncSession = Depends(db_session),
 ) -> Response:
-    await moderation.suspend(session, me, account_id)
+    """Suspend or lift a suspension; then back to where the moderator was."""
+    actions = {"suspend": moderation.suspend, "unsuspend": moderation.unsuspend}
+    if action not in actions:
+        raise NotFound("There is nothing here.")
+    await actions[action](session, me, account_id)
     await session.commit()
-    return RedirectResponse("/admin/reports", status_code=303)
+    return back(request, "/admin/reports")
 
 
 @router.post("/posts/{post_id:int}/remove")

@@ -102,29 +102,20 @@ async def login(
     session: AsyncSession = Depends(db_session),
     settings: Settings = Depends(get_settings),
 ) -> Response:
+    form = {"username": username}
     try:
         request.app.state.limiter.hit(
             "login", _client(request), settings.login_attempts_per_minute, 60
         )
-    except SalonError as error:
-        return page(
-            request,
-            "login.html",
-            {"next": next, "form": {"username": username}, "error": error.message},
-            error.status,
-        )
-    account = await accounts.authenticate(session, username, password)
+        account = await accounts.authenticate(session, username, password)
+    except SalonError as error:  # too many attempts, or a suspended account
+        return page(request, "login.html", {"next": next, "form": form, "error": error.message},
+                    error.status)
     if account is None:
-        return page(
-            request,
-            "login.html",
-            {
-                "next": next,
-                "form": {"username": username},
-                "error": "That username and password do not match an account.",
-            },
-            401,
-        )
+        return page(request, "login.html", {
+            "next": next, "form": form,
+            "error": "That username and password do not match an account.",
+        }, 401)
     return await _signed_in(request, session, account, next)
 
 

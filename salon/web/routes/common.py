@@ -45,7 +45,7 @@ async def frame(session: AsyncSession, current: Viewer) -> dict[str, Any]:
         "unread": await notifications.unread_count(session, viewer_id) if viewer_id else 0,
         "trends": await timelines.trending_tags(session, limit=6),
         "suggestions": await accounts.suggestions(
-            session, viewer_id, graph.followed_ids(viewer_id) if viewer_id else None, limit=4
+            session, viewer_id, graph.not_suggestable_ids(viewer_id) if viewer_id else None, limit=4
         ),
     }
 

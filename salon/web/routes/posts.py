@@ -225,7 +225,7 @@ async def act(
         choices = [int(v) for v in form.getlist("choice") if isinstance(v, str) and _number(v)]
         await interactions.vote(session, me, post_id, choices)
         await session.commit()
-        return back(request)
+        return back(request, anchor=f"p{post_id}")
     if action == "edit":
         form = await request.form()
         post = await posts.edit_post(
@@ -236,22 +236,25 @@ async def act(
     if action == "report":
         form = await request.form()
         await moderation.file_report(
-            session,
-            me,
-            post_id=post_id,
-            category=_field(form, "category") or "other",
+            session, me, post_id=post_id, category=_field(form, "category") or "other",
             comment=_field(form, "comment"),
         )
         await session.commit()
-        return page(
-            request,
-            "message.html",
-            {
-                "title": "Report sent",
-                "message": "Thank you. The moderators will look at this post.",
-            },
-        )
+        return RedirectResponse("/reports/sent", status_code=303)
     raise Invalid(f"Unknown action {action!r}.")
+
+
+@router.get("/reports/sent")
+async def report_sent(
+    request: Request,
+    current: Viewer = Depends(viewer),
+    session: AsyncSession = Depends(db_session),
+) -> Response:
+    return page(request, "message.html", {
+        "title": "Report sent",
+        "message": "Thank you. The moderators will look at what you reported.",
+        **await frame(session, current),
+    })
 
 
 @router.get("/posts/{post_id:int}/edit")

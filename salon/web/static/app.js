@@ -22,6 +22,16 @@
     counter.classList.toggle("over", left < 0);
     if (left < 0) area.setAttribute("aria-invalid", "true");
     else area.removeAttribute("aria-invalid");
+    /* Over the limit: the server would refuse the post, so do not offer to send it. */
+    form.querySelectorAll('.composer-bar [type="submit"]').forEach(function (button) {
+      button.disabled = left < 0;
+      if (left < 0) button.title = -left + " characters over the limit";
+      else button.removeAttribute("title");
+    });
+  }
+  function overLimit(area) {
+    var limit = parseInt(area.getAttribute("data-limit"), 10);
+    return !!limit && length(area.value) > limit;
   }
   function initCounters(root) {
     (root || document).querySelectorAll("textarea[data-limit]").forEach(updateCounter);
@@ -34,7 +44,11 @@
   document.addEventListener("keydown", function (e) {
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && e.target.matches("textarea[data-limit]")) {
       var form = e.target.form;
-      if (form) { e.preventDefault(); form.requestSubmit ? form.requestSubmit() : form.submit(); }
+      if (form) {
+        e.preventDefault();
+        if (overLimit(e.target)) return;
+        form.requestSubmit ? form.requestSubmit() : form.submit();
+      }
     }
   });
 
@@ -141,13 +155,14 @@
       var kind = ["reply", "repost", "quote-link", "like", "bookmark"].filter(function (k) {
         return active.classList.contains(k);
       })[0];
-      refocus = { id: target.id, sel: kind ? "." + kind : "button" };
+      refocus = { id: target.id, sel: active === target ? null : kind ? "." + kind : "button" };
     }
   });
   document.addEventListener("htmx:afterSettle", function (e) {
     if (refocus) {
       var box = document.getElementById(refocus.id);
-      var el = box && box.querySelector(refocus.sel);
+      /* A control that replaced itself (the "Load newer" link) keeps the focus too. */
+      var el = box && (refocus.sel ? box.querySelector(refocus.sel) : box);
       if (el) el.focus();
       refocus = null;
     }
