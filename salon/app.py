@@ -8,6 +8,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -21,6 +22,7 @@ from salon.db.session import Database
 from salon.errors import SalonError
 from salon.jobs.worker import Worker
 from salon.media.store import media_store
+from salon.oauth.service import OAuthError
 from salon.settings import Settings, configure
 from salon.web.deps import LoginRequired
 from salon.web.ratelimit import RateLimiter
@@ -72,9 +74,10 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     app.mount("/media", StaticFiles(directory=settings.media_dir), name="media")
     _errors(app)
 
+    from salon.api.mastodon.routes import ROUTERS as API_ROUTERS
     from salon.web.routes import ROUTERS
 
-    for router in ROUTERS:
+    for router in [*ROUTERS, *API_ROUTERS]:
         app.include_router(router)
     return app
 
@@ -97,6 +100,13 @@ def _errors(app: FastAPI) -> None:
             return response
         return page(request, "error.html", {"status": status, "message": message}, status)
 
+    @app.exception_handler(OAuthError)
+    async def oauth_error(request: Request, exc: OAuthError) -> Response:
+        if request.url.path == "/oauth/authorize":  # a person in a browser reads this one
+            return answer(request, exc.status, exc.message)
+        return JSONResponse({"error": exc.code, "error_description": exc.message},
+                            status_code=exc.status)
+
     @app.exception_handler(SalonError)
     async def salon_error(request: Request, exc: SalonError) -> Response:
         return answer(request, exc.status, exc.message)
@@ -105,7 +115,8 @@ def _errors(app: FastAPI) -> None:
     async def login_required(request: Request, exc: LoginRequired) -> Response:
         if wants_json(request):
             return JSONResponse({"error": "Sign in first."}, status_code=401)
-        target = f"/login?next={request.url.path}"
+        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        target = f"/login?{urlencode({'next': here})}"
         if is_htmx(request):
             return Response(status_code=204, headers={"HX-Redirect": target})
         return RedirectResponse(target, status_code=303)

@@ -7,6 +7,7 @@ from salon.jobs import models as jobs
 from salon.media import models as media
 from salon.moderation import models as moderation
 from salon.notifications import models as notifications
+from salon.oauth import models as oauth
 from salon.posts import models as posts
 from salon.timelines import models as timelines
 
@@ -18,6 +19,7 @@ __all__ = [
     "media",
     "moderation",
     "notifications",
+    "oauth",
     "posts",
     "timelines",
 ]

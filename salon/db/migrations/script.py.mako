@@ -8,6 +8,8 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+
+import salon.db.base  # noqa: F401 - column types used below
 ${imports if imports else ""}
 
 revision: str = ${repr(up_revision)}

@@ -1,0 +1,1 @@
+"""Programmatic interfaces to Salon, beside the web pages."""

@@ -1,0 +1,187 @@
+"""OAuth 2 as Mastodon does it: app registration, the consent page, tokens, revocation."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from salon.accounts.models import Account
+from salon.api.mastodon.deps import params, scoped
+from salon.oauth import scopes as scope_rules
+from salon.oauth import service as oauth
+from salon.oauth.models import OAuthApp
+from salon.oauth.service import OOB, IssuedToken, OAuthError, TokenContext
+from salon.settings import Settings
+from salon.web.deps import Viewer, db_session, get_settings, require_account, verify_csrf, viewer
+from salon.web.render import page
+
+router = APIRouter()
+consent = APIRouter(dependencies=[Depends(verify_csrf)])
+
+
+def application(app: OAuthApp, *, secret: bool) -> dict[str, Any]:
+    uris = app.redirect_uris.split("\n")
+    body: dict[str, Any] = {
+        "id": str(app.id), "name": app.name, "website": app.website,
+        "scopes": app.scopes.split(), "redirect_uri": "\n".join(uris), "redirect_uris": uris,
+        "vapid_key": "",
+    }
+    if secret:
+        body |= {"client_id": app.client_id, "client_secret": app.client_secret,
+                 "client_secret_expires_at": 0}
+    return body
+
+
+@router.post("/api/v1/apps")
+async def register_app(request: Request, session: AsyncSession = Depends(db_session)
+                       ) -> JSONResponse:
+    p = await params(request)
+    app = await oauth.create_app(session, str(p.get("client_name", "")),
+                                 p.get("redirect_uris") or "", p.get("scopes"), p.get("website"))
+    await session.commit()
+    return JSONResponse(application(app, secret=True))
+
+
+@router.get("/api/v1/apps/verify_credentials")
+async def verify_app(context: TokenContext = Depends(scoped("read", user=False))
+                     ) -> JSONResponse:
+    return JSONResponse(application(context.app, secret=False))
+
+
+async def _authorization(session: AsyncSession, p: dict[str, Any]) -> tuple[OAuthApp, str,
+                                                                               list[str]]:
+    if p.get("response_type", "code") != "code":
+        raise OAuthError("unsupported_response_type", "response_type must be code.")
+    app = await oauth.find_app(session, str(p.get("client_id", "")))
+    if app is None:
+        raise OAuthError("invalid_client", "Unknown client_id: register the app first.", 401)
+    redirect_uri = oauth.redirect_uri_for(app, p.get("redirect_uri"))
+    return app, redirect_uri, oauth.requested_scopes(app, p.get("scope"))
+
+
+@consent.get("/oauth/authorize")
+async def authorize_page(
+    request: Request,
+    me: Account = Depends(require_account),
+    current: Viewer = Depends(viewer),
+    session: AsyncSession = Depends(db_session),
+) -> Response:
+    p = await params(request)
+    app, redirect_uri, wanted = await _authorization(session, p)
+    return page(request, "oauth/authorize.html", {
+        "title": f"Authorize {app.name}", "app": app, "scopes": wanted,
+        "fields": {k: str(p[k]) for k in ("client_id", "redirect_uri", "state", "scope",
+                                          "code_challenge", "code_challenge_method") if p.get(k)},
+        "redirect_uri": redirect_uri,
+    })
+
+
+@consent.post("/oauth/authorize")
+async def authorize(
+    request: Request,
+    me: Account = Depends(require_account),
+    session: AsyncSession = Depends(db_session),
+) -> Response:
+    p = await params(request)
+    app, redirect_uri, wanted = await _authorization(session, p)
+    state = {"state": p["state"]} if p.get("state") else {}
+    if p.get("decision") != "approve":
+        if redirect_uri == OOB:
+            return page(request, "message.html", {"title": "Not authorized",
+                                                  "message": f"{app.name} was not authorized."})
+        query = urlencode({"error": "access_denied", **state})
+        return RedirectResponse(f"{redirect_uri}{'&' if '?' in redirect_uri else '?'}{query}",
+                                status_code=303)
+    code = await oauth.grant_code(session, app, me, redirect_uri, wanted,
+                                  p.get("code_challenge"), p.get("code_challenge_method"))
+    await session.commit()
+    if redirect_uri == OOB:
+        return page(request, "oauth/code.html", {"title": "Authorization code", "code": code,
+                                                 "app": app})
+    query = urlencode({"code": code, **state})
+    return RedirectResponse(f"{redirect_uri}{'&' if '?' in redirect_uri else '?'}{query}",
+                            status_code=303)
+
+
+def _client_credentials(request: Request, p: dict[str, Any]) -> tuple[str, str | None]:
+    """From the body, or from HTTP Basic as RFC 6749 prefers."""
+    header = request.headers.get("authorization", "")
+    if header[:6].lower() == "basic ":
+        try:
+            client_id, _, secret = base64.b64decode(header[6:]).decode().partition(":")
+        except ValueError:
+            raise OAuthError("invalid_client", "Malformed Basic credentials.", 401) from None
+        return client_id, secret
+    return str(p.get("client_id", "")), p.get("client_secret")
+
+
+def _token_body(issued: IssuedToken) -> dict[str, Any]:
+    body: dict[str, Any] = {"access_token": issued.access_token, "token_type": "Bearer",
+                            "scope": " ".join(issued.scopes), "created_at": issued.created_at}
+    if issued.refresh_token:
+        body["refresh_token"] = issued.refresh_token
+    return body
+
+
+@router.post("/oauth/token")
+async def token(
+    request: Request,
+    session: AsyncSession = Depends(db_session),
+    settings: Settings = Depends(get_settings),
+) -> JSONResponse:
+    p = await params(request)
+    app = await oauth.client(session, *_client_credentials(request, p))
+    grant = p.get("grant_type")
+    if grant == "authorization_code":
+        if not p.get("code"):
+            raise OAuthError("invalid_request", "code is required.")
+        issued = await oauth.exchange_code(session, app, str(p["code"]), p.get("redirect_uri"),
+                                           p.get("code_verifier"))
+    elif grant == "client_credentials":
+        issued = await oauth.client_credentials(session, app, p.get("scope"))
+    elif grant == "refresh_token":
+        issued = await oauth.refresh(session, app, str(p.get("refresh_token", "")))
+    elif grant == "password" and settings.oauth_password_grant:
+        issued = await oauth.password_grant(session, app, str(p.get("username", "")),
+                                            str(p.get("password", "")), p.get("scope"))
+    else:
+        raise OAuthError("unsupported_grant_type", "grant_type must be authorization_code, "
+                         "client_credentials or refresh_token.")
+    await session.commit()
+    return JSONResponse(_token_body(issued), headers={"Cache-Control": "no-store"})
+
+
+@router.post("/oauth/revoke")
+async def revoke(request: Request, session: AsyncSession = Depends(db_session)) -> JSONResponse:
+    p = await params(request)
+    app = await oauth.client(session, *_client_credentials(request, p))
+    await oauth.revoke(session, app, str(p.get("token", "")))
+    await session.commit()
+    return JSONResponse({})
+
+
+@router.get("/.well-known/oauth-authorization-server")
+async def metadata(settings: Settings = Depends(get_settings)) -> JSONResponse:
+    base = settings.base_url.rstrip("/")
+    return JSONResponse({
+        "issuer": f"{base}/",
+        "service_documentation": f"{base}/docs",
+        "authorization_endpoint": f"{base}/oauth/authorize",
+        "token_endpoint": f"{base}/oauth/token",
+        "revocation_endpoint": f"{base}/oauth/revoke",
+        "app_registration_endpoint": f"{base}/api/v1/apps",
+        "scopes_supported": sorted(scope_rules.KNOWN),
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "code_challenge_methods_supported": ["S256"],
+        "grant_types_supported": ["authorization_code", "client_credentials", "refresh_token"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+    })
+
+
+

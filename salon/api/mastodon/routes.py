@@ -1,0 +1,5 @@
+"""The Mastodon-compatible API's routers, mounted after the web UI's."""
+
+from salon.api.mastodon import oauth
+
+ROUTERS = [oauth.router, oauth.consent]

@@ -1,0 +1,238 @@
+"""Client apps, authorization codes (with PKCE), tokens, refresh and revocation."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from salon.accounts import service as accounts
+from salon.accounts.models import Account
+from salon.db.ids import utcnow
+from salon.errors import Invalid, SalonError
+from salon.oauth import scopes as scope_rules
+from salon.oauth.models import OAuthApp, OAuthGrant, OAuthToken
+
+OOB = "urn:ietf:wg:oauth:2.0:oob"
+CODE_LIFETIME = timedelta(minutes=10)
+
+
+class OAuthError(SalonError):
+    """An error named by RFC 6749 (invalid_client, invalid_grant, ...)."""
+
+    def __init__(self, code: str, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.code = code
+        self.status = status
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@dataclass
+class IssuedToken:
+    access_token: str
+    refresh_token: str | None
+    scopes: list[str]
+    created_at: int  # seconds since the epoch, as Mastodon answers
+
+
+@dataclass
+class TokenContext:
+    """Who a request's bearer token acts for, and what it may do."""
+
+    token: OAuthToken
+    app: OAuthApp
+    account: Account | None
+    scopes: list[str]
+
+
+def _check_redirect_uri(uri: str) -> str:
+    uri = uri.strip()
+    if uri == OOB:
+        return uri
+    parts = urlsplit(uri)
+    if not parts.scheme or (parts.scheme in ("http", "https") and not parts.netloc):
+        raise Invalid(f"redirect_uris must be absolute URIs or {OOB}; {uri!r} is not.",
+                      "redirect_uris")
+    if parts.fragment:
+        raise Invalid("redirect_uris must not have a #fragment.", "redirect_uris")
+    return uri
+
+
+async def create_app(
+    session: AsyncSession, name: str, redirect_uris: str | list[str], scopes: str | None = None,
+    website: str | None = None,
+) -> OAuthApp:
+    name = name.strip()
+    if not name:
+        raise Invalid("client_name is required.", "client_name")
+    if len(name) > 200:
+        raise Invalid("client_name must be at most 200 characters.", "client_name")
+    raw = redirect_uris.split() if isinstance(redirect_uris, str) else redirect_uris
+    uris = [_check_redirect_uri(u) for u in raw if u.strip()]
+    if not uris:
+        raise Invalid(f"redirect_uris is required (use {OOB} if you have none).",
+                      "redirect_uris")
+    app = OAuthApp(
+        name=name, website=(website or "").strip()[:500] or None,
+        redirect_uris="\n".join(uris), scopes=" ".join(scope_rules.parse(scopes)),
+        client_id=secrets.token_urlsafe(32), client_secret=secrets.token_urlsafe(32),
+    )
+    session.add(app)
+    await session.flush()
+    return app
+
+
+async def find_app(session: AsyncSession, client_id: str) -> OAuthApp | None:
+    return await session.scalar(select(OAuthApp).where(OAuthApp.client_id == client_id))
+
+
+async def client(session: AsyncSession, client_id: str, client_secret: str | None) -> OAuthApp:
+    """The app whose id and secret these are, or invalid_client."""
+    app = await find_app(session, client_id or "")
+    if app is None or client_secret is None or not hmac.compare_digest(
+        app.client_secret, client_secret
+    ):
+        raise OAuthError("invalid_client", "Client authentication failed: unknown client_id "
+                         "or wrong client_secret.", 401)
+    return app
+
+
+def redirect_uri_for(app: OAuthApp, requested: str | None) -> str:
+    registered = app.redirect_uris.split("\n")
+    if not requested:
+        if len(registered) == 1:
+            return registered[0]
+        raise OAuthError("invalid_request", "redirect_uri is required: this app has several.")
+    if requested not in registered:
+        raise OAuthError("invalid_request", "redirect_uri does not match one registered for "
+                         "this app.")
+    return requested
+
+
+def requested_scopes(app: OAuthApp, raw: str | None) -> list[str]:
+    try:
+        wanted = scope_rules.parse(raw)
+    except Invalid as error:
+        raise OAuthError("invalid_scope", error.message) from None
+    if not scope_rules.within(wanted, app.scopes.split()):
+        raise OAuthError("invalid_scope", f"This app may only ask for: {app.scopes}.")
+    return wanted
+
+
+async def grant_code(
+    session: AsyncSession, app: OAuthApp, account: Account, redirect_uri: str,
+    scopes: list[str], code_challenge: str | None = None, code_challenge_method: str | None = None,
+) -> str:
+    """The person approved: an authorization code, good once for ten minutes."""
+    if code_challenge and (code_challenge_method or "plain") not in ("S256", "plain"):
+        raise OAuthError("invalid_request", "code_challenge_method must be S256 or plain.")
+    code = secrets.token_urlsafe(32)
+    session.add(OAuthGrant(
+        code_hash=_hash(code), app_id=app.id, account_id=account.id, redirect_uri=redirect_uri,
+        scopes=" ".join(scopes), code_challenge=code_challenge,
+        code_challenge_method=(code_challenge_method or "plain") if code_challenge else None,
+        expires_at=utcnow() + CODE_LIFETIME,
+    ))
+    await session.flush()
+    return code
+
+
+def _pkce_ok(grant: OAuthGrant, verifier: str | None) -> bool:
+    if grant.code_challenge is None:
+        return True
+    if not verifier:
+        return False
+    if grant.code_challenge_method == "S256":
+        digest = hashlib.sha256(verifier.encode()).digest()
+        expected = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+    else:
+        expected = verifier
+    return hmac.compare_digest(expected, grant.code_challenge)
+
+
+async def _issue(session: AsyncSession, app: OAuthApp, account_id: int | None,
+                 scopes: list[str], refresh: bool = True) -> IssuedToken:
+    access = secrets.token_urlsafe(32)
+    refresh_token = secrets.token_urlsafe(32) if refresh and account_id else None
+    token = OAuthToken(
+        token_hash=_hash(access), refresh_hash=_hash(refresh_token) if refresh_token else None,
+        app_id=app.id, account_id=account_id, scopes=" ".join(scopes),
+    )
+    session.add(token)
+    await session.flush()
+    return IssuedToken(access, refresh_token, scopes, int(token.created_at.timestamp()))
+
+
+async def exchange_code(
+    session: AsyncSession, app: OAuthApp, code: str, redirect_uri: str | None,
+    code_verifier: str | None,
+) -> IssuedToken:
+    grant = await session.scalar(select(OAuthGrant).where(OAuthGrant.code_hash == _hash(code)))
+    if grant is None or grant.app_id != app.id or grant.used_at is not None:
+        raise OAuthError("invalid_grant", "The authorization code is unknown, already used, "
+                         "or for another app.")
+    if grant.expires_at <= utcnow():
+        raise OAuthError("invalid_grant", "The authorization code has expired; ask again.")
+    if (redirect_uri or grant.redirect_uri) != grant.redirect_uri:
+        raise OAuthError("invalid_grant", "redirect_uri differs from the one authorized.")
+    if not _pkce_ok(grant, code_verifier):
+        raise OAuthError("invalid_grant", "code_verifier does not match the code_challenge.")
+    grant.used_at = utcnow()
+    return await _issue(session, app, grant.account_id, grant.scopes.split())
+
+
+async def client_credentials(session: AsyncSession, app: OAuthApp, scope: str | None
+                             ) -> IssuedToken:
+    return await _issue(session, app, None, requested_scopes(app, scope), refresh=False)
+
+
+async def password_grant(session: AsyncSession, app: OAuthApp, username: str, password: str,
+                         scope: str | None) -> IssuedToken:
+    account = await accounts.authenticate(session, username, password)
+    if account is None:
+        raise OAuthError("invalid_grant", "That username and password do not match an account.")
+    return await _issue(session, app, account.id, requested_scopes(app, scope))
+
+
+async def refresh(session: AsyncSession, app: OAuthApp, refresh_token: str) -> IssuedToken:
+    """A new token pair for a refresh token; the old pair stops working."""
+    old = await session.scalar(
+        select(OAuthToken).where(OAuthToken.refresh_hash == _hash(refresh_token or ""))
+    )
+    if old is None or old.app_id != app.id or old.revoked_at is not None:
+        raise OAuthError("invalid_grant", "The refresh token is unknown or revoked.")
+    old.revoked_at = utcnow()
+    return await _issue(session, app, old.account_id, old.scopes.split())
+
+
+async def revoke(session: AsyncSession, app: OAuthApp, token: str) -> None:
+    """Revoke an access or refresh token of this app (unknown tokens are fine, per RFC 7009)."""
+    hashed = _hash(token)
+    await session.execute(
+        update(OAuthToken)
+        .where(OAuthToken.app_id == app.id, OAuthToken.revoked_at.is_(None),
+               (OAuthToken.token_hash == hashed) | (OAuthToken.refresh_hash == hashed))
+        .values(revoked_at=utcnow())
+    )
+
+
+async def resolve(session: AsyncSession, bearer: str) -> TokenContext | None:
+    """The live token a request carries, with its app and account; None if it is not one."""
+    token = await session.scalar(select(OAuthToken).where(OAuthToken.token_hash == _hash(bearer)))
+    if token is None or token.revoked_at is not None:
+        return None
+    app = await session.get(OAuthApp, token.app_id)
+    account = await session.get(Account, token.account_id) if token.account_id else None
+    if app is None or (token.account_id and (account is None or account.suspended_at)):
+        return None
+    return TokenContext(token, app, account, token.scopes.split())

@@ -1,0 +1,34 @@
+"""Scope rules as Mastodon has them."""
+
+import pytest
+
+from salon.errors import Invalid
+from salon.oauth.scopes import covers, parse, within
+
+
+def test_parse() -> None:
+    assert parse(None) == ["read"]
+    assert parse("read write+follow read") == ["read", "write", "follow"]
+    assert parse(["read:statuses", "push"]) == ["read:statuses", "push"]
+    with pytest.raises(Invalid, match="Unknown scope: admin:all"):
+        parse("read admin:all")
+
+
+@pytest.mark.parametrize(("granted", "needed", "ok"), [
+    (["read"], "read:statuses", True),
+    (["read:statuses"], "read:statuses", True),
+    (["read:statuses"], "read:accounts", False),
+    (["read:statuses"], "read", False),
+    (["write"], "read:statuses", False),
+    (["follow"], "write:follows", True),
+    (["follow"], "write:statuses", False),
+    (["read"], "profile", True),
+    (["profile"], "read:accounts", False),
+])
+def test_covers(granted: list[str], needed: str, ok: bool) -> None:
+    assert covers(granted, needed) is ok
+
+
+def test_within() -> None:
+    assert within(["read:statuses", "write:media"], ["read", "write"])
+    assert not within(["push"], ["read", "write"])
