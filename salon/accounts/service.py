@@ -296,3 +296,10 @@ async def suggestions(
 def suspended_ids() -> Select[int]:
     """Subquery of suspended accounts, whose posts nobody sees."""
     return select(Account.id).where(Account.suspended_at.is_not(None))
+
+
+async def count_active(session: AsyncSession) -> int:
+    """Accounts that are not suspended (the instance's user count)."""
+    return int(await session.scalar(
+        select(func.count()).select_from(Account).where(Account.suspended_at.is_(None))
+    ) or 0)

@@ -299,3 +299,12 @@ async def remove(session: AsyncSession, post: Post) -> None:
     await search.unindex(session, post.id)
     await session.delete(post)
     await session.flush()
+
+
+async def count_local(session: AsyncSession) -> int:
+    """Posts on this instance, reposts not counted (the instance's status count)."""
+    from sqlalchemy import func
+
+    return int(await session.scalar(
+        select(func.count()).select_from(Post).where(Post.reblog_of_id.is_(None))
+    ) or 0)

@@ -1,5 +1,5 @@
 """The Mastodon-compatible API's routers, mounted after the web UI's."""
 
-from salon.api.mastodon import oauth
+from salon.api.mastodon import instance, oauth
 
-ROUTERS = [oauth.router, oauth.consent]
+ROUTERS = [oauth.router, oauth.consent, instance.router]
