@@ -8,7 +8,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -116,7 +116,7 @@ def _errors(app: FastAPI) -> None:
         if wants_json(request):
             return JSONResponse({"error": "Sign in first."}, status_code=401)
         here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        target = f"/login?{urlencode({'next': here})}"
+        target = f"/login?next={quote(here, safe='/')}"
         if is_htmx(request):
             return Response(status_code=204, headers={"HX-Redirect": target})
         return RedirectResponse(target, status_code=303)

@@ -5,8 +5,14 @@ real app behind Starlette's TestClient."""
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any, Self, TypeVar
@@ -183,3 +189,41 @@ class Site:
 def site(settings: Settings) -> Iterator[Site]:
     with Site(settings) as s:
         yield s
+
+
+# --- a real server ----------------------------------------------------------------------------
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`salon serve` in its own process, with its in-process worker, on a free port."""
+    data = tmp_path_factory.mktemp("real-site")
+    port = _free_port()
+    env = {**os.environ, "SALON_DATA_DIR": str(data), "SALON_WORKER_POLL_SECONDS": "0.1",
+           "SALON_ENV": "test", "SALON_BASE_URL": f"http://127.0.0.1:{port}"}
+    salon = Path(sys.executable).parent / "salon"
+    log = open(data / "server.log", "w")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen([str(salon), "serve", "--port", str(port)], env=env,
+                            stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                urllib.request.urlopen(base + "/public", timeout=1)
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    raise RuntimeError((data / "server.log").read_text()) from None
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("server did not start: " + (data / "server.log").read_text())
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        log.close()

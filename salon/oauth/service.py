@@ -173,6 +173,12 @@ async def _issue(session: AsyncSession, app: OAuthApp, account_id: int | None,
     return IssuedToken(access, refresh_token, scopes, int(token.created_at.timestamp()))
 
 
+async def issue_for(session: AsyncSession, app: OAuthApp, account: Account,
+                    scopes: list[str]) -> IssuedToken:
+    """A token for an account an app just registered (Mastodon's sign-up through an app)."""
+    return await _issue(session, app, account.id, scopes)
+
+
 async def exchange_code(
     session: AsyncSession, app: OAuthApp, code: str, redirect_uri: str | None,
     code_verifier: str | None,

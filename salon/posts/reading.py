@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.accounts import service as accounts
+from salon.accounts.models import Account
 from salon.db.ids import utcnow
 from salon.media import service as media
 from salon.posts.models import Bookmark, Like, Poll, PollOption, PollVote, Post
@@ -135,3 +136,20 @@ async def present(
         return item
 
     return [v for p in posts if (v := view(p)) is not None]
+
+
+async def mentioned_accounts(
+    session: AsyncSession, post_ids: Sequence[int]
+) -> dict[int, list[Account]]:
+    """The accounts each post mentions, for a page of posts in two queries."""
+    from salon.posts.models import Mention
+
+    pairs = list(await session.execute(
+        select(Mention.post_id, Mention.account_id).where(Mention.post_id.in_(list(post_ids)))
+    ))
+    people = await accounts.get_many(session, {a for _, a in pairs})
+    found: dict[int, list[Account]] = {}
+    for post_id, account_id in pairs:
+        if account_id in people:
+            found.setdefault(post_id, []).append(people[account_id])
+    return found

@@ -1,5 +1,15 @@
 """The Mastodon-compatible API's routers, mounted after the web UI's."""
 
-from salon.api.mastodon import instance, oauth
+from salon.api.mastodon import (
+    accounts,
+    instance,
+    media,
+    notifications,
+    oauth,
+    statuses,
+    timelines,
+)
 
-ROUTERS = [oauth.router, oauth.consent, instance.router]
+ROUTERS = [oauth.router, oauth.consent, instance.router, accounts.router, statuses.router,
+           media.router, notifications.router,
+           timelines.router]

@@ -1,0 +1,175 @@
+"""Accounts: registration, the signed-in account, profiles, follows, relationships."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from salon.accounts import service as accounts
+from salon.accounts.models import Account
+from salon.api.mastodon import entities, render
+from salon.api.mastodon.deps import ApiError, account_of, optional_token, params, scoped
+from salon.api.mastodon.paging import cursor, paged
+from salon.errors import Forbidden
+from salon.graph import service as graph
+from salon.oauth import service as oauth
+from salon.oauth.service import TokenContext
+from salon.settings import Settings
+from salon.timelines import service as timelines
+from salon.timelines.service import ProfileFilter
+from salon.web.deps import db_session, get_settings
+
+router = APIRouter(prefix="/api/v1/accounts")
+
+
+def _base(settings: Settings) -> str:
+    return settings.base_url.rstrip("/")
+
+
+def _truthy(value: Any) -> bool:
+    return str(value).lower() in ("1", "true", "on", "yes")
+
+
+@router.post("")
+async def register(
+    request: Request,
+    context: TokenContext = Depends(scoped("write:accounts", user=False)),
+    session: AsyncSession = Depends(db_session),
+    settings: Settings = Depends(get_settings),
+) -> JSONResponse:
+    """Sign up through an app, as Mastodon: returns a token for the new account."""
+    if not settings.registrations_open:
+        raise Forbidden("Sign-ups are closed on this server.")
+    p = await params(request)
+    if not _truthy(p.get("agreement", "")):
+        raise ApiError(422, "Validation failed: agreement must be accepted.")
+    request.app.state.limiter.hit("signup", request.client.host if request.client else "?",
+                                  settings.signups_per_hour, 3600)
+    account = await accounts.register(session, str(p.get("username", "")),
+                                      str(p.get("password", "")))
+    issued = await oauth.issue_for(session, context.app, account, context.scopes)
+    await session.commit()
+    return JSONResponse({"access_token": issued.access_token, "token_type": "Bearer",
+                         "scope": " ".join(issued.scopes), "created_at": issued.created_at})
+
+
+@router.get("/verify_credentials")
+async def verify_credentials(
+    context: TokenContext = Depends(scoped("profile")),
+    settings: Settings = Depends(get_settings),
+) -> JSONResponse:
+    me = account_of(context)
+    body = entities.credential_account(me, _base(settings)).model_dump(mode="json")
+    return JSONResponse(body)
+
+
+@router.get("/lookup")
+async def lookup(
+    acct: str = "",
+    session: AsyncSession = Depends(db_session),
+    settings: Settings = Depends(get_settings),
+) -> JSONResponse:
+    found = await accounts.get_by_username(session, acct.split("@")[0] if acct else "")
+    return JSONResponse(entities.account(found, _base(settings)).model_dump(mode="json"))
+
+
+@router.get("/relationships")
+async def relationships(
+    request: Request,
+    context: TokenContext = Depends(scoped("read:follows")),
+    session: AsyncSession = Depends(db_session),
+) -> JSONResponse:
+    p = await params(request)
+    raw = p.get("id", [])
+    ids = [int(i) for i in (raw if isinstance(raw, list) else [raw]) if str(i).isdigit()]
+    found = await graph.relationships(session, account_of(context).id, ids)
+    return JSONResponse([entities.relationship(i, r).model_dump(mode="json")
+                         for i, r in found.items()])
+
+
+async def _account(session: AsyncSession, account_id: str) -> Account:
+    if not (account_id.isdigit() and len(account_id) <= 18):
+        raise ApiError(404, "Record not found")
+    return await accounts.get(session, int(account_id))
+
+
+@router.get("/{account_id}")
+async def show(
+    account_id: str,
+    session: AsyncSession = Depends(db_session),
+    settings: Settings = Depends(get_settings),
+) -> JSONResponse:
+    found = await _account(session, account_id)
+    return JSONResponse(entities.account(found, _base(settings)).model_dump(mode="json"))
+
+
+@router.get("/{account_id}/statuses")
+async def statuses(
+    request: Request,
+    account_id: str,
+    context: TokenContext | None = Depends(optional_token),
+    session: AsyncSession = Depends(db_session),
+    settings: Settings = Depends(get_settings),
+) -> JSONResponse:
+    found = await _account(session, account_id)
+    p = await params(request)
+    viewer_id = context.account.id if context and context.account else None
+    filters = ProfileFilter(with_replies=not _truthy(p.get("exclude_replies", "")),
+                            only_media=_truthy(p.get("only_media", "")),
+                            with_reposts=not _truthy(p.get("exclude_reblogs", "")))
+    if _truthy(p.get("pinned", "")):  # pinning arrives later: nothing is pinned yet
+        return JSONResponse([])
+    page = await timelines.profile(session, found.id, viewer_id, cursor(p), filters)
+    body = await render.statuses(session, page.items, _base(settings), viewer_id)
+    return paged(request, body, page)
+
+
+async def _relate(session: AsyncSession, context: TokenContext, account_id: str,
+                  action: str) -> JSONResponse:
+    me = account_of(context)
+    target = await _account(session, account_id)
+    actions = {"follow": graph.follow, "unfollow": graph.unfollow, "block": graph.block,
+               "unblock": graph.unblock, "mute": graph.mute, "unmute": graph.unmute}
+    await actions[action](session, me.id, target.id)
+    await session.commit()
+    found = await graph.relationship(session, me.id, target.id)
+    return JSONResponse(entities.relationship(target.id, found).model_dump(mode="json"))
+
+
+@router.post("/{account_id}/follow")
+async def follow(account_id: str, context: TokenContext = Depends(scoped("write:follows")),
+                 session: AsyncSession = Depends(db_session)) -> JSONResponse:
+    return await _relate(session, context, account_id, "follow")
+
+
+@router.post("/{account_id}/unfollow")
+async def unfollow(account_id: str, context: TokenContext = Depends(scoped("write:follows")),
+                   session: AsyncSession = Depends(db_session)) -> JSONResponse:
+    return await _relate(session, context, account_id, "unfollow")
+
+
+@router.post("/{account_id}/block")
+async def block(account_id: str, context: TokenContext = Depends(scoped("write:blocks")),
+                session: AsyncSession = Depends(db_session)) -> JSONResponse:
+    return await _relate(session, context, account_id, "block")
+
+
+@router.post("/{account_id}/unblock")
+async def unblock(account_id: str, context: TokenContext = Depends(scoped("write:blocks")),
+                  session: AsyncSession = Depends(db_session)) -> JSONResponse:
+    return await _relate(session, context, account_id, "unblock")
+
+
+@router.post("/{account_id}/mute")
+async def mute(account_id: str, context: TokenContext = Depends(scoped("write:mutes")),
+               session: AsyncSession = Depends(db_session)) -> JSONResponse:
+    return await _relate(session, context, account_id, "mute")
+
+
+@router.post("/{account_id}/unmute")
+async def unmute(account_id: str, context: TokenContext = Depends(scoped("write:mutes")),
+                 session: AsyncSession = Depends(db_session)) -> JSONResponse:
+    return await _relate(session, context, account_id, "unmute")

@@ -1,0 +1,95 @@
+"""Media uploads as Mastodon takes them (v1 and v2), and their descriptions and focus."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import UploadFile
+
+from salon.api.mastodon import entities
+from salon.api.mastodon.deps import ApiError, account_of, params, scoped
+from salon.errors import TooLarge
+from salon.media import service as media
+from salon.oauth.service import TokenContext
+from salon.settings import Settings
+from salon.web.deps import db_session, get_settings
+
+router = APIRouter()
+
+
+def _focus(raw: Any) -> tuple[float, float] | None:
+    if not raw:
+        return None
+    try:
+        x, y = (float(v) for v in str(raw).split(","))
+    except ValueError:
+        raise ApiError(422, "focus must be two numbers between -1 and 1: x,y.") from None
+    return x, y
+
+
+async def _upload(request: Request, context: TokenContext, session: AsyncSession,
+                  settings: Settings) -> dict[str, Any]:
+    p = await params(request)
+    file = p.get("file")
+    if not isinstance(file, UploadFile):
+        raise ApiError(422, "Send the image as the multipart field `file`.")
+    data = await file.read(settings.max_upload_bytes + 1)
+    if len(data) > settings.max_upload_bytes:
+        raise TooLarge(f"Images must be at most {settings.max_upload_bytes // 1_000_000} MB.")
+    attachment = await media.upload(
+        session, settings, request.app.state.store, account_of(context).id, data,
+        file.filename or "upload", str(p.get("description") or ""), _focus(p.get("focus")),
+    )
+    await session.commit()
+    return entities.media(attachment, settings.base_url.rstrip("/")).model_dump(mode="json")
+
+
+@router.post("/api/v2/media")
+async def upload_v2(request: Request, context: TokenContext = Depends(scoped("write:media")),
+                    session: AsyncSession = Depends(db_session),
+                    settings: Settings = Depends(get_settings)) -> JSONResponse:
+    # Processing is done by the time we answer, so 200 (Mastodon answers 202 while not).
+    return JSONResponse(await _upload(request, context, session, settings))
+
+
+@router.post("/api/v1/media")
+async def upload_v1(request: Request, context: TokenContext = Depends(scoped("write:media")),
+                    session: AsyncSession = Depends(db_session),
+                    settings: Settings = Depends(get_settings)) -> JSONResponse:
+    return JSONResponse(await _upload(request, context, session, settings))
+
+
+def _media_id(raw: str) -> int:
+    if not (raw.isdigit() and len(raw) <= 18):
+        raise ApiError(404, "Record not found")
+    return int(raw)
+
+
+@router.get("/api/v1/media/{media_id}")
+async def show(media_id: str, context: TokenContext = Depends(scoped("write:media")),
+               session: AsyncSession = Depends(db_session),
+               settings: Settings = Depends(get_settings)) -> JSONResponse:
+    found = await media.get_own(session, account_of(context).id, _media_id(media_id))
+    return JSONResponse(entities.media(found, settings.base_url.rstrip("/"))
+                        .model_dump(mode="json"))
+
+
+@router.put("/api/v1/media/{media_id}")
+async def update(request: Request, media_id: str,
+                 context: TokenContext = Depends(scoped("write:media")),
+                 session: AsyncSession = Depends(db_session),
+                 settings: Settings = Depends(get_settings)) -> JSONResponse:
+    p = await params(request)
+    me = account_of(context)
+    found = await media.get_own(session, me.id, _media_id(media_id))
+    description = p.get("description")
+    updated = await media.update_description(
+        session, me.id, found.id,
+        found.description if description is None else str(description), _focus(p.get("focus")),
+    )
+    await session.commit()
+    return JSONResponse(entities.media(updated, settings.base_url.rstrip("/"))
+                        .model_dump(mode="json"))

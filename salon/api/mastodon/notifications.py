@@ -1,0 +1,87 @@
+"""Notifications: list (types[] / exclude_types[]), get, dismiss, clear."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from salon.api.mastodon import entities
+from salon.api.mastodon.deps import ApiError, account_of, params, scoped
+from salon.api.mastodon.paging import cursor, paged
+from salon.notifications import service as notifications
+from salon.oauth.service import TokenContext
+from salon.posts import reading
+from salon.settings import Settings
+from salon.timelines.schemas import Cursor
+from salon.web.deps import db_session, get_settings
+
+router = APIRouter(prefix="/api/v1/notifications")
+# Mastodon's names for Salon's notification types, and back.
+TO_SALON = {"favourite": "favourite", "reblog": "reblog", "mention": "mention",
+            "follow": "follow", "poll": "poll", "quote": "quote"}
+
+
+def _types(raw: object) -> list[str] | None:
+    if not raw:
+        return None
+    names = raw if isinstance(raw, list) else [raw]
+    found = {TO_SALON.get(str(n), str(n)) for n in names}
+    if "mention" in found:
+        found.add("reply")  # Mastodon counts replies as mentions
+    return sorted(found)
+
+
+@router.get("")
+async def index(request: Request, context: TokenContext = Depends(scoped("read:notifications")),
+                session: AsyncSession = Depends(db_session),
+                settings: Settings = Depends(get_settings)) -> JSONResponse:
+    me = account_of(context)
+    p = await params(request)
+    page = await notifications.page(session, me.id, cursor(p, 40, 80), _types(p.get("types")),
+                                    _types(p.get("exclude_types")))
+    mentions = await reading.mentioned_accounts(
+        session, [n.post.id for n in page.items if n.post is not None])
+    base = settings.base_url.rstrip("/")
+    body = [entities.notification(n, base, mentions).model_dump(mode="json")
+            for n in page.items]
+    return paged(request, body, page)
+
+
+@router.post("/clear")
+async def clear(context: TokenContext = Depends(scoped("write:notifications")),
+                session: AsyncSession = Depends(db_session)) -> JSONResponse:
+    await notifications.clear(session, account_of(context).id)
+    await session.commit()
+    return JSONResponse({})
+
+
+def _id(raw: str) -> int:
+    if not (raw.isdigit() and len(raw) <= 18):
+        raise ApiError(404, "Record not found")
+    return int(raw)
+
+
+@router.get("/{notification_id}")
+async def show(notification_id: str,
+               context: TokenContext = Depends(scoped("read:notifications")),
+               session: AsyncSession = Depends(db_session),
+               settings: Settings = Depends(get_settings)) -> JSONResponse:
+    me = account_of(context)
+    wanted = _id(notification_id)
+    page = await notifications.page(session, me.id, Cursor(max_id=wanted + 1, limit=1))
+    if not page.items or page.items[0].id != wanted:
+        raise ApiError(404, "Record not found")
+    mentions = await reading.mentioned_accounts(
+        session, [page.items[0].post.id] if page.items[0].post else [])
+    return JSONResponse(entities.notification(page.items[0], settings.base_url.rstrip("/"),
+                                              mentions).model_dump(mode="json"))
+
+
+@router.post("/{notification_id}/dismiss")
+async def dismiss(notification_id: str,
+                  context: TokenContext = Depends(scoped("write:notifications")),
+                  session: AsyncSession = Depends(db_session)) -> JSONResponse:
+    await notifications.dismiss(session, account_of(context).id, _id(notification_id))
+    await session.commit()
+    return JSONResponse({})

@@ -1,0 +1,207 @@
+"""Statuses: post (with media, polls, replies; Idempotency-Key honoured), read, edit,
+delete, context, history, source, and favourite / reblog / bookmark."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from salon.api.mastodon import entities, render
+from salon.api.mastodon.deps import ApiError, account_of, optional_token, params, scoped
+from salon.oauth.service import TokenContext
+from salon.posts import interactions, reading
+from salon.posts import service as posts
+from salon.posts.schemas import PollSpec
+from salon.settings import Settings
+from salon.timelines import service as timelines
+from salon.web.deps import db_session, get_settings, wake_worker
+
+router = APIRouter(prefix="/api/v1/statuses")
+IDEMPOTENCY_SECONDS = 3600
+
+
+def _base(settings: Settings) -> str:
+    return settings.base_url.rstrip("/")
+
+
+def _post_id(raw: str) -> int:
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
+        raise ApiError(404, "Record not found")
+    return int(raw)
+
+
+def _ids(value: Any) -> list[int]:
+    items = value if isinstance(value, list) else [value] if value not in (None, "") else []
+    if not all(str(i).isdigit() and len(str(i)) <= 18 for i in items):
+        raise ApiError(422, "media_ids must be ids.")
+    return [int(i) for i in items]
+
+
+def _poll(p: dict[str, Any]) -> PollSpec | None:
+    """`poll[options][]` and `poll[expires_in]` from a form, or a `poll` object in JSON."""
+    poll = p.get("poll") if isinstance(p.get("poll"), dict) else {
+        "options": p.get("poll[options]"), "expires_in": p.get("poll[expires_in]"),
+        "multiple": p.get("poll[multiple]"),
+    }
+    assert isinstance(poll, dict)
+    if not poll.get("options"):
+        return None
+    try:
+        expires_in = int(poll.get("expires_in") or 86400)
+    except ValueError:
+        raise ApiError(422, "poll[expires_in] must be a number of seconds.") from None
+    multiple = str(poll.get("multiple", "")).lower() in ("1", "true", "on")
+    return PollSpec([str(o) for o in poll["options"]], expires_in, multiple)
+
+
+def _idempotent(request: Request, context: TokenContext) -> tuple[Any, str] | None:
+    key = request.headers.get("idempotency-key")
+    if not key:
+        return None
+    store: dict[Any, tuple[float, int]] = request.app.state.__dict__.setdefault(
+        "idempotency", {})
+    now = time.monotonic()
+    for k in [k for k, (at, _) in store.items() if at < now - IDEMPOTENCY_SECONDS]:
+        del store[k]
+    return store, f"{context.token.id}:{key}"
+
+
+@router.post("")
+async def create(
+    request: Request,
+    context: TokenContext = Depends(scoped("write:statuses")),
+    session: AsyncSession = Depends(db_session),
+    settings: Settings = Depends(get_settings),
+) -> JSONResponse:
+    me = account_of(context)
+    remembered = _idempotent(request, context)
+    if remembered and remembered[1] in remembered[0]:  # a retry: answer with the first post
+        post = await posts.get_visible(session, remembered[0][remembered[1]][1], me.id)
+        return JSONResponse(await render.one_status(session, post, _base(settings), me.id))
+    p = await params(request)
+    in_reply_to = p.get("in_reply_to_id")
+    quote = p.get("quoted_status_id") or p.get("quote_id")
+    post = await posts.create_post(
+        session, me, str(p.get("status") or ""),
+        rules=posts.Rules.from_settings(settings),
+        spoiler_text=str(p.get("spoiler_text") or ""),
+        visibility=str(p.get("visibility") or "public"),
+        media_ids=_ids(p.get("media_ids")),
+        in_reply_to_id=_post_id(str(in_reply_to)) if in_reply_to else None,
+        quote_of_id=_post_id(str(quote)) if quote else None,
+        poll=_poll(p),
+    )
+    await session.commit()
+    wake_worker(request)
+    if remembered:
+        remembered[0][remembered[1]] = (time.monotonic(), post.id)
+    return JSONResponse(await render.one_status(session, post, _base(settings), me.id))
+
+
+@router.get("/{post_id}")
+async def show(post_id: str, context: TokenContext | None = Depends(optional_token),
+               session: AsyncSession = Depends(db_session),
+               settings: Settings = Depends(get_settings)) -> JSONResponse:
+    viewer_id = context.account.id if context and context.account else None
+    post = await posts.get_visible(session, _post_id(post_id), viewer_id)
+    return JSONResponse(await render.one_status(session, post, _base(settings), viewer_id))
+
+
+@router.delete("/{post_id}")
+async def delete(post_id: str, context: TokenContext = Depends(scoped("write:statuses")),
+                 session: AsyncSession = Depends(db_session),
+                 settings: Settings = Depends(get_settings)) -> JSONResponse:
+    me = account_of(context)
+    post = await posts.get_visible(session, _post_id(post_id), me.id)
+    body = await render.one_status(session, post, _base(settings), me.id)
+    await posts.delete_post(session, me, post.id)
+    await session.commit()
+    body["text"] = post.text  # for delete-and-redraft, as Mastodon answers
+    return JSONResponse(body)
+
+
+@router.put("/{post_id}")
+async def edit(request: Request, post_id: str,
+               context: TokenContext = Depends(scoped("write:statuses")),
+               session: AsyncSession = Depends(db_session),
+               settings: Settings = Depends(get_settings)) -> JSONResponse:
+    me = account_of(context)
+    p = await params(request)
+    post = await posts.edit_post(session, me, _post_id(post_id), str(p.get("status") or ""),
+                                 spoiler_text=p.get("spoiler_text"),
+                                 rules=posts.Rules.from_settings(settings))
+    await session.commit()
+    return JSONResponse(await render.one_status(session, post, _base(settings), me.id))
+
+
+@router.get("/{post_id}/context")
+async def context_of(post_id: str, context: TokenContext | None = Depends(optional_token),
+                     session: AsyncSession = Depends(db_session),
+                     settings: Settings = Depends(get_settings)) -> JSONResponse:
+    viewer_id = context.account.id if context and context.account else None
+    thread = await timelines.thread(session, _post_id(post_id), viewer_id)
+    base = _base(settings)
+    return JSONResponse({
+        "ancestors": await render.statuses(session, thread.ancestors, base, viewer_id),
+        "descendants": await render.statuses(session, [n.view for n in thread.descendants],
+                                             base, viewer_id),
+    })
+
+
+@router.get("/{post_id}/history")
+async def history(post_id: str, context: TokenContext | None = Depends(optional_token),
+                  session: AsyncSession = Depends(db_session),
+                  settings: Settings = Depends(get_settings)) -> JSONResponse:
+    viewer_id = context.account.id if context and context.account else None
+    versions = await posts.history(session, _post_id(post_id), viewer_id)
+    post = await posts.get_visible(session, _post_id(post_id), viewer_id)
+    view = (await reading.present(session, [post], viewer_id))[0]
+    return JSONResponse([
+        entities.status_edit(e, view.author, _base(settings), view.media, view.poll)
+        .model_dump(mode="json")
+        for e in versions
+    ])
+
+
+@router.get("/{post_id}/source")
+async def source(post_id: str, context: TokenContext = Depends(scoped("read:statuses")),
+                 session: AsyncSession = Depends(db_session)) -> JSONResponse:
+    post = await posts.get_visible(session, _post_id(post_id), account_of(context).id)
+    return JSONResponse({"id": str(post.id), "text": post.text,
+                         "spoiler_text": post.spoiler_text})
+
+
+ACTIONS = {
+    "favourite": ("write:favourites", interactions.like),
+    "unfavourite": ("write:favourites", interactions.unlike),
+    "reblog": ("write:statuses", interactions.repost),
+    "unreblog": ("write:statuses", interactions.unrepost),
+    "bookmark": ("write:bookmarks", interactions.bookmark),
+    "unbookmark": ("write:bookmarks", interactions.unbookmark),
+}
+
+
+def _action(name: str) -> None:
+    scope, act = ACTIONS[name]
+
+    async def endpoint(request: Request, post_id: str,
+                       context: TokenContext = Depends(scoped(scope)),
+                       session: AsyncSession = Depends(db_session),
+                       settings: Settings = Depends(get_settings)) -> JSONResponse:
+        me = account_of(context)
+        result = await act(session, me, _post_id(post_id))
+        await session.commit()
+        wake_worker(request)
+        # A reblog answers with the reblog (wrapping the original); the rest with the post.
+        return JSONResponse(await render.one_status(session, result, _base(settings), me.id))
+
+    endpoint.__name__ = name
+    router.add_api_route(f"/{{post_id}}/{name}", endpoint, methods=["POST"])
+
+
+for _name in ACTIONS:
+    _action(_name)

@@ -1,0 +1,77 @@
+"""Timelines (home, public, tag), bookmarks and favourites, paged as Mastodon pages them."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from salon.api.mastodon import render
+from salon.api.mastodon.deps import account_of, optional_token, params, scoped
+from salon.api.mastodon.paging import cursor, paged
+from salon.oauth.service import TokenContext
+from salon.settings import Settings
+from salon.timelines import service as timelines
+from salon.web.deps import db_session, get_settings
+
+router = APIRouter(prefix="/api/v1")
+
+
+def _truthy(value: object) -> bool:
+    return str(value).lower() in ("1", "true", "on", "yes")
+
+
+@router.get("/timelines/home")
+async def home(request: Request, context: TokenContext = Depends(scoped("read:statuses")),
+               session: AsyncSession = Depends(db_session),
+               settings: Settings = Depends(get_settings)) -> JSONResponse:
+    me = account_of(context)
+    page = await timelines.home(session, settings, me.id, cursor(await params(request)))
+    body = await render.statuses(session, page.items, settings.base_url.rstrip("/"), me.id)
+    return paged(request, body, page)
+
+
+@router.get("/timelines/public")
+async def public(request: Request, context: TokenContext | None = Depends(optional_token),
+                 session: AsyncSession = Depends(db_session),
+                 settings: Settings = Depends(get_settings)) -> JSONResponse:
+    p = await params(request)
+    viewer_id = context.account.id if context and context.account else None
+    if _truthy(p.get("remote", "")):  # no federation yet: nothing is remote
+        return JSONResponse([])
+    page = await timelines.public(session, viewer_id, cursor(p),
+                                  only_media=_truthy(p.get("only_media", "")))
+    body = await render.statuses(session, page.items, settings.base_url.rstrip("/"), viewer_id)
+    return paged(request, body, page)
+
+
+@router.get("/timelines/tag/{hashtag}")
+async def tag(request: Request, hashtag: str,
+              context: TokenContext | None = Depends(optional_token),
+              session: AsyncSession = Depends(db_session),
+              settings: Settings = Depends(get_settings)) -> JSONResponse:
+    viewer_id = context.account.id if context and context.account else None
+    page = await timelines.tag(session, hashtag, viewer_id, cursor(await params(request)))
+    body = await render.statuses(session, page.items, settings.base_url.rstrip("/"), viewer_id)
+    return paged(request, body, page)
+
+
+@router.get("/bookmarks")
+async def bookmarks(request: Request, context: TokenContext = Depends(scoped("read:bookmarks")),
+                    session: AsyncSession = Depends(db_session),
+                    settings: Settings = Depends(get_settings)) -> JSONResponse:
+    me = account_of(context)
+    page = await timelines.bookmarks(session, me.id, cursor(await params(request)))
+    body = await render.statuses(session, page.items, settings.base_url.rstrip("/"), me.id)
+    return paged(request, body, page)
+
+
+@router.get("/favourites")
+async def favourites(request: Request,
+                     context: TokenContext = Depends(scoped("read:favourites")),
+                     session: AsyncSession = Depends(db_session),
+                     settings: Settings = Depends(get_settings)) -> JSONResponse:
+    me = account_of(context)
+    page = await timelines.likes(session, me.id, cursor(await params(request)))
+    body = await render.statuses(session, page.items, settings.base_url.rstrip("/"), me.id)
+    return paged(request, body, page)
