@@ -145,3 +145,8 @@ async def poll_voters(session: AsyncSession, poll_id: int) -> list[int]:
         select(PollVote.account_id).where(PollVote.poll_id == poll_id).distinct()
     )
     return list(rows)
+
+
+async def poll_post_id(session: AsyncSession, poll_id: int) -> int | None:
+    """The post a poll belongs to (clients address polls by the poll's own id)."""
+    return await session.scalar(select(Poll.post_id).where(Poll.id == poll_id))

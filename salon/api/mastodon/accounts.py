@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import UploadFile
 
 from salon.accounts import service as accounts
 from salon.accounts.models import Account
@@ -15,14 +16,18 @@ from salon.api.mastodon.deps import ApiError, account_of, optional_token, params
 from salon.api.mastodon.paging import cursor, paged
 from salon.errors import Forbidden
 from salon.graph import service as graph
+from salon.media import service as media
 from salon.oauth import service as oauth
 from salon.oauth.service import TokenContext
 from salon.settings import Settings
 from salon.timelines import service as timelines
+from salon.timelines.schemas import Page
 from salon.timelines.service import ProfileFilter
 from salon.web.deps import db_session, get_settings
 
 router = APIRouter(prefix="/api/v1/accounts")
+# Registered before `router`, so /update_credentials is not taken for an account id.
+profile_router = APIRouter(prefix="/api/v1/accounts")
 
 
 def _base(settings: Settings) -> str:
@@ -173,3 +178,62 @@ async def mute(account_id: str, context: TokenContext = Depends(scoped("write:mu
 async def unmute(account_id: str, context: TokenContext = Depends(scoped("write:mutes")),
                  session: AsyncSession = Depends(db_session)) -> JSONResponse:
     return await _relate(session, context, account_id, "unmute")
+
+
+async def _follow_list(request: Request, session: AsyncSession, settings: Settings,
+                       account_id: str, followers: bool) -> JSONResponse:
+    found = await _account(session, account_id)
+    p = await params(request)
+    page_cursor = cursor(p, 40, 80)
+    rows = await graph.list_follows(session, found.id, followers=followers,
+                                    max_id=page_cursor.max_id, limit=page_cursor.limit)
+    people = await accounts.get_many(session, [a for _, a in rows])
+    base = _base(settings)
+    body = [entities.account(people[a], base).model_dump(mode="json")
+            for _, a in rows if a in people and people[a].suspended_at is None]
+    page = Page(body, rows[-1][0] if len(rows) == page_cursor.limit else None,
+                rows[0][0] if rows else None)
+    return paged(request, body, page)
+
+
+@router.get("/{account_id}/followers")
+async def followers(request: Request, account_id: str,
+                    session: AsyncSession = Depends(db_session),
+                    settings: Settings = Depends(get_settings)) -> JSONResponse:
+    return await _follow_list(request, session, settings, account_id, followers=True)
+
+
+@router.get("/{account_id}/following")
+async def following(request: Request, account_id: str,
+                    session: AsyncSession = Depends(db_session),
+                    settings: Settings = Depends(get_settings)) -> JSONResponse:
+    return await _follow_list(request, session, settings, account_id, followers=False)
+
+
+@profile_router.patch("/update_credentials")
+async def update_credentials(
+    request: Request,
+    context: TokenContext = Depends(scoped("write:accounts")),
+    session: AsyncSession = Depends(db_session),
+    settings: Settings = Depends(get_settings),
+) -> JSONResponse:
+    me = account_of(context)
+    p = await params(request)
+    store = request.app.state.store
+
+    async def image(name: str) -> bytes | None:
+        upload = p.get(name)
+        if not isinstance(upload, UploadFile):
+            return None
+        return await upload.read(settings.max_upload_bytes + 1) or None
+
+    avatar, header = await image("avatar"), await image("header")
+    await accounts.update_profile(
+        session, me,
+        display_name=str(p["display_name"]) if "display_name" in p else None,
+        bio=str(p["note"]) if "note" in p else None,
+        avatar_key=await media.store_avatar(settings, store, me.id, avatar) if avatar else None,
+        header_key=await media.store_header(settings, store, me.id, header) if header else None,
+    )
+    await session.commit()
+    return JSONResponse(entities.credential_account(me, _base(settings)).model_dump(mode="json"))

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from salon.api.mastodon import entities
 from salon.api.mastodon.deps import ApiError, account_of, params, scoped
 from salon.api.mastodon.paging import cursor, paged
+from salon.db.ids import utcnow
 from salon.notifications import service as notifications
 from salon.oauth.service import TokenContext
 from salon.posts import reading
@@ -85,3 +86,33 @@ async def dismiss(notification_id: str,
     await notifications.dismiss(session, account_of(context).id, _id(notification_id))
     await session.commit()
     return JSONResponse({})
+
+
+markers = APIRouter(prefix="/api/v1/markers")
+
+
+async def _marker(session: AsyncSession, account_id: int) -> dict[str, object]:
+    last = await notifications.last_read(session, account_id)
+    return {"notifications": {"last_read_id": str(last), "version": 0,
+                              "updated_at": entities.timestamp(utcnow())}}
+
+
+@markers.get("")
+async def read_markers(context: TokenContext = Depends(scoped("read:statuses")),
+                       session: AsyncSession = Depends(db_session)) -> JSONResponse:
+    # Salon keeps the notifications marker; the home marker arrives with streaming.
+    return JSONResponse(await _marker(session, account_of(context).id))
+
+
+@markers.post("")
+async def save_markers(request: Request, context: TokenContext = Depends(scoped("write:statuses")),
+                       session: AsyncSession = Depends(db_session)) -> JSONResponse:
+    me = account_of(context)
+    p = await params(request)
+    given = p.get("notifications")
+    raw = given.get("last_read_id") if isinstance(given, dict) else p.get(
+        "notifications[last_read_id]")
+    if raw is not None:
+        await notifications.mark_read(session, me.id, _id(str(raw)))
+        await session.commit()
+    return JSONResponse(await _marker(session, me.id))

@@ -2,6 +2,7 @@
 
 from salon.api.mastodon import (
     accounts,
+    discovery,
     instance,
     media,
     notifications,
@@ -10,6 +11,7 @@ from salon.api.mastodon import (
     timelines,
 )
 
-ROUTERS = [oauth.router, oauth.consent, instance.router, accounts.router, statuses.router,
-           media.router, notifications.router,
+ROUTERS = [oauth.router, oauth.consent, instance.router, accounts.profile_router,
+           accounts.router, statuses.router,
+           media.router, notifications.router, notifications.markers, discovery.router,
            timelines.router]

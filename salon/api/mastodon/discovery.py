@@ -1,0 +1,158 @@
+"""Finding things: search (v2), trending tags, follow suggestions, polls and reports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from salon.accounts import service as accounts
+from salon.api.mastodon import entities, render
+from salon.api.mastodon.deps import ApiError, account_of, optional_token, params, scoped
+from salon.db.ids import utcnow
+from salon.graph import service as graph
+from salon.moderation import service as moderation
+from salon.oauth.service import TokenContext
+from salon.posts import interactions, reading, search
+from salon.posts import service as posts
+from salon.settings import Settings
+from salon.timelines import service as timelines
+from salon.web.deps import db_session, get_settings
+
+router = APIRouter()
+
+
+def _limit(raw: object, default: int = 20, maximum: int = 40) -> int:
+    try:
+        return max(1, min(int(str(raw or default)), maximum))
+    except ValueError:
+        return default
+
+
+@router.get("/api/v2/search")
+async def search_v2(request: Request, context: TokenContext | None = Depends(optional_token),
+                    session: AsyncSession = Depends(db_session),
+                    settings: Settings = Depends(get_settings)) -> JSONResponse:
+    p = await params(request)
+    q = str(p.get("q") or "").strip()[:200]
+    kind = p.get("type")
+    limit = _limit(p.get("limit"))
+    viewer_id = context.account.id if context and context.account else None
+    base = settings.base_url.rstrip("/")
+    found_accounts = await accounts.search(session, q, limit) if q and kind in (
+        None, "", "accounts") else []
+    found_tags = await timelines.search_tags(session, q, limit) if q and kind in (
+        None, "", "hashtags") else []
+    found_posts: list[dict[str, Any]] = []
+    # Mastodon searches statuses only for signed-in people.
+    if q and kind in (None, "", "statuses") and viewer_id is not None:
+        views = await reading.present(session, await search.posts(session, q, viewer_id,
+                                                                  limit=limit), viewer_id)
+        found_posts = await render.statuses(session, views, base, viewer_id)
+    return JSONResponse({
+        "accounts": [entities.account(a, base).model_dump(mode="json") for a in found_accounts],
+        "statuses": found_posts,
+        "hashtags": [entities.tag(t.display_name, base).model_dump(mode="json")
+                     for t in found_tags],
+    })
+
+
+@router.get("/api/v1/trends/tags")
+@router.get("/api/v1/trends")
+async def trending_tags(request: Request, session: AsyncSession = Depends(db_session),
+                        settings: Settings = Depends(get_settings)) -> JSONResponse:
+    p = await params(request)
+    trends = await timelines.trending_tags(session, limit=_limit(p.get("limit"), 10, 20))
+    base = settings.base_url.rstrip("/")
+    today = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+    return JSONResponse([
+        entities.tag(t.display_name, base, [(today, t.posts, t.accounts)])
+        .model_dump(mode="json") for t in trends
+    ])
+
+
+@router.get("/api/v2/suggestions")
+async def suggestions(request: Request, context: TokenContext = Depends(scoped("read")),
+                      session: AsyncSession = Depends(db_session),
+                      settings: Settings = Depends(get_settings)) -> JSONResponse:
+    me = account_of(context)
+    p = await params(request)
+    people = await accounts.suggestions(session, me.id, graph.not_suggestable_ids(me.id),
+                                        limit=_limit(p.get("limit"), 40, 80))
+    base = settings.base_url.rstrip("/")
+    return JSONResponse([{"source": "global", "sources": ["featured"],
+                          "account": entities.account(a, base).model_dump(mode="json")}
+                         for a in people])
+
+
+def _id(raw: str) -> int:
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
+        raise ApiError(404, "Record not found")
+    return int(raw)
+
+
+async def _poll_json(session: AsyncSession, post_id: int, viewer_id: int | None
+                     ) -> dict[str, Any]:
+    post = await posts.get_visible(session, post_id, viewer_id)
+    await session.refresh(post)
+    view = (await reading.present(session, [post], viewer_id))[0]
+    if view.poll is None:
+        raise ApiError(404, "Record not found")
+    return entities.poll(view.poll, viewer_id, post.account_id).model_dump(mode="json")
+
+
+@router.get("/api/v1/polls/{poll_id}")
+async def poll(poll_id: str, context: TokenContext | None = Depends(optional_token),
+               session: AsyncSession = Depends(db_session)) -> JSONResponse:
+    post_id = await interactions.poll_post_id(session, _id(poll_id))
+    if post_id is None:
+        raise ApiError(404, "Record not found")
+    viewer_id = context.account.id if context and context.account else None
+    return JSONResponse(await _poll_json(session, post_id, viewer_id))
+
+
+@router.post("/api/v1/polls/{poll_id}/votes")
+async def vote(request: Request, poll_id: str,
+               context: TokenContext = Depends(scoped("write:statuses")),
+               session: AsyncSession = Depends(db_session)) -> JSONResponse:
+    me = account_of(context)
+    post_id = await interactions.poll_post_id(session, _id(poll_id))
+    if post_id is None:
+        raise ApiError(404, "Record not found")
+    p = await params(request)
+    raw = p.get("choices", [])
+    choices = raw if isinstance(raw, list) else [raw]
+    if not all(str(c).isdigit() for c in choices):
+        raise ApiError(422, "choices must be option numbers, counting from 0.")
+    await interactions.vote(session, me, post_id, [int(c) for c in choices])
+    await session.commit()
+    return JSONResponse(await _poll_json(session, post_id, me.id))
+
+
+@router.post("/api/v1/reports")
+async def report(request: Request, context: TokenContext = Depends(scoped("write:reports")),
+                 session: AsyncSession = Depends(db_session)) -> JSONResponse:
+    me = account_of(context)
+    p = await params(request)
+    raw = p.get("status_ids", [])
+    status_ids = raw if isinstance(raw, list) else [raw]
+    post_id = _id(str(status_ids[0])) if status_ids else None
+    account_id = _id(str(p.get("account_id", ""))) if p.get("account_id") else None
+    category = str(p.get("category") or "other")
+    found = await moderation.file_report(
+        session, me, account_id=None if post_id else account_id, post_id=post_id,
+        category=category if category in moderation.CATEGORIES else "other",
+        comment=str(p.get("comment") or ""),
+    )
+    await session.commit()
+    target = await accounts.get(session, found.target_account_id)
+    return JSONResponse({
+        "id": str(found.id), "action_taken": False, "action_taken_at": None,
+        "category": found.category, "comment": found.comment, "forwarded": False,
+        "created_at": entities.timestamp(found.created_at),
+        "status_ids": [str(post_id)] if post_id else None, "rule_ids": None,
+        "target_account": entities.account(target, request.app.state.settings.base_url
+                                           .rstrip("/")).model_dump(mode="json"),
+    })
