@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.accounts import service as accounts
 from salon.accounts.models import Account
+from salon.events import service as events
 from salon.graph import service as graph
 from salon.notifications.models import Notification, NotificationMarker
 from salon.posts import reading
@@ -53,6 +54,8 @@ async def notify(
     )
     session.add(note)
     await session.flush()
+    for stream in (f"user:{account_id}", f"user:notification:{account_id}"):
+        events.publish(session, stream, "notification", notification_id=note.id)
     return note
 
 

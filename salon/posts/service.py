@@ -12,6 +12,7 @@ from salon.accounts import service as accounts
 from salon.accounts.models import Account
 from salon.db.ids import new_id, utcnow
 from salon.errors import Forbidden, Invalid, NotFound
+from salon.events import service as events
 from salon.jobs import service as jobs
 from salon.media import service as media
 from salon.posts import search, text
@@ -260,6 +261,7 @@ async def edit_post(
     )
     await _index(session, post, rendered, mentioned)
     jobs.enqueue(session, "notifications.post_edited", {"post_id": post.id})
+    events.publish(session, "everyone", "status.update", post_id=post.id)
     return post
 
 
@@ -298,6 +300,7 @@ async def remove(session: AsyncSession, post: Post) -> None:
     await media.delete_for_post(session, post.id)
     await search.unindex(session, post.id)
     await session.delete(post)
+    events.publish(session, "everyone", "delete", post_id=post.id)
     await session.flush()
 
 
@@ -308,3 +311,10 @@ async def count_local(session: AsyncSession) -> int:
     return int(await session.scalar(
         select(func.count()).select_from(Post).where(Post.reblog_of_id.is_(None))
     ) or 0)
+
+
+async def tag_names(session: AsyncSession, post_id: int) -> list[str]:
+    """The post's hashtags (lower-case keys)."""
+    return list(await session.scalars(
+        select(Tag.name).join(PostTag, PostTag.tag_id == Tag.id).where(PostTag.post_id == post_id)
+    ))

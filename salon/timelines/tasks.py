@@ -10,10 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.accounts.models import Account
 from salon.db.ids import utcnow
+from salon.events import service as events
 from salon.graph.models import Follow
 from salon.jobs import service as jobs
 from salon.jobs.worker import handler
 from salon.posts.models import Mention, Post, Visibility
+from salon.posts.service import tag_names
 from salon.posts.visibility import visible_to
 from salon.settings import get_settings
 from salon.timelines.store import timeline_store
@@ -44,10 +46,26 @@ async def fanout(session: AsyncSession, payload: dict[str, Any]) -> None:
         recipients.append(followers)
     if post.visibility in (Visibility.direct, Visibility.private):
         recipients.append(select(Mention.account_id).where(Mention.post_id == post.id))
+    audience: list[int] = [post.account_id]
     if recipients:
-        await timeline_store().push(
-            session, post.id, post.account_id, select(union(*recipients).subquery().c[0])
-        )
+        everyone = select(union(*recipients).subquery().c[0])
+        await timeline_store().push(session, post.id, post.account_id, everyone)
+        audience += list(await session.scalars(everyone))
+    _announce(session, post, audience, await tag_names(session, post.id))
+
+
+def _announce(session: AsyncSession, post: Post, audience: list[int], tags: list[str]) -> None:
+    """Live `update` events for the home streams the post reached, and for public and
+    hashtag streams when it belongs there (listeners check visibility again)."""
+    for account_id in set(audience):
+        events.publish(session, f"user:{account_id}", "update", post_id=post.id)
+    top_level = post.in_reply_to_account_id in (None, post.account_id)
+    if post.visibility == Visibility.public and post.reblog_of_id is None and top_level:
+        for stream in ("public", "public:local"):
+            events.publish(session, stream, "update", post_id=post.id)
+        for tag in tags:
+            for stream in (f"hashtag:{tag}", f"hashtag:local:{tag}"):
+                events.publish(session, stream, "update", post_id=post.id)
 
 
 @handler("timelines.follow")

@@ -8,10 +8,11 @@ from salon.api.mastodon import (
     notifications,
     oauth,
     statuses,
+    streaming,
     timelines,
 )
 
 ROUTERS = [oauth.router, oauth.consent, instance.router, accounts.profile_router,
            accounts.router, statuses.router,
            media.router, notifications.router, notifications.markers, discovery.router,
-           timelines.router]
+           timelines.router, streaming.router]

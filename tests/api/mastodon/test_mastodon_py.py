@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
-from mastodon import Mastodon
+from mastodon import Mastodon, StreamListener
 from PIL import Image
 
 REDIRECT = "https://client.example/callback"
@@ -101,3 +101,40 @@ def test_mastodon_py_end_to_end(server: str) -> None:
     assert "follow" in kinds
     public = bob.timeline_public()
     assert posted["id"] in {s["id"] for s in public}
+
+
+class Heard(StreamListener):
+    def __init__(self) -> None:
+        super().__init__()
+        self.updates: list[Any] = []
+        self.notifications: list[Any] = []
+
+    def on_update(self, status: Any) -> None:
+        self.updates.append(status)
+
+    def on_notification(self, notification: Any) -> None:
+        self.notifications.append(notification)
+
+
+def test_mastodon_py_hears_live_updates(server: str) -> None:
+    client_id, client_secret = Mastodon.create_app(
+        "Streaming test", api_base_url=server, scopes=SCOPES, redirect_uris=REDIRECT)
+    carol = Mastodon(client_id=client_id, client_secret=client_secret, api_base_url=server)
+    carol.create_account("carol", PASSWORD, "carol@example.com", agreement=True, scopes=SCOPES)
+    dave = Mastodon(client_id=client_id, client_secret=client_secret, api_base_url=server)
+    dave.create_account("dave", PASSWORD, "dave@example.com", agreement=True, scopes=SCOPES)
+    carol.account_follow(dave.account_verify_credentials()["id"])
+
+    heard = Heard()
+    handle = carol.stream_user(heard, run_async=True, reconnect_async=False)
+    try:
+        time.sleep(1)  # let the stream connect
+        posted = dave.status_post("Live from the stream test")
+        _eventually(lambda: any(s["id"] == posted["id"] for s in heard.updates))
+        dave.status_favourite(carol.status_post("like me")["id"])
+        _eventually(lambda: any(n["type"] == "favourite" for n in heard.notifications))
+        secret = dave.status_post("not for carol", visibility="direct")
+        time.sleep(1)
+        assert all(s["id"] != secret["id"] for s in heard.updates)
+    finally:
+        handle.close()

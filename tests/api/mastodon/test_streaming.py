@@ -1,0 +1,45 @@
+"""The streaming API's WebSocket and health check, through the real app."""
+
+from __future__ import annotations
+
+import json
+
+from tests.api.mastodon.test_endpoints import api, token_for
+from tests.conftest import Site
+
+
+def test_health(site: Site) -> None:
+    response = site.anon.client.get("/api/v1/streaming/health")
+    assert response.status_code == 200 and response.text == "OK"
+
+
+def test_websocket_public_and_user_streams(site: Site) -> None:
+    alice = token_for(site, "alice")
+    bob = token_for(site, "bob")
+    bob_token = bob["Authorization"].split()[1]
+    me = api(site, "GET", "/api/v1/accounts/verify_credentials", alice).json()
+    api(site, "POST", f"/api/v1/accounts/{me['id']}/follow", bob)
+    site.run_jobs()
+    with site.anon.client.websocket_connect(
+        f"/api/v1/streaming?stream=user&access_token={bob_token}"
+    ) as socket:
+        socket.send_text(json.dumps({"type": "subscribe", "stream": "public"}))
+        posted = api(site, "POST", "/api/v1/statuses", alice, data={"status": "hi all"}).json()
+        site.run_jobs()
+        seen = [json.loads(socket.receive_text()) for _ in range(2)]
+        assert {tuple(m["stream"]) for m in seen} == {("user",), ("public",)}
+        assert all(m["event"] == "update" for m in seen)
+        assert {json.loads(m["payload"])["id"] for m in seen} == {posted["id"]}
+        api(site, "DELETE", f"/api/v1/statuses/{posted['id']}", alice)
+        gone = [json.loads(socket.receive_text()) for _ in range(2)]
+        assert {m["event"] for m in gone} == {"delete"} and gone[0]["payload"] == posted["id"]
+
+
+def test_websocket_refuses_a_bad_token(site: Site) -> None:
+    import pytest
+    from starlette.websockets import WebSocketDisconnect
+
+    with pytest.raises(WebSocketDisconnect), site.anon.client.websocket_connect(
+        "/api/v1/streaming?stream=user&access_token=nope"
+    ) as socket:
+        socket.receive_text()
