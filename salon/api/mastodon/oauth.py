@@ -65,6 +65,7 @@ async def _authorization(session: AsyncSession, p: dict[str, Any]) -> tuple[OAut
 
 
 @consent.get("/oauth/authorize")
+@consent.get("/oauth/authorize/")  # toot asks with a trailing slash
 async def authorize_page(
     request: Request,
     me: Account = Depends(require_account),
