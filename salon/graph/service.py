@@ -22,8 +22,11 @@ class Relationship:
     muting: bool = False
 
 
-async def follow(session: AsyncSession, follower_id: int, followee_id: int) -> bool:
-    """Follow; True if this is a new follow (so a notification is due)."""
+async def follow(
+    session: AsyncSession, follower_id: int, followee_id: int, *, reposts: bool | None = None
+) -> bool:
+    """Follow; True if this is a new follow (so a notification is due). `reposts` False
+    keeps the followee's reposts out of the follower's home (None leaves it as it is)."""
     if follower_id == followee_id:
         raise Invalid("You cannot follow yourself.")
     await accounts.get(session, followee_id)
@@ -33,8 +36,11 @@ async def follow(session: AsyncSession, follower_id: int, followee_id: int) -> b
         select(Follow).where(Follow.follower_id == follower_id, Follow.followee_id == followee_id)
     )
     if existing is not None:
+        if reposts is not None:
+            existing.show_reposts = reposts
         return False
-    session.add(Follow(follower_id=follower_id, followee_id=followee_id))
+    session.add(Follow(follower_id=follower_id, followee_id=followee_id,
+                       show_reposts=True if reposts is None else reposts))
     await accounts.add_to_counter(session, follower_id, "following_count", 1)
     await accounts.add_to_counter(session, followee_id, "followers_count", 1)
     await session.flush()
@@ -216,3 +222,15 @@ async def list_follows(
         query = query.where(Follow.id < max_id)
     rows = await session.execute(query.order_by(Follow.id.desc()).limit(limit))
     return [(r[0], r[1]) for r in rows]
+
+
+async def familiar_followers(session: AsyncSession, viewer_id: int, account_id: int,
+                             limit: int = 40) -> list[int]:
+    """Followers of `account_id` whom the viewer follows."""
+    rows = await session.scalars(
+        select(Follow.follower_id).where(
+            Follow.followee_id == account_id,
+            Follow.follower_id.in_(followed_ids(viewer_id)),
+        ).limit(limit)
+    )
+    return list(rows)

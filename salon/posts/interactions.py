@@ -150,3 +150,25 @@ async def poll_voters(session: AsyncSession, poll_id: int) -> list[int]:
 async def poll_post_id(session: AsyncSession, poll_id: int) -> int | None:
     """The post a poll belongs to (clients address polls by the poll's own id)."""
     return await session.scalar(select(Poll.post_id).where(Poll.id == poll_id))
+
+
+async def likers(session: AsyncSession, post_id: int, viewer_id: int | None,
+                 limit: int = 40) -> list[int]:
+    """Accounts that liked a post the viewer may see, most recent first."""
+    post = await get_visible(session, post_id, viewer_id)
+    rows = await session.scalars(
+        select(Like.account_id).where(Like.post_id == post.id).order_by(Like.id.desc())
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def reposters(session: AsyncSession, post_id: int, viewer_id: int | None,
+                    limit: int = 40) -> list[int]:
+    """Accounts that reposted a post the viewer may see, most recent first."""
+    post = await get_visible(session, post_id, viewer_id)
+    rows = await session.scalars(
+        select(Post.account_id).where(Post.reblog_of_id == post.id).order_by(Post.id.desc())
+        .limit(limit)
+    )
+    return list(rows)

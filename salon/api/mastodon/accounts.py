@@ -71,6 +71,43 @@ async def verify_credentials(
     return JSONResponse(body)
 
 
+@router.get("/search")
+async def search(
+    request: Request,
+    session: AsyncSession = Depends(db_session),
+    settings: Settings = Depends(get_settings),
+) -> JSONResponse:
+    p = await params(request)
+    try:
+        limit = max(1, min(int(p.get("limit") or 40), 80))
+    except ValueError:
+        limit = 40
+    found = await accounts.search(session, str(p.get("q") or "")[:200], limit)
+    return JSONResponse([entities.account(a, _base(settings)).model_dump(mode="json")
+                         for a in found])
+
+
+@router.get("/familiar_followers")
+async def familiar_followers(
+    request: Request,
+    context: TokenContext = Depends(scoped("read:follows")),
+    session: AsyncSession = Depends(db_session),
+    settings: Settings = Depends(get_settings),
+) -> JSONResponse:
+    me = account_of(context)
+    p = await params(request)
+    raw = p.get("id", [])
+    answer = []
+    for account_id in [i for i in (raw if isinstance(raw, list) else [raw])
+                       if str(i).isdigit() and len(str(i)) <= 18][:40]:
+        people = await accounts.get_many(
+            session, await graph.familiar_followers(session, me.id, int(account_id)))
+        answer.append({"id": str(account_id), "accounts": [
+            entities.account(a, _base(settings)).model_dump(mode="json")
+            for a in people.values() if a.suspended_at is None]})
+    return JSONResponse(answer)
+
+
 @router.get("/lookup")
 async def lookup(
     acct: str = "",
@@ -145,9 +182,17 @@ async def _relate(session: AsyncSession, context: TokenContext, account_id: str,
 
 
 @router.post("/{account_id}/follow")
-async def follow(account_id: str, context: TokenContext = Depends(scoped("write:follows")),
+async def follow(request: Request, account_id: str,
+                 context: TokenContext = Depends(scoped("write:follows")),
                  session: AsyncSession = Depends(db_session)) -> JSONResponse:
-    return await _relate(session, context, account_id, "follow")
+    p = await params(request)
+    reposts = None if "reblogs" not in p else _truthy(p["reblogs"])
+    me = account_of(context)
+    target = await _account(session, account_id)
+    await graph.follow(session, me.id, target.id, reposts=reposts)
+    await session.commit()
+    found = await graph.relationship(session, me.id, target.id)
+    return JSONResponse(entities.relationship(target.id, found).model_dump(mode="json"))
 
 
 @router.post("/{account_id}/unfollow")

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from salon.accounts import service as accounts
 from salon.api.mastodon import entities, render
 from salon.api.mastodon.deps import ApiError, account_of, optional_token, params, scoped
 from salon.oauth.service import TokenContext
@@ -173,6 +174,30 @@ async def source(post_id: str, context: TokenContext = Depends(scoped("read:stat
     post = await posts.get_visible(session, _post_id(post_id), account_of(context).id)
     return JSONResponse({"id": str(post.id), "text": post.text,
                          "spoiler_text": post.spoiler_text})
+
+
+async def _people(session: AsyncSession, ids: list[int], base: str) -> JSONResponse:
+    found = await accounts.get_many(session, ids)
+    return JSONResponse([entities.account(found[i], base).model_dump(mode="json")
+                         for i in ids if i in found and found[i].suspended_at is None])
+
+
+@router.get("/{post_id}/favourited_by")
+async def favourited_by(post_id: str, context: TokenContext | None = Depends(optional_token),
+                        session: AsyncSession = Depends(db_session),
+                        settings: Settings = Depends(get_settings)) -> JSONResponse:
+    viewer_id = context.account.id if context and context.account else None
+    ids = await interactions.likers(session, _post_id(post_id), viewer_id)
+    return await _people(session, ids, _base(settings))
+
+
+@router.get("/{post_id}/reblogged_by")
+async def reblogged_by(post_id: str, context: TokenContext | None = Depends(optional_token),
+                       session: AsyncSession = Depends(db_session),
+                       settings: Settings = Depends(get_settings)) -> JSONResponse:
+    viewer_id = context.account.id if context and context.account else None
+    ids = await interactions.reposters(session, _post_id(post_id), viewer_id)
+    return await _people(session, ids, _base(settings))
 
 
 ACTIONS = {

@@ -156,3 +156,29 @@ def test_notifications_and_markers(site: Site) -> None:
     assert marker["notifications"]["last_read_id"] == notes[0]["id"]
     api(site, "POST", f"/api/v1/notifications/{notes[0]['id']}/dismiss", alice)
     assert api(site, "GET", "/api/v1/notifications", alice).json() == []
+
+
+def test_who_liked_reposted_and_familiar_followers(site: Site) -> None:
+    alice = token_for(site, "alice")
+    bob = token_for(site, "bob")
+    carol = token_for(site, "carol")
+    posted = api(site, "POST", "/api/v1/statuses", alice, data={"status": "like me"}).json()
+    api(site, "POST", f"/api/v1/statuses/{posted['id']}/favourite", bob)
+    api(site, "POST", f"/api/v1/statuses/{posted['id']}/reblog", carol)
+    likers = api(site, "GET", f"/api/v1/statuses/{posted['id']}/favourited_by", {}).json()
+    assert [a["username"] for a in likers] == ["bob"]
+    reposters = api(site, "GET", f"/api/v1/statuses/{posted['id']}/reblogged_by", {}).json()
+    assert [a["username"] for a in reposters] == ["carol"]
+
+    alice_id = posted["account"]["id"]
+    bob_id = api(site, "GET", "/api/v1/accounts/verify_credentials", bob).json()["id"]
+    api(site, "POST", f"/api/v1/accounts/{alice_id}/follow", bob)
+    followed = api(site, "POST", f"/api/v1/accounts/{bob_id}/follow", carol,
+                   data={"reblogs": "false"}).json()
+    assert followed["following"] is True
+    familiar = api(site, "GET", "/api/v1/accounts/familiar_followers", carol,
+                   params={"id[]": [alice_id]}).json()
+    assert familiar == [{"id": alice_id, "accounts": [familiar[0]["accounts"][0]]}]
+    assert familiar[0]["accounts"][0]["username"] == "bob"
+    found = api(site, "GET", "/api/v1/accounts/search", {}, params={"q": "car"}).json()
+    assert [a["username"] for a in found] == ["carol"]
