@@ -24,6 +24,7 @@ from salon.jobs.worker import Worker
 from salon.media.store import media_store
 from salon.oauth.service import OAuthError
 from salon.settings import Settings, configure
+from salon.web import docs
 from salon.web.deps import LoginRequired
 from salon.web.ratelimit import RateLimiter
 from salon.web.render import is_htmx, page
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
 
     for router in [*ROUTERS, *API_ROUTERS]:
         app.include_router(router)
+    docs.mount(app)
     return app
 
 
