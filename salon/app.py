@@ -78,7 +78,9 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     from salon.api.mastodon.routes import ROUTERS as API_ROUTERS
     from salon.web.routes import ROUTERS
 
-    for router in [*ROUTERS, *API_ROUTERS]:
+    for router in ROUTERS:  # pages for people: not part of the API description
+        app.include_router(router, include_in_schema=False)
+    for router in API_ROUTERS:
         app.include_router(router)
     docs.mount(app)
     return app

@@ -10,7 +10,8 @@ from swagger_ui_bundle import swagger_ui_path
 router = APIRouter(include_in_schema=False)
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Salon API</title>
-<link rel="stylesheet" href="/docs/assets/swagger-ui.css"></head>
+<link rel="stylesheet" href="/docs/assets/swagger-ui.css">
+<link rel="icon" href="/static/favicon.svg" type="image/svg+xml"></head>
 <body><div id="swagger-ui"></div>
 <script src="/docs/assets/swagger-ui-bundle.js"></script>
 <script src="/static/docs.js"></script></body></html>"""
@@ -25,5 +26,8 @@ async def docs() -> HTMLResponse:
 
 
 def mount(app: FastAPI) -> None:
+    # The bundled Swagger UI (4.x) reads OpenAPI 3.0 documents only; FastAPI's schema
+    # renders there when labelled 3.0 (the 3.1-only `null` types show as plain types).
+    app.openapi_version = "3.0.3"
     app.mount("/docs/assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
     app.include_router(router)

@@ -24,6 +24,11 @@ async def index(current: Viewer = Depends(viewer)) -> Response:
     return RedirectResponse("/home" if current.account else "/public", status_code=303)
 
 
+@router.get("/favicon.ico")
+async def favicon() -> Response:
+    return RedirectResponse("/static/favicon.svg", status_code=301)
+
+
 @router.get("/home")
 async def home(
     request: Request,
