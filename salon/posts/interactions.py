@@ -10,7 +10,7 @@ from salon.accounts.models import Account
 from salon.db.ids import utcnow
 from salon.errors import Invalid
 from salon.jobs import service as jobs
-from salon.posts.models import Bookmark, Like, Poll, PollOption, PollVote, Post
+from salon.posts.models import Bookmark, Like, Pin, Poll, PollOption, PollVote, Post
 from salon.posts.service import _bump, get_visible
 from salon.posts.visibility import OPEN
 
@@ -170,5 +170,43 @@ async def reposters(session: AsyncSession, post_id: int, viewer_id: int | None,
     rows = await session.scalars(
         select(Post.account_id).where(Post.reblog_of_id == post.id).order_by(Post.id.desc())
         .limit(limit)
+    )
+    return list(rows)
+
+
+MAX_PINS = 5
+
+
+async def pin(session: AsyncSession, account: Account, post_id: int) -> Post:
+    """Pin one's own post to the top of one's profile (at most five)."""
+    post = await get_visible(session, post_id, account.id)
+    if post.account_id != account.id or post.reblog_of_id is not None:
+        raise Invalid("You can only pin your own posts.")
+    if post.visibility == "direct":
+        raise Invalid("Direct posts cannot be pinned.")
+    pinned = list(await session.scalars(select(Pin.post_id).where(Pin.account_id == account.id)))
+    if post.id not in pinned:
+        if len(pinned) >= MAX_PINS:
+            raise Invalid(f"You can pin at most {MAX_PINS} posts; unpin one first.")
+        session.add(Pin(account_id=account.id, post_id=post.id))
+        await session.flush()
+    return post
+
+
+async def unpin(session: AsyncSession, account: Account, post_id: int) -> Post:
+    post = await get_visible(session, post_id, account.id)
+    await session.execute(delete(Pin).where(Pin.account_id == account.id, Pin.post_id == post.id))
+    return post
+
+
+async def pinned_posts(session: AsyncSession, account_id: int, viewer_id: int | None
+                       ) -> list[Post]:
+    """The account's pinned posts the viewer may see, most recently pinned first."""
+    from salon.posts.visibility import visible_to
+
+    rows = await session.scalars(
+        select(Post).join(Pin, Pin.post_id == Post.id)
+        .where(Pin.account_id == account_id, visible_to(viewer_id))
+        .order_by(Pin.created_at.desc())
     )
     return list(rows)

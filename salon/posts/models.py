@@ -13,6 +13,7 @@ from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, Uni
 from sqlalchemy.orm import Mapped, mapped_column
 
 from salon.db.base import Base, CreatedMixin, IdMixin
+from salon.db.ids import utcnow
 
 
 class Visibility(StrEnum):
@@ -143,3 +144,17 @@ class PostEdit(IdMixin, CreatedMixin, Base):
     spoiler_text: Mapped[str] = mapped_column(String(500), default="")
 
     __table_args__ = (Index("ix_post_edits_post", "post_id", "id"),)
+
+
+class Pin(Base):
+    """A post its author pinned to the top of their profile."""
+
+    __tablename__ = "pins"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    post_id: Mapped[int] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

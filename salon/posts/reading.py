@@ -11,7 +11,7 @@ from salon.accounts import service as accounts
 from salon.accounts.models import Account
 from salon.db.ids import utcnow
 from salon.media import service as media
-from salon.posts.models import Bookmark, Like, Poll, PollOption, PollVote, Post
+from salon.posts.models import Bookmark, Like, Pin, Poll, PollOption, PollVote, Post
 from salon.posts.schemas import PollOptionView, PollView, PostView
 from salon.posts.visibility import visible_to
 
@@ -98,10 +98,15 @@ async def present(
     ids = list(everything)
     media_by_post = await media.for_posts(session, ids)
     polls = await _polls(session, ids, viewer_id)
-    liked = reposted = bookmarked = set[int]()
+    liked = reposted = bookmarked = pinned = set[int]()
     if viewer_id is not None:
         liked = await _flags(session, Like, ids, viewer_id)
         bookmarked = await _flags(session, Bookmark, ids, viewer_id)
+        pinned = set(
+            await session.scalars(
+                select(Pin.post_id).where(Pin.account_id == viewer_id, Pin.post_id.in_(ids))
+            )
+        )
         reposted = set(
             await session.scalars(
                 select(Post.reblog_of_id).where(
@@ -122,6 +127,7 @@ async def present(
             liked=post.id in liked,
             reposted=post.id in reposted,
             bookmarked=post.id in bookmarked,
+            pinned=post.id in pinned,
             in_reply_to=authors.get(post.in_reply_to_account_id or 0),
         )
         if post.reblog_of_id:

@@ -54,6 +54,7 @@ class PostView:
     liked: bool = False
     reposted: bool = False
     bookmarked: bool = False
+    pinned: bool = False  # by its author, who is the viewer
 
     @property
     def id(self) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.accounts.models import Account
@@ -80,8 +80,11 @@ async def home(
     return Page.of(views, ordered, cursor)
 
 
-def _not_hidden(viewer_id: int | None) -> list[object]:
-    return [] if viewer_id is None else [Post.account_id.not_in(graph.hidden_author_ids(viewer_id))]
+def _not_hidden(viewer_id: int | None) -> list[ColumnElement[bool]]:
+    """No posts by accounts the viewer blocked, was blocked by, or muted."""
+    if viewer_id is None:
+        return []
+    return [Post.account_id.not_in(graph.hidden_author_ids(viewer_id))]
 
 
 async def public(
@@ -97,7 +100,7 @@ async def public(
             Post.in_reply_to_account_id.is_(None),
             Post.in_reply_to_account_id == Post.account_id,
         ),
-        *_not_hidden(viewer_id),  # type: ignore[arg-type]
+        *_not_hidden(viewer_id),
     )
     if only_media:
         stmt = stmt.where(
@@ -114,7 +117,7 @@ async def tag(
         Post.id.in_(select(PostTag.post_id).where(PostTag.tag_id == tag_id)),
         listed(),
         visible_to(viewer_id),
-        *_not_hidden(viewer_id),  # type: ignore[arg-type]
+        *_not_hidden(viewer_id),
     )
     return await _page_of_posts(session, stmt, cursor, viewer_id)
 
@@ -132,9 +135,13 @@ async def profile(
     viewer_id: int | None,
     cursor: Cursor,
     filters: ProfileFilter | None = None,
+    tagged: str | None = None,
 ) -> Page[PostView]:
     filters = filters or ProfileFilter()
     stmt = select(Post).where(Post.account_id == account_id, visible_to(viewer_id))
+    if tagged:
+        tag_id = select(Tag.id).where(Tag.name == tagged.lower().lstrip("#")).scalar_subquery()
+        stmt = stmt.where(Post.id.in_(select(PostTag.post_id).where(PostTag.tag_id == tag_id)))
     if not filters.with_replies:
         stmt = stmt.where(
             or_(
@@ -281,3 +288,16 @@ async def search_tags(session: AsyncSession, query: str, limit: int = 10) -> lis
             select(Tag).where(Tag.name.like(pattern, escape="\\")).order_by(Tag.name).limit(limit)
         )
     )
+
+
+async def trending_posts(session: AsyncSession, viewer_id: int | None, limit: int = 20
+                         ) -> list[PostView]:
+    """Public posts of the last 24 hours that people liked and reposted most."""
+    since = id_floor(utcnow() - timedelta(hours=24))
+    score = Post.likes_count + 2 * Post.reposts_count
+    posts = list(await session.scalars(
+        select(Post).where(Post.id >= since, listed(), Post.reblog_of_id.is_(None),
+                           visible_to(viewer_id), score > 0, *_not_hidden(viewer_id))
+        .order_by(score.desc(), Post.id.desc()).limit(limit)
+    ))
+    return await reading.present(session, posts, viewer_id)

@@ -19,6 +19,7 @@ from salon.graph import service as graph
 from salon.media import service as media
 from salon.oauth import service as oauth
 from salon.oauth.service import TokenContext
+from salon.posts import interactions, reading
 from salon.settings import Settings
 from salon.timelines import service as timelines
 from salon.timelines.schemas import Page
@@ -162,9 +163,12 @@ async def statuses(
     filters = ProfileFilter(with_replies=not _truthy(p.get("exclude_replies", "")),
                             only_media=_truthy(p.get("only_media", "")),
                             with_reposts=not _truthy(p.get("exclude_reblogs", "")))
-    if _truthy(p.get("pinned", "")):  # pinning arrives later: nothing is pinned yet
-        return JSONResponse([])
-    page = await timelines.profile(session, found.id, viewer_id, cursor(p), filters)
+    if _truthy(p.get("pinned", "")):
+        pinned = await reading.present(
+            session, await interactions.pinned_posts(session, found.id, viewer_id), viewer_id)
+        return JSONResponse(await render.statuses(session, pinned, _base(settings), viewer_id))
+    page = await timelines.profile(session, found.id, viewer_id, cursor(p), filters,
+                                   tagged=str(p["tagged"]) if p.get("tagged") else None)
     body = await render.statuses(session, page.items, _base(settings), viewer_id)
     return paged(request, body, page)
 

@@ -73,6 +73,18 @@ async def trending_tags(request: Request, session: AsyncSession = Depends(db_ses
     ])
 
 
+@router.get("/api/v1/trends/statuses")
+async def trending_statuses(request: Request,
+                            context: TokenContext | None = Depends(optional_token),
+                            session: AsyncSession = Depends(db_session),
+                            settings: Settings = Depends(get_settings)) -> JSONResponse:
+    p = await params(request)
+    viewer_id = context.account.id if context and context.account else None
+    views = await timelines.trending_posts(session, viewer_id, _limit(p.get("limit"), 20, 40))
+    return JSONResponse(await render.statuses(session, views, settings.base_url.rstrip("/"),
+                                              viewer_id))
+
+
 @router.get("/api/v2/suggestions")
 async def suggestions(request: Request, context: TokenContext = Depends(scoped("read")),
                       session: AsyncSession = Depends(db_session),

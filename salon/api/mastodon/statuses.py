@@ -207,6 +207,8 @@ ACTIONS = {
     "unreblog": ("write:statuses", interactions.unrepost),
     "bookmark": ("write:bookmarks", interactions.bookmark),
     "unbookmark": ("write:bookmarks", interactions.unbookmark),
+    "pin": ("write:accounts", interactions.pin),
+    "unpin": ("write:accounts", interactions.unpin),
 }
 
 

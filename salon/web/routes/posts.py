@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 
 from salon.accounts import service as accounts
 from salon.accounts.models import Account
@@ -43,8 +43,8 @@ POLL_DURATIONS = {
 }
 
 
-def _field(form: object, name: str) -> str:
-    value = form.get(name)  # type: ignore[attr-defined]
+def _field(form: FormData, name: str) -> str:
+    value = form.get(name)
     return value if isinstance(value, str) else ""
 
 
@@ -54,12 +54,12 @@ def _number(raw: str) -> bool:
 
 
 async def _uploads(
-    request: Request, session: AsyncSession, settings: Settings, me: Account, form: object
+    request: Request, session: AsyncSession, settings: Settings, me: Account, form: FormData
 ) -> list[int]:
     """Store each chosen image (with its alt text); returns media ids in slot order."""
     ids = []
     for slot in range(settings.max_media_per_post):
-        file = form.get(f"image_{slot}")  # type: ignore[attr-defined]
+        file = form.get(f"image_{slot}")
         if not isinstance(file, UploadFile) or not file.filename:
             continue
         data = await file.read(settings.max_upload_bytes + 1)
@@ -81,7 +81,7 @@ async def _uploads(
     return ids
 
 
-def _poll(form: object) -> PollSpec | None:
+def _poll(form: FormData) -> PollSpec | None:
     options = [_field(form, f"poll_{i}") for i in range(4)]
     if not any(o.strip() for o in options):
         return None
@@ -93,7 +93,7 @@ def _poll(form: object) -> PollSpec | None:
     )
 
 
-def _optional_id(form: object, name: str) -> int | None:
+def _optional_id(form: FormData, name: str) -> int | None:
     raw = _field(form, name)
     if not raw:
         return None

@@ -182,3 +182,30 @@ def test_who_liked_reposted_and_familiar_followers(site: Site) -> None:
     assert familiar[0]["accounts"][0]["username"] == "bob"
     found = api(site, "GET", "/api/v1/accounts/search", {}, params={"q": "car"}).json()
     assert [a["username"] for a in found] == ["carol"]
+
+
+def test_pins_tagged_and_trending_statuses(site: Site) -> None:
+    alice = token_for(site, "alice")
+    bob = token_for(site, "bob")
+    first = api(site, "POST", "/api/v1/statuses", alice, data={"status": "first #art"}).json()
+    api(site, "POST", "/api/v1/statuses", alice, data={"status": "second"})
+    alice_id = first["account"]["id"]
+    pinned = api(site, "POST", f"/api/v1/statuses/{first['id']}/pin", alice).json()
+    assert pinned["pinned"] is True
+    listed = api(site, "GET", f"/api/v1/accounts/{alice_id}/statuses", {},
+                 params={"pinned": "true"}).json()
+    assert [s["id"] for s in listed] == [first["id"]]
+    not_hers = api(site, "POST", f"/api/v1/statuses/{first['id']}/pin", bob)
+    assert not_hers.status_code == 422
+    api(site, "POST", f"/api/v1/statuses/{first['id']}/unpin", alice)
+    assert api(site, "GET", f"/api/v1/accounts/{alice_id}/statuses", {},
+               params={"pinned": "true"}).json() == []
+
+    tagged = api(site, "GET", f"/api/v1/accounts/{alice_id}/statuses", {},
+                 params={"tagged": "art"}).json()
+    assert [s["id"] for s in tagged] == [first["id"]]
+
+    assert api(site, "GET", "/api/v1/trends/statuses", {}).json() == []
+    api(site, "POST", f"/api/v1/statuses/{first['id']}/favourite", bob)
+    trending = api(site, "GET", "/api/v1/trends/statuses", {}).json()
+    assert [s["id"] for s in trending] == [first["id"]]

@@ -101,6 +101,10 @@ def test_mastodon_py_end_to_end(server: str) -> None:
     assert "follow" in kinds
     public = bob.timeline_public()
     assert posted["id"] in {s["id"] for s in public}
+    found = bob.search_v2("Mastodon.py")
+    assert posted["id"] in {s["id"] for s in found["statuses"]}
+    assert [a["username"] for a in bob.search_v2("alice", result_type="accounts")["accounts"]] \
+        == ["alice"]
 
 
 class Heard(StreamListener):

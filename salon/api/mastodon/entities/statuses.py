@@ -156,7 +156,7 @@ def _status(
             "filtered": [],
         }
         if viewer_id == post.account_id and original is None and post.visibility in PINNABLE:
-            flags["pinned"] = False
+            flags["pinned"] = view.pinned
     if original is not None:
         # A repost: its own id, author and time, with the original inside and nothing else.
         address = status_uri(base, author.username, post.id) + "/activity"
