@@ -21,6 +21,7 @@ class Settings(BaseSettings):
     base_url: str = "http://127.0.0.1:8000"
     instance_name: str = "Salon"
     registrations_open: bool = True
+    registrations_approval: bool = False  # new accounts wait for a moderator's approval
     oauth_password_grant: bool = False  # the OAuth password grant; off, as on Mastodon
     embedded_worker: bool = True  # run the job worker inside `salon serve`
     worker_poll_seconds: float = 0.5

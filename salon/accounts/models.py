@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from salon.db.base import Base, CreatedMixin, IdMixin
@@ -22,6 +22,8 @@ class Account(IdMixin, CreatedMixin, Base):
     avatar_key: Mapped[str | None] = mapped_column(String(200))
     header_key: Mapped[str | None] = mapped_column(String(200))
     is_admin: Mapped[bool] = mapped_column(default=False)
+    # False while a moderator has yet to approve a sign-up (when approval is required).
+    approved: Mapped[bool] = mapped_column(default=True, server_default=true())
     suspended_at: Mapped[datetime | None]
     allows_ai_training: Mapped[bool] = mapped_column(default=False)
     followers_count: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -75,6 +75,7 @@ async def register(
     *,
     display_name: str = "",
     is_admin: bool = False,
+    approved: bool = True,
 ) -> Account:
     username = check_username(username)
     check_strength(password, username)
@@ -85,6 +86,7 @@ async def register(
         username_key=username.lower(),
         display_name=display_name.strip()[:MAX_DISPLAY_NAME],
         is_admin=is_admin,
+        approved=approved,
     )
     session.add(account)
     await session.flush()
@@ -110,9 +112,11 @@ async def authenticate(session: AsyncSession, username: str, password: str) -> A
         return None
     if account is None or not verify_password(credential.password_hash, password):
         return None
+    # Only someone who knows the password learns these.
     if account.suspended_at is not None:
-        # Only someone who knows the password learns this.
         raise Forbidden("This account has been suspended by the moderators.")
+    if not account.approved:
+        raise Forbidden("Your account is waiting for a moderator's approval.")
     return account
 
 
@@ -139,7 +143,7 @@ async def resume_login_session(
     if login is None:
         return None
     account = await session.get(Account, login.account_id)
-    if account is None or account.suspended_at is not None:
+    if account is None or account.suspended_at is not None or not account.approved:
         return None
     return account, login
 
@@ -155,14 +159,14 @@ async def find_by_username(session: AsyncSession, username: str) -> Account | No
 
 async def get_by_username(session: AsyncSession, username: str) -> Account:
     account = await find_by_username(session, username)
-    if account is None or account.suspended_at is not None:
+    if account is None or account.suspended_at is not None or not account.approved:
         raise NotFound(f"There is no account @{username}.")
     return account
 
 
 async def get(session: AsyncSession, account_id: int) -> Account:
     account = await session.get(Account, account_id)
-    if account is None or account.suspended_at is not None:
+    if account is None or account.suspended_at is not None or not account.approved:
         raise NotFound("That account does not exist.")
     return account
 
@@ -181,7 +185,8 @@ async def usernames_for_keys(session: AsyncSession, keys: Iterable[str]) -> dict
     if not wanted:
         return {}
     rows = await session.scalars(
-        select(Account).where(Account.username_key.in_(wanted), Account.suspended_at.is_(None))
+        select(Account).where(Account.username_key.in_(wanted), Account.suspended_at.is_(None),
+                              Account.approved.is_(True))
     )
     return {a.username_key: a for a in rows}
 
@@ -229,6 +234,7 @@ async def search(session: AsyncSession, query: str, limit: int = 20) -> list[Acc
         select(Account)
         .where(
             Account.suspended_at.is_(None),
+            Account.approved.is_(True),
             or_(
                 Account.username_key.like(pattern, escape="\\"),
                 func.lower(Account.display_name).like("%" + pattern, escape="\\"),
@@ -282,7 +288,7 @@ async def suggestions(
     limit: int = 5,
 ) -> list[Account]:
     """Popular accounts, minus the viewer and the ids `exclude` selects (those followed)."""
-    query = select(Account).where(Account.suspended_at.is_(None))
+    query = select(Account).where(Account.suspended_at.is_(None), Account.approved.is_(True))
     if viewer_id is not None:
         query = query.where(Account.id != viewer_id)
     if exclude is not None:
@@ -301,5 +307,29 @@ def suspended_ids() -> Select[int]:
 async def count_active(session: AsyncSession) -> int:
     """Accounts that are not suspended (the instance's user count)."""
     return int(await session.scalar(
-        select(func.count()).select_from(Account).where(Account.suspended_at.is_(None))
+        select(func.count()).select_from(Account)
+        .where(Account.suspended_at.is_(None), Account.approved.is_(True))
     ) or 0)
+
+
+async def pending_accounts(session: AsyncSession, limit: int = 100) -> list[Account]:
+    """Sign-ups waiting for a moderator, oldest first."""
+    rows = await session.scalars(
+        select(Account).where(Account.approved.is_(False)).order_by(Account.id).limit(limit)
+    )
+    return list(rows)
+
+
+async def approve(session: AsyncSession, account_id: int) -> None:
+    account = await session.get(Account, account_id)
+    if account is None:
+        raise NotFound("That account does not exist.")
+    account.approved = True
+
+
+async def reject(session: AsyncSession, account_id: int) -> None:
+    """Refuse a waiting sign-up: the account is deleted (its name becomes free again)."""
+    account = await session.get(Account, account_id)
+    if account is None or account.approved:
+        raise NotFound("There is no sign-up waiting with that id.")
+    await session.delete(account)

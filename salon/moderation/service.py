@@ -105,3 +105,18 @@ async def unsuspend(session: AsyncSession, actor: Account, account_id: int) -> N
 async def suspended(session: AsyncSession, actor: Account) -> list[Account]:
     _require_admin(actor)
     return await accounts.suspended_accounts(session)
+
+
+async def pending(session: AsyncSession, actor: Account) -> list[Account]:
+    _require_admin(actor)
+    return await accounts.pending_accounts(session)
+
+
+async def approve(session: AsyncSession, actor: Account, account_id: int) -> None:
+    _require_admin(actor)
+    await accounts.approve(session, account_id)
+
+
+async def reject(session: AsyncSession, actor: Account, account_id: int) -> None:
+    _require_admin(actor)
+    await accounts.reject(session, account_id)

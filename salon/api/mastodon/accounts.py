@@ -55,7 +55,8 @@ async def register(
     request.app.state.limiter.hit("signup", request.client.host if request.client else "?",
                                   settings.signups_per_hour, 3600)
     account = await accounts.register(session, str(p.get("username", "")),
-                                      str(p.get("password", "")))
+                                      str(p.get("password", "")),
+                                      approved=not settings.registrations_approval)
     issued = await oauth.issue_for(session, context.app, account, context.scopes)
     await session.commit()
     return JSONResponse({"access_token": issued.access_token, "token_type": "Bearer",

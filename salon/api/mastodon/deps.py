@@ -70,6 +70,8 @@ async def optional_token(
     context = await oauth.resolve(session, raw)
     if context is None:
         raise ApiError(401, "The access token is invalid")
+    if context.account is not None and not context.account.approved:
+        raise ApiError(403, "Your login is currently pending approval")
     return context
 
 

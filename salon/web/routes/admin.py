@@ -37,6 +37,7 @@ async def reports(
             "title": "Moderation",
             "reports": open_reports,
             "suspended": await moderation.suspended(session, me),
+            "pending": await moderation.pending(session, me),
             "people": people,
             **await frame(session, current),
         },
@@ -63,8 +64,10 @@ async def account_action(
     me: Account = Depends(require_account),
     session: AsyncSession = Depends(db_session),
 ) -> Response:
-    """Suspend or lift a suspension; then back to where the moderator was."""
-    actions = {"suspend": moderation.suspend, "unsuspend": moderation.unsuspend}
+    """Suspend or lift a suspension, approve or reject a sign-up; then back to where the
+    moderator was."""
+    actions = {"suspend": moderation.suspend, "unsuspend": moderation.unsuspend,
+               "approve": moderation.approve, "reject": moderation.reject}
     if action not in actions:
         raise NotFound("There is nothing here.")
     await actions[action](session, me, account_id)

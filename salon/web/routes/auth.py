@@ -73,7 +73,10 @@ async def signup(
         if not settings.registrations_open:
             raise Forbidden("Sign-ups are closed on this server.")
         request.app.state.limiter.hit("signup", _client(request), settings.signups_per_hour, 3600)
-        account = await accounts.register(session, username, password, display_name=display_name)
+        account = await accounts.register(
+            session, username, password, display_name=display_name,
+            approved=not settings.registrations_approval,
+        )
     except SalonError as error:
         return page(
             request,
@@ -81,6 +84,13 @@ async def signup(
             {"form": form, "error": error.message, "field": error.field},
             error.status,
         )
+    if not account.approved:
+        await session.commit()
+        return page(request, "message.html", {
+            "title": "Thanks for signing up",
+            "message": "A moderator will look at your sign-up soon. You can log in once it "
+                       "is approved.",
+        })
     return await _signed_in(request, session, account, "/home")
 
 
