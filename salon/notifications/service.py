@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.accounts import service as accounts
 from salon.accounts.models import Account
+from salon.db.ids import utcnow
 from salon.events import service as events
 from salon.graph import service as graph
 from salon.notifications.models import Notification, NotificationMarker
@@ -147,9 +148,16 @@ async def mark_read(session: AsyncSession, account_id: int, up_to: int | None = 
         )
     marker = await session.get(NotificationMarker, account_id)
     if marker is None:
-        session.add(NotificationMarker(account_id=account_id, last_read_id=up_to))
+        session.add(NotificationMarker(account_id=account_id, last_read_id=up_to,
+                                       version=1, updated_at=utcnow()))
     elif up_to > marker.last_read_id:
         marker.last_read_id = up_to
+        marker.version += 1
+        marker.updated_at = utcnow()
+
+
+async def marker(session: AsyncSession, account_id: int) -> NotificationMarker | None:
+    return await session.get(NotificationMarker, account_id)
 
 
 async def unread_count(session: AsyncSession, account_id: int, cap: int = 100) -> int:

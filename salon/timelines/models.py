@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, ForeignKey
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, Integer
 from sqlalchemy.orm import Mapped, mapped_column
 
 from salon.db.base import Base
@@ -21,3 +23,17 @@ class HomeEntry(Base):
         ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
     )
     author_id: Mapped[int] = mapped_column(BigInteger)
+
+
+class HomeMarker(Base):
+    """How far an account has read its home timeline (Mastodon's `home` marker), so apps
+    can open where the person left off, on any device."""
+
+    __tablename__ = "home_markers"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    last_read_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime | None]

@@ -18,6 +18,7 @@ from salon.posts.schemas import PostView
 from salon.posts.service import get_visible
 from salon.posts.visibility import listed, visible_to
 from salon.settings import Settings
+from salon.timelines.models import HomeMarker
 from salon.timelines.schemas import Cursor, Page
 from salon.timelines.store import TimelineStore, timeline_store
 
@@ -301,3 +302,21 @@ async def trending_posts(session: AsyncSession, viewer_id: int | None, limit: in
         .order_by(score.desc(), Post.id.desc()).limit(limit)
     ))
     return await reading.present(session, posts, viewer_id)
+
+
+async def home_marker(session: AsyncSession, account_id: int) -> HomeMarker | None:
+    return await session.get(HomeMarker, account_id)
+
+
+async def save_home_marker(session: AsyncSession, account_id: int, last_read_id: int
+                           ) -> HomeMarker:
+    """Remember where the account stopped reading home (any position, newer or older)."""
+    marker = await session.get(HomeMarker, account_id)
+    if marker is None:
+        marker = HomeMarker(account_id=account_id, last_read_id=last_read_id, version=0)
+        session.add(marker)
+    marker.last_read_id = last_read_id
+    marker.version += 1
+    marker.updated_at = utcnow()
+    await session.flush()
+    return marker

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,6 +16,7 @@ from salon.notifications import service as notifications
 from salon.oauth.service import TokenContext
 from salon.posts import reading
 from salon.settings import Settings
+from salon.timelines import service as timelines
 from salon.timelines.schemas import Cursor
 from salon.web.deps import db_session, get_settings
 
@@ -91,17 +94,29 @@ async def dismiss(notification_id: str,
 markers = APIRouter(prefix="/api/v1/markers")
 
 
-async def _marker(session: AsyncSession, account_id: int) -> dict[str, object]:
-    last = await notifications.last_read(session, account_id)
-    return {"notifications": {"last_read_id": str(last), "version": 0,
-                              "updated_at": entities.timestamp(utcnow())}}
+def _marker_json(last_read_id: int, version: int, updated_at: datetime | None
+                 ) -> dict[str, object]:
+    return {"last_read_id": str(last_read_id), "version": version,
+            "updated_at": entities.timestamp(updated_at or utcnow())}
+
+
+async def _markers(session: AsyncSession, account_id: int, wanted: list[str]
+                   ) -> dict[str, object]:
+    found: dict[str, object] = {}
+    if "home" in wanted and (home := await timelines.home_marker(session, account_id)):
+        found["home"] = _marker_json(home.last_read_id, home.version, home.updated_at)
+    if "notifications" in wanted and (note := await notifications.marker(session, account_id)):
+        found["notifications"] = _marker_json(note.last_read_id, note.version, note.updated_at)
+    return found
 
 
 @markers.get("")
-async def read_markers(context: TokenContext = Depends(scoped("read:statuses")),
+async def read_markers(request: Request, context: TokenContext = Depends(scoped("read:statuses")),
                        session: AsyncSession = Depends(db_session)) -> JSONResponse:
-    # Salon keeps the notifications marker; the home marker arrives with streaming.
-    return JSONResponse(await _marker(session, account_of(context).id))
+    p = await params(request)
+    raw = p.get("timeline", ["home", "notifications"])
+    wanted = [str(t) for t in (raw if isinstance(raw, list) else [raw])]
+    return JSONResponse(await _markers(session, account_of(context).id, wanted))
 
 
 @markers.post("")
@@ -109,10 +124,17 @@ async def save_markers(request: Request, context: TokenContext = Depends(scoped(
                        session: AsyncSession = Depends(db_session)) -> JSONResponse:
     me = account_of(context)
     p = await params(request)
-    given = p.get("notifications")
-    raw = given.get("last_read_id") if isinstance(given, dict) else p.get(
-        "notifications[last_read_id]")
-    if raw is not None:
-        await notifications.mark_read(session, me.id, _id(str(raw)))
-        await session.commit()
-    return JSONResponse(await _marker(session, me.id))
+    saved = []
+    for timeline in ("home", "notifications"):
+        given = p.get(timeline)
+        raw = given.get("last_read_id") if isinstance(given, dict) else p.get(
+            f"{timeline}[last_read_id]")
+        if raw is None:
+            continue
+        if timeline == "home":
+            await timelines.save_home_marker(session, me.id, _id(str(raw)))
+        else:
+            await notifications.mark_read(session, me.id, _id(str(raw)))
+        saved.append(timeline)
+    await session.commit()
+    return JSONResponse(await _markers(session, me.id, saved))

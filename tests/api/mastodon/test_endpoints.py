@@ -152,8 +152,15 @@ def test_notifications_and_markers(site: Site) -> None:
                      params={"types[]": ["favourite"]}).json()
     assert only_likes == []
     marker = api(site, "POST", "/api/v1/markers", alice,
-                 data={"notifications[last_read_id]": notes[0]["id"]}).json()
+                 data={"notifications[last_read_id]": notes[0]["id"],
+                       "home[last_read_id]": "12345"}).json()
     assert marker["notifications"]["last_read_id"] == notes[0]["id"]
+    assert marker["home"]["last_read_id"] == "12345" and marker["home"]["version"] == 1
+    read = api(site, "GET", "/api/v1/markers", alice, params={"timeline[]": ["home"]}).json()
+    assert list(read) == ["home"] and read["home"]["last_read_id"] == "12345"
+    json_body = api(site, "POST", "/api/v1/markers", alice,
+                    json={"home": {"last_read_id": "12346"}}).json()
+    assert json_body["home"]["version"] == 2
     api(site, "POST", f"/api/v1/notifications/{notes[0]['id']}/dismiss", alice)
     assert api(site, "GET", "/api/v1/notifications", alice).json() == []
 
