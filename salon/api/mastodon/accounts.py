@@ -12,7 +12,15 @@ from starlette.datastructures import UploadFile
 from salon.accounts import service as accounts
 from salon.accounts.models import Account
 from salon.api.mastodon import entities, render
-from salon.api.mastodon.deps import ApiError, account_of, optional_token, params, scoped
+from salon.api.mastodon.deps import (
+    ApiError,
+    account_of,
+    base_url,
+    optional_token,
+    params,
+    scoped,
+    viewer_of,
+)
 from salon.api.mastodon.paging import cursor, paged
 from salon.errors import Forbidden
 from salon.graph import service as graph
@@ -31,8 +39,6 @@ router = APIRouter(prefix="/api/v1/accounts")
 profile_router = APIRouter(prefix="/api/v1/accounts")
 
 
-def _base(settings: Settings) -> str:
-    return settings.base_url.rstrip("/")
 
 
 def _truthy(value: Any) -> bool:
@@ -69,7 +75,7 @@ async def verify_credentials(
     settings: Settings = Depends(get_settings),
 ) -> JSONResponse:
     me = account_of(context)
-    body = entities.credential_account(me, _base(settings)).model_dump(mode="json")
+    body = entities.credential_account(me, base_url(settings)).model_dump(mode="json")
     return JSONResponse(body)
 
 
@@ -85,7 +91,7 @@ async def search(
     except ValueError:
         limit = 40
     found = await accounts.search(session, str(p.get("q") or "")[:200], limit)
-    return JSONResponse([entities.account(a, _base(settings)).model_dump(mode="json")
+    return JSONResponse([entities.account(a, base_url(settings)).model_dump(mode="json")
                          for a in found])
 
 
@@ -105,7 +111,7 @@ async def familiar_followers(
         people = await accounts.get_many(
             session, await graph.familiar_followers(session, me.id, int(account_id)))
         answer.append({"id": str(account_id), "accounts": [
-            entities.account(a, _base(settings)).model_dump(mode="json")
+            entities.account(a, base_url(settings)).model_dump(mode="json")
             for a in people.values() if a.suspended_at is None]})
     return JSONResponse(answer)
 
@@ -117,7 +123,7 @@ async def lookup(
     settings: Settings = Depends(get_settings),
 ) -> JSONResponse:
     found = await accounts.get_by_username(session, acct.split("@")[0] if acct else "")
-    return JSONResponse(entities.account(found, _base(settings)).model_dump(mode="json"))
+    return JSONResponse(entities.account(found, base_url(settings)).model_dump(mode="json"))
 
 
 @router.get("/relationships")
@@ -147,7 +153,7 @@ async def show(
     settings: Settings = Depends(get_settings),
 ) -> JSONResponse:
     found = await _account(session, account_id)
-    return JSONResponse(entities.account(found, _base(settings)).model_dump(mode="json"))
+    return JSONResponse(entities.account(found, base_url(settings)).model_dump(mode="json"))
 
 
 @router.get("/{account_id}/statuses")
@@ -160,17 +166,17 @@ async def statuses(
 ) -> JSONResponse:
     found = await _account(session, account_id)
     p = await params(request)
-    viewer_id = context.account.id if context and context.account else None
+    viewer_id = viewer_of(context)
     filters = ProfileFilter(with_replies=not _truthy(p.get("exclude_replies", "")),
                             only_media=_truthy(p.get("only_media", "")),
                             with_reposts=not _truthy(p.get("exclude_reblogs", "")))
     if _truthy(p.get("pinned", "")):
         pinned = await reading.present(
             session, await interactions.pinned_posts(session, found.id, viewer_id), viewer_id)
-        return JSONResponse(await render.statuses(session, pinned, _base(settings), viewer_id))
+        return JSONResponse(await render.statuses(session, pinned, base_url(settings), viewer_id))
     page = await timelines.profile(session, found.id, viewer_id, cursor(p), filters,
                                    tagged=str(p["tagged"]) if p.get("tagged") else None)
-    body = await render.statuses(session, page.items, _base(settings), viewer_id)
+    body = await render.statuses(session, page.items, base_url(settings), viewer_id)
     return paged(request, body, page)
 
 
@@ -238,7 +244,7 @@ async def _follow_list(request: Request, session: AsyncSession, settings: Settin
     rows = await graph.list_follows(session, found.id, followers=followers,
                                     max_id=page_cursor.max_id, limit=page_cursor.limit)
     people = await accounts.get_many(session, [a for _, a in rows])
-    base = _base(settings)
+    base = base_url(settings)
     body = [entities.account(people[a], base).model_dump(mode="json")
             for _, a in rows if a in people and people[a].suspended_at is None]
     page = Page(body, rows[-1][0] if len(rows) == page_cursor.limit else None,
@@ -286,4 +292,4 @@ async def update_credentials(
         header_key=await media.store_header(settings, store, me.id, header) if header else None,
     )
     await session.commit()
-    return JSONResponse(entities.credential_account(me, _base(settings)).model_dump(mode="json"))
+    return JSONResponse(entities.credential_account(me, base_url(settings)).model_dump(mode="json"))

@@ -14,6 +14,7 @@ from salon.errors import SalonError
 from salon.oauth import scopes as scope_rules
 from salon.oauth import service as oauth
 from salon.oauth.service import TokenContext
+from salon.settings import Settings
 from salon.web.deps import db_session
 
 
@@ -94,3 +95,19 @@ def scoped(needed: str, *, user: bool = True) -> Callable[..., Awaitable[TokenCo
 def account_of(context: TokenContext) -> Account:
     assert context.account is not None  # scoped(user=True) made sure
     return context.account
+
+
+def viewer_of(context: TokenContext | None) -> int | None:
+    """The account a request reads as (None: anonymous, or an app's own token)."""
+    return context.account.id if context and context.account else None
+
+
+def path_id(raw: str) -> int:
+    """An id from the path; anything that cannot be one is simply not found, as Mastodon."""
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
+        raise ApiError(404, "Record not found")
+    return int(raw)
+
+
+def base_url(settings: Settings) -> str:
+    return settings.base_url.rstrip("/")

@@ -10,7 +10,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.accounts import service as accounts
 from salon.api.mastodon import entities, render
-from salon.api.mastodon.deps import ApiError, account_of, optional_token, params, scoped
+from salon.api.mastodon.deps import (
+    ApiError,
+    account_of,
+    base_url,
+    optional_token,
+    params,
+    path_id,
+    scoped,
+    viewer_of,
+)
 from salon.db.ids import utcnow
 from salon.graph import service as graph
 from salon.moderation import service as moderation
@@ -39,8 +48,8 @@ async def search_v2(request: Request, context: TokenContext | None = Depends(opt
     q = str(p.get("q") or "").strip()[:200]
     kind = p.get("type")
     limit = _limit(p.get("limit"))
-    viewer_id = context.account.id if context and context.account else None
-    base = settings.base_url.rstrip("/")
+    viewer_id = viewer_of(context)
+    base = base_url(settings)
     found_accounts = await accounts.search(session, q, limit) if q and kind in (
         None, "", "accounts") else []
     found_tags = await timelines.search_tags(session, q, limit) if q and kind in (
@@ -65,7 +74,7 @@ async def trending_tags(request: Request, session: AsyncSession = Depends(db_ses
                         settings: Settings = Depends(get_settings)) -> JSONResponse:
     p = await params(request)
     trends = await timelines.trending_tags(session, limit=_limit(p.get("limit"), 10, 20))
-    base = settings.base_url.rstrip("/")
+    base = base_url(settings)
     today = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
     return JSONResponse([
         entities.tag(t.display_name, base, [(today, t.posts, t.accounts)])
@@ -79,9 +88,9 @@ async def trending_statuses(request: Request,
                             session: AsyncSession = Depends(db_session),
                             settings: Settings = Depends(get_settings)) -> JSONResponse:
     p = await params(request)
-    viewer_id = context.account.id if context and context.account else None
+    viewer_id = viewer_of(context)
     views = await timelines.trending_posts(session, viewer_id, _limit(p.get("limit"), 20, 40))
-    return JSONResponse(await render.statuses(session, views, settings.base_url.rstrip("/"),
+    return JSONResponse(await render.statuses(session, views, base_url(settings),
                                               viewer_id))
 
 
@@ -93,16 +102,12 @@ async def suggestions(request: Request, context: TokenContext = Depends(scoped("
     p = await params(request)
     people = await accounts.suggestions(session, me.id, graph.not_suggestable_ids(me.id),
                                         limit=_limit(p.get("limit"), 40, 80))
-    base = settings.base_url.rstrip("/")
+    base = base_url(settings)
     return JSONResponse([{"source": "global", "sources": ["featured"],
                           "account": entities.account(a, base).model_dump(mode="json")}
                          for a in people])
 
 
-def _id(raw: str) -> int:
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
-        raise ApiError(404, "Record not found")
-    return int(raw)
 
 
 async def _poll_json(session: AsyncSession, post_id: int, viewer_id: int | None
@@ -118,10 +123,10 @@ async def _poll_json(session: AsyncSession, post_id: int, viewer_id: int | None
 @router.get("/api/v1/polls/{poll_id}")
 async def poll(poll_id: str, context: TokenContext | None = Depends(optional_token),
                session: AsyncSession = Depends(db_session)) -> JSONResponse:
-    post_id = await interactions.poll_post_id(session, _id(poll_id))
+    post_id = await interactions.poll_post_id(session, path_id(poll_id))
     if post_id is None:
         raise ApiError(404, "Record not found")
-    viewer_id = context.account.id if context and context.account else None
+    viewer_id = viewer_of(context)
     return JSONResponse(await _poll_json(session, post_id, viewer_id))
 
 
@@ -130,7 +135,7 @@ async def vote(request: Request, poll_id: str,
                context: TokenContext = Depends(scoped("write:statuses")),
                session: AsyncSession = Depends(db_session)) -> JSONResponse:
     me = account_of(context)
-    post_id = await interactions.poll_post_id(session, _id(poll_id))
+    post_id = await interactions.poll_post_id(session, path_id(poll_id))
     if post_id is None:
         raise ApiError(404, "Record not found")
     p = await params(request)
@@ -150,8 +155,8 @@ async def report(request: Request, context: TokenContext = Depends(scoped("write
     p = await params(request)
     raw = p.get("status_ids", [])
     status_ids = raw if isinstance(raw, list) else [raw]
-    post_id = _id(str(status_ids[0])) if status_ids else None
-    account_id = _id(str(p.get("account_id", ""))) if p.get("account_id") else None
+    post_id = path_id(str(status_ids[0])) if status_ids else None
+    account_id = path_id(str(p.get("account_id", ""))) if p.get("account_id") else None
     category = str(p.get("category") or "other")
     found = await moderation.file_report(
         session, me, account_id=None if post_id else account_id, post_id=post_id,

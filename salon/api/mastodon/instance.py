@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon import __version__
 from salon.accounts import service as accounts
+from salon.api.mastodon.deps import base_url
 from salon.posts import service as posts
 from salon.settings import Settings
 from salon.web.deps import db_session, get_settings
@@ -55,7 +56,7 @@ async def _stats(session: AsyncSession) -> tuple[int, int]:
 async def instance_v2(settings: Settings = Depends(get_settings),
                       session: AsyncSession = Depends(db_session)) -> JSONResponse:
     users, _ = await _stats(session)
-    base = settings.base_url.rstrip("/")
+    base = base_url(settings)
     return JSONResponse({
         "domain": _host(settings), "title": settings.instance_name, "version": VERSION,
         "source_url": "https://example.invalid/salon",
@@ -78,7 +79,7 @@ async def instance_v2(settings: Settings = Depends(get_settings),
 async def instance_v1(settings: Settings = Depends(get_settings),
                       session: AsyncSession = Depends(db_session)) -> JSONResponse:
     users, statuses = await _stats(session)
-    base = settings.base_url.rstrip("/")
+    base = base_url(settings)
     return JSONResponse({
         "uri": _host(settings), "title": settings.instance_name,
         "short_description": "Make pictures, share them, remix each other.",
@@ -101,7 +102,7 @@ for _version, _answer in (("v1", instance_v1), ("v2", instance_v2)):
 
 @router.get("/.well-known/nodeinfo")
 async def nodeinfo_index(settings: Settings = Depends(get_settings)) -> JSONResponse:
-    base = settings.base_url.rstrip("/")
+    base = base_url(settings)
     return JSONResponse({"links": [{"rel": "http://nodeinfo.diaspora.software/ns/schema/2.0",
                                     "href": f"{base}/nodeinfo/2.0"}]})
 

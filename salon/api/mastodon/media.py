@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 
 from salon.api.mastodon import entities
-from salon.api.mastodon.deps import ApiError, account_of, params, scoped
+from salon.api.mastodon.deps import ApiError, account_of, base_url, params, path_id, scoped
 from salon.errors import TooLarge
 from salon.media import service as media
 from salon.oauth.service import TokenContext
@@ -44,7 +44,7 @@ async def _upload(request: Request, context: TokenContext, session: AsyncSession
         file.filename or "upload", str(p.get("description") or ""), _focus(p.get("focus")),
     )
     await session.commit()
-    return entities.media(attachment, settings.base_url.rstrip("/")).model_dump(mode="json")
+    return entities.media(attachment, base_url(settings)).model_dump(mode="json")
 
 
 @router.post("/api/v2/media")
@@ -62,18 +62,14 @@ async def upload_v1(request: Request, context: TokenContext = Depends(scoped("wr
     return JSONResponse(await _upload(request, context, session, settings))
 
 
-def _media_id(raw: str) -> int:
-    if not (raw.isdigit() and len(raw) <= 18):
-        raise ApiError(404, "Record not found")
-    return int(raw)
 
 
 @router.get("/api/v1/media/{media_id}")
 async def show(media_id: str, context: TokenContext = Depends(scoped("write:media")),
                session: AsyncSession = Depends(db_session),
                settings: Settings = Depends(get_settings)) -> JSONResponse:
-    found = await media.get_own(session, account_of(context).id, _media_id(media_id))
-    return JSONResponse(entities.media(found, settings.base_url.rstrip("/"))
+    found = await media.get_own(session, account_of(context).id, path_id(media_id))
+    return JSONResponse(entities.media(found, base_url(settings))
                         .model_dump(mode="json"))
 
 
@@ -84,12 +80,12 @@ async def update(request: Request, media_id: str,
                  settings: Settings = Depends(get_settings)) -> JSONResponse:
     p = await params(request)
     me = account_of(context)
-    found = await media.get_own(session, me.id, _media_id(media_id))
+    found = await media.get_own(session, me.id, path_id(media_id))
     description = p.get("description")
     updated = await media.update_description(
         session, me.id, found.id,
         found.description if description is None else str(description), _focus(p.get("focus")),
     )
     await session.commit()
-    return JSONResponse(entities.media(updated, settings.base_url.rstrip("/"))
+    return JSONResponse(entities.media(updated, base_url(settings))
                         .model_dump(mode="json"))

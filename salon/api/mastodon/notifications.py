@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.api.mastodon import entities
-from salon.api.mastodon.deps import ApiError, account_of, params, scoped
+from salon.api.mastodon.deps import ApiError, account_of, base_url, params, path_id, scoped
 from salon.api.mastodon.paging import cursor, paged
 from salon.db.ids import utcnow
 from salon.notifications import service as notifications
@@ -46,7 +46,7 @@ async def index(request: Request, context: TokenContext = Depends(scoped("read:n
                                     _types(p.get("exclude_types")))
     mentions = await reading.mentioned_accounts(
         session, [n.post.id for n in page.items if n.post is not None])
-    base = settings.base_url.rstrip("/")
+    base = base_url(settings)
     body = [entities.notification(n, base, mentions).model_dump(mode="json")
             for n in page.items]
     return paged(request, body, page)
@@ -60,10 +60,6 @@ async def clear(context: TokenContext = Depends(scoped("write:notifications")),
     return JSONResponse({})
 
 
-def _id(raw: str) -> int:
-    if not (raw.isdigit() and len(raw) <= 18):
-        raise ApiError(404, "Record not found")
-    return int(raw)
 
 
 @router.get("/{notification_id}")
@@ -72,13 +68,13 @@ async def show(notification_id: str,
                session: AsyncSession = Depends(db_session),
                settings: Settings = Depends(get_settings)) -> JSONResponse:
     me = account_of(context)
-    wanted = _id(notification_id)
+    wanted = path_id(notification_id)
     page = await notifications.page(session, me.id, Cursor(max_id=wanted + 1, limit=1))
     if not page.items or page.items[0].id != wanted:
         raise ApiError(404, "Record not found")
     mentions = await reading.mentioned_accounts(
         session, [page.items[0].post.id] if page.items[0].post else [])
-    return JSONResponse(entities.notification(page.items[0], settings.base_url.rstrip("/"),
+    return JSONResponse(entities.notification(page.items[0], base_url(settings),
                                               mentions).model_dump(mode="json"))
 
 
@@ -86,7 +82,7 @@ async def show(notification_id: str,
 async def dismiss(notification_id: str,
                   context: TokenContext = Depends(scoped("write:notifications")),
                   session: AsyncSession = Depends(db_session)) -> JSONResponse:
-    await notifications.dismiss(session, account_of(context).id, _id(notification_id))
+    await notifications.dismiss(session, account_of(context).id, path_id(notification_id))
     await session.commit()
     return JSONResponse({})
 
@@ -132,9 +128,9 @@ async def save_markers(request: Request, context: TokenContext = Depends(scoped(
         if raw is None:
             continue
         if timeline == "home":
-            await timelines.save_home_marker(session, me.id, _id(str(raw)))
+            await timelines.save_home_marker(session, me.id, path_id(str(raw)))
         else:
-            await notifications.mark_read(session, me.id, _id(str(raw)))
+            await notifications.mark_read(session, me.id, path_id(str(raw)))
         saved.append(timeline)
     await session.commit()
     return JSONResponse(await _markers(session, me.id, saved))

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.accounts.models import Account
-from salon.api.mastodon.deps import params, scoped
+from salon.api.mastodon.deps import base_url, params, scoped
 from salon.oauth import scopes as scope_rules
 from salon.oauth import service as oauth
 from salon.oauth.models import OAuthApp
@@ -168,7 +168,7 @@ async def revoke(request: Request, session: AsyncSession = Depends(db_session)) 
 
 @router.get("/.well-known/oauth-authorization-server")
 async def metadata(settings: Settings = Depends(get_settings)) -> JSONResponse:
-    base = settings.base_url.rstrip("/")
+    base = base_url(settings)
     return JSONResponse({
         "issuer": f"{base}/",
         "service_documentation": f"{base}/docs",

@@ -12,7 +12,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.accounts import service as accounts
 from salon.api.mastodon import entities, render
-from salon.api.mastodon.deps import ApiError, account_of, optional_token, params, scoped
+from salon.api.mastodon.deps import (
+    ApiError,
+    account_of,
+    base_url,
+    optional_token,
+    params,
+    path_id,
+    scoped,
+    viewer_of,
+)
 from salon.oauth.service import TokenContext
 from salon.posts import interactions, reading
 from salon.posts import service as posts
@@ -25,14 +34,8 @@ router = APIRouter(prefix="/api/v1/statuses")
 IDEMPOTENCY_SECONDS = 3600
 
 
-def _base(settings: Settings) -> str:
-    return settings.base_url.rstrip("/")
 
 
-def _post_id(raw: str) -> int:
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
-        raise ApiError(404, "Record not found")
-    return int(raw)
 
 
 def _ids(value: Any) -> list[int]:
@@ -82,7 +85,7 @@ async def create(
     remembered = _idempotent(request, context)
     if remembered and remembered[1] in remembered[0]:  # a retry: answer with the first post
         post = await posts.get_visible(session, remembered[0][remembered[1]][1], me.id)
-        return JSONResponse(await render.one_status(session, post, _base(settings), me.id))
+        return JSONResponse(await render.one_status(session, post, base_url(settings), me.id))
     p = await params(request)
     in_reply_to = p.get("in_reply_to_id")
     quote = p.get("quoted_status_id") or p.get("quote_id")
@@ -92,24 +95,24 @@ async def create(
         spoiler_text=str(p.get("spoiler_text") or ""),
         visibility=str(p.get("visibility") or "public"),
         media_ids=_ids(p.get("media_ids")),
-        in_reply_to_id=_post_id(str(in_reply_to)) if in_reply_to else None,
-        quote_of_id=_post_id(str(quote)) if quote else None,
+        in_reply_to_id=path_id(str(in_reply_to)) if in_reply_to else None,
+        quote_of_id=path_id(str(quote)) if quote else None,
         poll=_poll(p),
     )
     await session.commit()
     wake_worker(request)
     if remembered:
         remembered[0][remembered[1]] = (time.monotonic(), post.id)
-    return JSONResponse(await render.one_status(session, post, _base(settings), me.id))
+    return JSONResponse(await render.one_status(session, post, base_url(settings), me.id))
 
 
 @router.get("/{post_id}")
 async def show(post_id: str, context: TokenContext | None = Depends(optional_token),
                session: AsyncSession = Depends(db_session),
                settings: Settings = Depends(get_settings)) -> JSONResponse:
-    viewer_id = context.account.id if context and context.account else None
-    post = await posts.get_visible(session, _post_id(post_id), viewer_id)
-    return JSONResponse(await render.one_status(session, post, _base(settings), viewer_id))
+    viewer_id = viewer_of(context)
+    post = await posts.get_visible(session, path_id(post_id), viewer_id)
+    return JSONResponse(await render.one_status(session, post, base_url(settings), viewer_id))
 
 
 @router.delete("/{post_id}")
@@ -117,8 +120,8 @@ async def delete(post_id: str, context: TokenContext = Depends(scoped("write:sta
                  session: AsyncSession = Depends(db_session),
                  settings: Settings = Depends(get_settings)) -> JSONResponse:
     me = account_of(context)
-    post = await posts.get_visible(session, _post_id(post_id), me.id)
-    body = await render.one_status(session, post, _base(settings), me.id)
+    post = await posts.get_visible(session, path_id(post_id), me.id)
+    body = await render.one_status(session, post, base_url(settings), me.id)
     await posts.delete_post(session, me, post.id)
     await session.commit()
     body["text"] = post.text  # for delete-and-redraft, as Mastodon answers
@@ -132,20 +135,20 @@ async def edit(request: Request, post_id: str,
                settings: Settings = Depends(get_settings)) -> JSONResponse:
     me = account_of(context)
     p = await params(request)
-    post = await posts.edit_post(session, me, _post_id(post_id), str(p.get("status") or ""),
+    post = await posts.edit_post(session, me, path_id(post_id), str(p.get("status") or ""),
                                  spoiler_text=p.get("spoiler_text"),
                                  rules=posts.Rules.from_settings(settings))
     await session.commit()
-    return JSONResponse(await render.one_status(session, post, _base(settings), me.id))
+    return JSONResponse(await render.one_status(session, post, base_url(settings), me.id))
 
 
 @router.get("/{post_id}/context")
 async def context_of(post_id: str, context: TokenContext | None = Depends(optional_token),
                      session: AsyncSession = Depends(db_session),
                      settings: Settings = Depends(get_settings)) -> JSONResponse:
-    viewer_id = context.account.id if context and context.account else None
-    thread = await timelines.thread(session, _post_id(post_id), viewer_id)
-    base = _base(settings)
+    viewer_id = viewer_of(context)
+    thread = await timelines.thread(session, path_id(post_id), viewer_id)
+    base = base_url(settings)
     return JSONResponse({
         "ancestors": await render.statuses(session, thread.ancestors, base, viewer_id),
         "descendants": await render.statuses(session, [n.view for n in thread.descendants],
@@ -157,12 +160,12 @@ async def context_of(post_id: str, context: TokenContext | None = Depends(option
 async def history(post_id: str, context: TokenContext | None = Depends(optional_token),
                   session: AsyncSession = Depends(db_session),
                   settings: Settings = Depends(get_settings)) -> JSONResponse:
-    viewer_id = context.account.id if context and context.account else None
-    versions = await posts.history(session, _post_id(post_id), viewer_id)
-    post = await posts.get_visible(session, _post_id(post_id), viewer_id)
+    viewer_id = viewer_of(context)
+    versions = await posts.history(session, path_id(post_id), viewer_id)
+    post = await posts.get_visible(session, path_id(post_id), viewer_id)
     view = (await reading.present(session, [post], viewer_id))[0]
     return JSONResponse([
-        entities.status_edit(e, view.author, _base(settings), view.media, view.poll)
+        entities.status_edit(e, view.author, base_url(settings), view.media, view.poll)
         .model_dump(mode="json")
         for e in versions
     ])
@@ -171,7 +174,7 @@ async def history(post_id: str, context: TokenContext | None = Depends(optional_
 @router.get("/{post_id}/source")
 async def source(post_id: str, context: TokenContext = Depends(scoped("read:statuses")),
                  session: AsyncSession = Depends(db_session)) -> JSONResponse:
-    post = await posts.get_visible(session, _post_id(post_id), account_of(context).id)
+    post = await posts.get_visible(session, path_id(post_id), account_of(context).id)
     return JSONResponse({"id": str(post.id), "text": post.text,
                          "spoiler_text": post.spoiler_text})
 
@@ -186,18 +189,18 @@ async def _people(session: AsyncSession, ids: list[int], base: str) -> JSONRespo
 async def favourited_by(post_id: str, context: TokenContext | None = Depends(optional_token),
                         session: AsyncSession = Depends(db_session),
                         settings: Settings = Depends(get_settings)) -> JSONResponse:
-    viewer_id = context.account.id if context and context.account else None
-    ids = await interactions.likers(session, _post_id(post_id), viewer_id)
-    return await _people(session, ids, _base(settings))
+    viewer_id = viewer_of(context)
+    ids = await interactions.likers(session, path_id(post_id), viewer_id)
+    return await _people(session, ids, base_url(settings))
 
 
 @router.get("/{post_id}/reblogged_by")
 async def reblogged_by(post_id: str, context: TokenContext | None = Depends(optional_token),
                        session: AsyncSession = Depends(db_session),
                        settings: Settings = Depends(get_settings)) -> JSONResponse:
-    viewer_id = context.account.id if context and context.account else None
-    ids = await interactions.reposters(session, _post_id(post_id), viewer_id)
-    return await _people(session, ids, _base(settings))
+    viewer_id = viewer_of(context)
+    ids = await interactions.reposters(session, path_id(post_id), viewer_id)
+    return await _people(session, ids, base_url(settings))
 
 
 ACTIONS = {
@@ -220,11 +223,11 @@ def _action(name: str) -> None:
                        session: AsyncSession = Depends(db_session),
                        settings: Settings = Depends(get_settings)) -> JSONResponse:
         me = account_of(context)
-        result = await act(session, me, _post_id(post_id))
+        result = await act(session, me, path_id(post_id))
         await session.commit()
         wake_worker(request)
         # A reblog answers with the reblog (wrapping the original); the rest with the post.
-        return JSONResponse(await render.one_status(session, result, _base(settings), me.id))
+        return JSONResponse(await render.one_status(session, result, base_url(settings), me.id))
 
     endpoint.__name__ = name
     router.add_api_route(f"/{{post_id}}/{name}", endpoint, methods=["POST"])

@@ -15,7 +15,7 @@ from fastapi.responses import PlainTextResponse, StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.api.mastodon import entities, render
-from salon.api.mastodon.deps import ApiError, optional_token
+from salon.api.mastodon.deps import ApiError, base_url, optional_token, viewer_of
 from salon.db.session import Database
 from salon.errors import NotFound
 from salon.events.bus import BUS, Event
@@ -90,7 +90,7 @@ async def _notification(session: AsyncSession, base: str, viewer_id: int | None,
 def _viewer(context: TokenContext | None) -> int | None:
     if context is not None and not scope_rules.covers(context.scopes, "read:statuses"):
         raise ApiError(403, "This action is outside the authorized scopes")
-    return context.account.id if context and context.account else None
+    return viewer_of(context)
 
 
 @router.get("/health")
@@ -101,7 +101,7 @@ async def health() -> PlainTextResponse:
 async def _sse(request: Request, streams: list[str], viewer_id: int | None
                ) -> AsyncIterator[str]:
     db: Database = request.app.state.db
-    base = request.app.state.settings.base_url.rstrip("/")
+    base = base_url(request.app.state.settings)
     async with BUS.listen(streams) as queue:
         yield ":)\n\n"
         while not await request.is_disconnected():
@@ -141,7 +141,7 @@ async def websocket(socket: WebSocket) -> None:
     messages; each event is {"stream": [...], "event": ..., "payload": "<json>"}."""
     app = socket.app
     db: Database = app.state.db
-    base = app.state.settings.base_url.rstrip("/")
+    base = base_url(app.state.settings)
     # Browsers cannot set headers on a WebSocket: the token comes in the query or as the
     # subprotocol, which must then be echoed back.
     protocol = socket.headers.get("sec-websocket-protocol")

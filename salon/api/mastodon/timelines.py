@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.api.mastodon import render
-from salon.api.mastodon.deps import account_of, optional_token, params, scoped
+from salon.api.mastodon.deps import account_of, base_url, optional_token, params, scoped, viewer_of
 from salon.api.mastodon.paging import cursor, paged
 from salon.oauth.service import TokenContext
 from salon.settings import Settings
@@ -27,7 +27,7 @@ async def home(request: Request, context: TokenContext = Depends(scoped("read:st
                settings: Settings = Depends(get_settings)) -> JSONResponse:
     me = account_of(context)
     page = await timelines.home(session, settings, me.id, cursor(await params(request)))
-    body = await render.statuses(session, page.items, settings.base_url.rstrip("/"), me.id)
+    body = await render.statuses(session, page.items, base_url(settings), me.id)
     return paged(request, body, page)
 
 
@@ -36,12 +36,12 @@ async def public(request: Request, context: TokenContext | None = Depends(option
                  session: AsyncSession = Depends(db_session),
                  settings: Settings = Depends(get_settings)) -> JSONResponse:
     p = await params(request)
-    viewer_id = context.account.id if context and context.account else None
+    viewer_id = viewer_of(context)
     if _truthy(p.get("remote", "")):  # no federation yet: nothing is remote
         return JSONResponse([])
     page = await timelines.public(session, viewer_id, cursor(p),
                                   only_media=_truthy(p.get("only_media", "")))
-    body = await render.statuses(session, page.items, settings.base_url.rstrip("/"), viewer_id)
+    body = await render.statuses(session, page.items, base_url(settings), viewer_id)
     return paged(request, body, page)
 
 
@@ -50,9 +50,9 @@ async def tag(request: Request, hashtag: str,
               context: TokenContext | None = Depends(optional_token),
               session: AsyncSession = Depends(db_session),
               settings: Settings = Depends(get_settings)) -> JSONResponse:
-    viewer_id = context.account.id if context and context.account else None
+    viewer_id = viewer_of(context)
     page = await timelines.tag(session, hashtag, viewer_id, cursor(await params(request)))
-    body = await render.statuses(session, page.items, settings.base_url.rstrip("/"), viewer_id)
+    body = await render.statuses(session, page.items, base_url(settings), viewer_id)
     return paged(request, body, page)
 
 
@@ -62,7 +62,7 @@ async def bookmarks(request: Request, context: TokenContext = Depends(scoped("re
                     settings: Settings = Depends(get_settings)) -> JSONResponse:
     me = account_of(context)
     page = await timelines.bookmarks(session, me.id, cursor(await params(request)))
-    body = await render.statuses(session, page.items, settings.base_url.rstrip("/"), me.id)
+    body = await render.statuses(session, page.items, base_url(settings), me.id)
     return paged(request, body, page)
 
 
@@ -73,5 +73,5 @@ async def favourites(request: Request,
                      settings: Settings = Depends(get_settings)) -> JSONResponse:
     me = account_of(context)
     page = await timelines.likes(session, me.id, cursor(await params(request)))
-    body = await render.statuses(session, page.items, settings.base_url.rstrip("/"), me.id)
+    body = await render.statuses(session, page.items, base_url(settings), me.id)
     return paged(request, body, page)
