@@ -234,3 +234,16 @@ async def familiar_followers(session: AsyncSession, viewer_id: int, account_id: 
         ).limit(limit)
     )
     return list(rows)
+
+
+async def list_blocked_or_muted(
+    session: AsyncSession, account_id: int, *, muted: bool, max_id: int | None = None,
+    limit: int = 40,
+) -> list[tuple[int, int]]:
+    """(row id, account id) pairs of accounts blocked (or muted), newest first."""
+    model = Mute if muted else Block
+    query = select(model.id, model.target_id).where(model.account_id == account_id)
+    if max_id is not None:
+        query = query.where(model.id < max_id)
+    rows = await session.execute(query.order_by(model.id.desc()).limit(limit))
+    return [(r[0], r[1]) for r in rows]

@@ -3,6 +3,7 @@
 from salon.api.mastodon import (
     accounts,
     discovery,
+    extras,
     instance,
     media,
     notifications,
@@ -15,4 +16,4 @@ from salon.api.mastodon import (
 ROUTERS = [oauth.router, oauth.consent, instance.router, accounts.profile_router,
            accounts.router, statuses.router,
            media.router, notifications.router, notifications.markers, discovery.router,
-           timelines.router, streaming.router]
+           timelines.router, streaming.router, extras.router]

@@ -216,3 +216,20 @@ def test_pins_tagged_and_trending_statuses(site: Site) -> None:
     api(site, "POST", f"/api/v1/statuses/{first['id']}/favourite", bob)
     trending = api(site, "GET", "/api/v1/trends/statuses", {}).json()
     assert [s["id"] for s in trending] == [first["id"]]
+
+
+def test_start_up_endpoints_apps_ask_for(site: Site) -> None:
+    alice = token_for(site, "alice")
+    bob = token_for(site, "bob")
+    bob_id = api(site, "GET", "/api/v1/accounts/verify_credentials", bob).json()["id"]
+    api(site, "POST", f"/api/v1/accounts/{bob_id}/block", alice)
+    blocked = api(site, "GET", "/api/v1/blocks", alice).json()
+    assert [a["username"] for a in blocked] == ["bob"]
+    assert api(site, "GET", "/api/v1/mutes", alice).json() == []
+    for path in ("/api/v1/custom_emojis", "/api/v1/filters", "/api/v2/filters",
+                 "/api/v1/lists", "/api/v1/announcements", "/api/v1/follow_requests"):
+        answer = api(site, "GET", path, alice)
+        assert (answer.status_code, answer.json()) == (200, []), path
+    assert api(site, "GET", "/api/v1/lists", {}).status_code == 401
+    prefs = api(site, "GET", "/api/v1/preferences", alice).json()
+    assert prefs["posting:default:visibility"] == "public"

@@ -1,0 +1,85 @@
+"""What Mastodon apps ask for on start-up beyond the core: lists of blocked and muted
+accounts, the signed-in person's preferences, and empty answers for what Salon does not
+have yet (lists, filters, custom emoji, announcements...), so apps load without errors."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from salon.accounts import service as accounts
+from salon.api.mastodon import entities
+from salon.api.mastodon.deps import account_of, base_url, params, scoped
+from salon.api.mastodon.paging import cursor, paged
+from salon.graph import service as graph
+from salon.oauth.service import TokenContext
+from salon.settings import Settings
+from salon.timelines.schemas import Page
+from salon.web.deps import db_session, get_settings
+
+router = APIRouter(prefix="/api")
+# Features Salon does not have yet; each answers as Mastodon does for someone without any.
+EMPTY_LISTS = {
+    "/v1/custom_emojis": None, "/v1/filters": "read:filters", "/v2/filters": "read:filters",
+    "/v1/lists": "read:lists", "/v1/announcements": None, "/v1/conversations": "read:statuses",
+    "/v1/follow_requests": "read:follows", "/v1/followed_tags": "read:follows",
+    "/v1/featured_tags": "read:accounts", "/v1/endorsements": "read:accounts",
+    "/v1/domain_blocks": "read:blocks", "/v1/scheduled_statuses": "read:statuses",
+}
+
+
+def _empty(path: str, scope: str | None) -> None:
+    if scope is None:
+        async def anyone() -> JSONResponse:
+            return JSONResponse([])
+
+        router.add_api_route(path, anyone, methods=["GET"], name=path)
+        return
+
+    async def signed_in(context: TokenContext = Depends(scoped(scope))) -> JSONResponse:
+        return JSONResponse([])
+
+    router.add_api_route(path, signed_in, methods=["GET"], name=path)
+
+
+for _path, _scope in EMPTY_LISTS.items():
+    _empty(_path, _scope)
+
+
+async def _people(request: Request, session: AsyncSession, settings: Settings,
+                  account_id: int, muted: bool) -> JSONResponse:
+    page_cursor = cursor(await params(request), 40, 80)
+    rows = await graph.list_blocked_or_muted(session, account_id, muted=muted,
+                                             max_id=page_cursor.max_id,
+                                             limit=page_cursor.limit)
+    people = await accounts.get_many(session, [a for _, a in rows])
+    body = [entities.account(people[a], base_url(settings)).model_dump(mode="json")
+            for _, a in rows if a in people]
+    page = Page(body, rows[-1][0] if len(rows) == page_cursor.limit else None,
+                rows[0][0] if rows else None)
+    return paged(request, body, page)
+
+
+@router.get("/v1/blocks")
+async def blocks(request: Request, context: TokenContext = Depends(scoped("read:blocks")),
+                 session: AsyncSession = Depends(db_session),
+                 settings: Settings = Depends(get_settings)) -> JSONResponse:
+    return await _people(request, session, settings, account_of(context).id, muted=False)
+
+
+@router.get("/v1/mutes")
+async def mutes(request: Request, context: TokenContext = Depends(scoped("read:mutes")),
+                session: AsyncSession = Depends(db_session),
+                settings: Settings = Depends(get_settings)) -> JSONResponse:
+    return await _people(request, session, settings, account_of(context).id, muted=True)
+
+
+@router.get("/v1/preferences")
+async def preferences(context: TokenContext = Depends(scoped("read:accounts"))
+                      ) -> JSONResponse:
+    return JSONResponse({
+        "posting:default:visibility": "public", "posting:default:sensitive": False,
+        "posting:default:language": None, "reading:expand:media": "default",
+        "reading:expand:spoilers": False,
+    })
