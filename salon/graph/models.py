@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, Index, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from salon.db.base import Base, CreatedMixin, IdMixin
@@ -14,6 +14,8 @@ class Follow(IdMixin, CreatedMixin, Base):
     follower_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     followee_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     show_reposts: Mapped[bool] = mapped_column(default=True)
+    # Tell the follower whenever the followee posts (Mastodon's `notify`).
+    notify: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     __table_args__ = (
         UniqueConstraint("follower_id", "followee_id", name="uq_follows_pair"),

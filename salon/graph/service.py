@@ -20,10 +20,13 @@ class Relationship:
     blocking: bool = False
     blocked_by: bool = False
     muting: bool = False
+    showing_reposts: bool = False
+    notifying: bool = False
 
 
 async def follow(
-    session: AsyncSession, follower_id: int, followee_id: int, *, reposts: bool | None = None
+    session: AsyncSession, follower_id: int, followee_id: int, *, reposts: bool | None = None,
+    notify: bool | None = None,
 ) -> bool:
     """Follow; True if this is a new follow (so a notification is due). `reposts` False
     keeps the followee's reposts out of the follower's home (None leaves it as it is)."""
@@ -38,9 +41,12 @@ async def follow(
     if existing is not None:
         if reposts is not None:
             existing.show_reposts = reposts
+        if notify is not None:
+            existing.notify = notify
         return False
     session.add(Follow(follower_id=follower_id, followee_id=followee_id,
-                       show_reposts=True if reposts is None else reposts))
+                       show_reposts=True if reposts is None else reposts,
+                       notify=bool(notify)))
     await accounts.add_to_counter(session, follower_id, "following_count", 1)
     await accounts.add_to_counter(session, followee_id, "followers_count", 1)
     await session.flush()
@@ -116,12 +122,13 @@ async def relationships(
     result = {i: Relationship() for i in other_ids}
     if not other_ids:
         return result
-    for (i,) in await session.execute(
-        select(Follow.followee_id).where(
+    for i, reposts, notify in await session.execute(
+        select(Follow.followee_id, Follow.show_reposts, Follow.notify).where(
             Follow.follower_id == viewer_id, Follow.followee_id.in_(other_ids)
         )
     ):
         result[i].following = True
+        result[i].showing_reposts, result[i].notifying = reposts, notify
     for (i,) in await session.execute(
         select(Follow.follower_id).where(
             Follow.followee_id == viewer_id, Follow.follower_id.in_(other_ids)
@@ -177,6 +184,12 @@ async def is_following(session: AsyncSession, follower_id: int, followee_id: int
 
 def followed_ids(account_id: int) -> Select[int]:
     return select(Follow.followee_id).where(Follow.follower_id == account_id)
+
+
+def notified_follower_ids(account_id: int) -> Select[int]:
+    """Followers who asked to hear whenever this account posts."""
+    return select(Follow.follower_id).where(Follow.followee_id == account_id,
+                                            Follow.notify.is_(True))
 
 
 def follower_ids(account_id: int) -> Select[int]:

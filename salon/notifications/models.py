@@ -19,6 +19,7 @@ class NotificationType(StrEnum):
     quote = "quote"
     follow = "follow"
     poll = "poll"
+    status = "status"  # a followed account posted (for followers who asked to be told)
 
 
 class Notification(IdMixin, CreatedMixin, Base):

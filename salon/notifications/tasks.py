@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from salon.graph import service as graph
 from salon.jobs.worker import handler
 from salon.notifications.models import NotificationType
 from salon.notifications.service import notify
@@ -50,9 +51,16 @@ async def post_created(session: AsyncSession, payload: dict[str, Any]) -> None:
     ):
         if account_id not in told:
             await notify(session, NotificationType.mention, account_id, post.account_id, post.id)
+            told.add(account_id)
+    if payload.get("edited"):
+        return
+    # Followers who rang the bell hear of every new post (visibility is checked per person).
+    for account_id in await session.scalars(graph.notified_follower_ids(post.account_id)):
+        if account_id not in told:
+            await notify(session, NotificationType.status, account_id, post.account_id, post.id)
 
 
 @handler("notifications.post_edited")
 async def post_edited(session: AsyncSession, payload: dict[str, Any]) -> None:
     """Accounts newly mentioned by an edit hear about it, once."""
-    await post_created(session, payload)
+    await post_created(session, {**payload, "edited": True})

@@ -198,9 +198,10 @@ async def follow(request: Request, account_id: str,
                  session: AsyncSession = Depends(db_session)) -> JSONResponse:
     p = await params(request)
     reposts = None if "reblogs" not in p else _truthy(p["reblogs"])
+    notify = None if "notify" not in p else _truthy(p["notify"])
     me = account_of(context)
     target = await _account(session, account_id)
-    await graph.follow(session, me.id, target.id, reposts=reposts)
+    await graph.follow(session, me.id, target.id, reposts=reposts, notify=notify)
     await session.commit()
     found = await graph.relationship(session, me.id, target.id)
     return JSONResponse(entities.relationship(target.id, found).model_dump(mode="json"))

@@ -23,7 +23,7 @@ from salon.web.deps import db_session, get_settings
 router = APIRouter(prefix="/api/v1/notifications")
 # Mastodon's names for Salon's notification types, and back.
 TO_SALON = {"favourite": "favourite", "reblog": "reblog", "mention": "mention",
-            "follow": "follow", "poll": "poll", "quote": "quote"}
+            "follow": "follow", "poll": "poll", "quote": "quote", "status": "status"}
 
 
 def _types(raw: object) -> list[str] | None:

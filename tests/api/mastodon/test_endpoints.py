@@ -233,3 +233,18 @@ def test_start_up_endpoints_apps_ask_for(site: Site) -> None:
     assert api(site, "GET", "/api/v1/lists", {}).status_code == 401
     prefs = api(site, "GET", "/api/v1/preferences", alice).json()
     assert prefs["posting:default:visibility"] == "public"
+
+
+def test_follow_with_notify_tells_of_new_posts(site: Site) -> None:
+    alice = token_for(site, "alice")
+    bob = token_for(site, "bob")
+    alice_id = api(site, "GET", "/api/v1/accounts/verify_credentials", alice).json()["id"]
+    rel = api(site, "POST", f"/api/v1/accounts/{alice_id}/follow", bob,
+              data={"notify": "true", "reblogs": "false"}).json()
+    assert rel["notifying"] is True and rel["showing_reblogs"] is False
+    posted = api(site, "POST", "/api/v1/statuses", alice, data={"status": "ding"}).json()
+    api(site, "POST", "/api/v1/statuses", alice,
+        data={"status": "only for me", "visibility": "direct"})
+    site.run_jobs()
+    notes = api(site, "GET", "/api/v1/notifications", bob).json()
+    assert [(n["type"], n["status"]["id"]) for n in notes] == [("status", posted["id"])]

@@ -165,8 +165,8 @@ def relationship(account_id: int, rel: Relationship) -> RelationshipEntity:
     return RelationshipEntity(
         id=str(account_id),
         following=rel.following,
-        showing_reblogs=rel.following,  # Salon always shows the reposts of those you follow
-        notifying=False,
+        showing_reblogs=rel.showing_reposts,
+        notifying=rel.notifying,
         languages=None,
         followed_by=rel.followed_by,
         blocking=rel.blocking,
