@@ -19,6 +19,7 @@ from salon.accounts.passwords import (
 )
 from salon.db.ids import utcnow
 from salon.errors import Conflict, Forbidden, Invalid, NotFound
+from salon.settings import Settings
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_]{1,30}$")
 RESERVED = frozenset(
@@ -92,6 +93,18 @@ async def register(
     await session.flush()
     session.add(Credential(account_id=account.id, password_hash=hash_password(password)))
     return account
+
+
+async def sign_up(
+    session: AsyncSession, settings: Settings, username: str, password: str, *,
+    display_name: str = "",
+) -> Account:
+    """A person signing up (web or app), under the instance's rules: sign-ups may be
+    closed, or wait for a moderator's approval."""
+    if not settings.registrations_open:
+        raise Forbidden("Sign-ups are closed on this server.")
+    return await register(session, username, password, display_name=display_name,
+                          approved=not settings.registrations_approval)
 
 
 async def set_password(session: AsyncSession, account: Account, password: str) -> None:

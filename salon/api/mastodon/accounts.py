@@ -22,7 +22,6 @@ from salon.api.mastodon.deps import (
     viewer_of,
 )
 from salon.api.mastodon.paging import cursor, paged
-from salon.errors import Forbidden
 from salon.graph import service as graph
 from salon.media import service as media
 from salon.oauth import service as oauth
@@ -53,16 +52,13 @@ async def register(
     settings: Settings = Depends(get_settings),
 ) -> JSONResponse:
     """Sign up through an app, as Mastodon: returns a token for the new account."""
-    if not settings.registrations_open:
-        raise Forbidden("Sign-ups are closed on this server.")
     p = await params(request)
     if not _truthy(p.get("agreement", "")):
         raise ApiError(422, "Validation failed: agreement must be accepted.")
     request.app.state.limiter.hit("signup", request.client.host if request.client else "?",
                                   settings.signups_per_hour, 3600)
-    account = await accounts.register(session, str(p.get("username", "")),
-                                      str(p.get("password", "")),
-                                      approved=not settings.registrations_approval)
+    account = await accounts.sign_up(session, settings, str(p.get("username", "")),
+                                     str(p.get("password", "")))
     issued = await oauth.issue_for(session, context.app, account, context.scopes)
     await session.commit()
     return JSONResponse({"access_token": issued.access_token, "token_type": "Bearer",

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.accounts import service as accounts
 from salon.accounts.models import Account
-from salon.errors import Forbidden, SalonError
+from salon.errors import SalonError
 from salon.settings import Settings
 from salon.web.deps import (
     SESSION_COOKIE,
@@ -70,13 +70,9 @@ async def signup(
 ) -> Response:
     form = {"username": username, "display_name": display_name}
     try:
-        if not settings.registrations_open:
-            raise Forbidden("Sign-ups are closed on this server.")
         request.app.state.limiter.hit("signup", _client(request), settings.signups_per_hour, 3600)
-        account = await accounts.register(
-            session, username, password, display_name=display_name,
-            approved=not settings.registrations_approval,
-        )
+        account = await accounts.sign_up(session, settings, username, password,
+                                         display_name=display_name)
     except SalonError as error:
         return page(
             request,
