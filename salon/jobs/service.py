@@ -43,6 +43,15 @@ def enqueue(
 
 async def claim(session: AsyncSession, worker: str, lease: timedelta) -> ClaimedJob | None:
     """Take the next due job, or one whose worker died (lease ran out), and lease it."""
+    found = await claim_batch(session, worker, lease, 1)
+    return found[0] if found else None
+
+
+async def claim_batch(
+    session: AsyncSession, worker: str, lease: timedelta, limit: int
+) -> list[ClaimedJob]:
+    """Lease up to `limit` due jobs at once (one statement instead of one per job), oldest
+    first. A worker that dies holding them loses nothing: their leases run out."""
     now = utcnow()
     due = (
         select(Job.id)
@@ -53,23 +62,20 @@ async def claim(session: AsyncSession, worker: str, lease: timedelta) -> Claimed
             )
         )
         .order_by(Job.run_at)
-        .limit(1)
+        .limit(limit)
     )
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
-    row = (
-        await session.execute(
-            update(Job)
-            .where(Job.id == due.scalar_subquery())
-            .values(
-                status="running", attempts=Job.attempts + 1, lease_until=now + lease, worker=worker
-            )
-            .returning(Job.id, Job.kind, Job.payload, Job.attempts, Job.max_attempts)
-        )
-    ).first()
-    if row is None:
-        return None
-    return ClaimedJob(id=row[0], kind=row[1], payload=row[2], attempts=row[3], max_attempts=row[4])
+    rows = await session.execute(
+        update(Job)
+        .where(Job.id.in_(due.scalar_subquery()))
+        .values(status="running", attempts=Job.attempts + 1, lease_until=now + lease,
+                worker=worker)
+        .returning(Job.id, Job.kind, Job.payload, Job.attempts, Job.max_attempts)
+    )
+    jobs = [ClaimedJob(id=r[0], kind=r[1], payload=r[2], attempts=r[3], max_attempts=r[4])
+            for r in rows]
+    return sorted(jobs, key=lambda job: job.id)
 
 
 async def give_up_abandoned(session: AsyncSession) -> int:

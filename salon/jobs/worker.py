@@ -10,6 +10,7 @@ import os
 import socket
 import time
 import traceback
+from collections import deque
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
@@ -49,23 +50,31 @@ def load_handlers() -> dict[str, Handler]:
 
 
 class Worker:
-    def __init__(self, db: Database, name: str | None = None) -> None:
+    def __init__(self, db: Database, name: str | None = None, batch: int = 16) -> None:
         self.db = db
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"
         self.lease = timedelta(seconds=db.settings.job_lease_seconds)
         self.handlers = load_handlers()
         self.wake = asyncio.Event()
         self._next_sweep = 0.0
+        # Jobs are claimed a few at a time: one claim statement serves several short jobs,
+        # all finished well within their lease.
+        self.batch = batch
+        self._claimed: deque[service.ClaimedJob] = deque()
 
     async def run_once(self) -> bool:
         """Do one job if one is due; False when there was nothing to do."""
-        async with self.db.transaction() as session:
-            if time.monotonic() >= self._next_sweep:  # once a lease period is plenty
-                self._next_sweep = time.monotonic() + self.lease.total_seconds()
-                await service.give_up_abandoned(session)
-            job = await service.claim(session, self.name, self.lease)
-        if job is None:
+        if not self._claimed:
+            async with self.db.transaction() as session:
+                if time.monotonic() >= self._next_sweep:  # once a lease period is plenty
+                    self._next_sweep = time.monotonic() + self.lease.total_seconds()
+                    await service.give_up_abandoned(session)
+                self._claimed.extend(
+                    await service.claim_batch(session, self.name, self.lease, self.batch)
+                )
+        if not self._claimed:
             return False
+        job = self._claimed.popleft()
         fn = self.handlers.get(job.kind)
         try:
             if fn is None:

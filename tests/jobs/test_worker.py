@@ -311,3 +311,17 @@ async def test_a_job_whose_worker_died_on_its_last_attempt_is_given_up(
     row = await job_row(session, job.id)
     assert row.status == "failed" and "stopped" in (row.last_error or "")
     assert calls == []
+
+
+async def test_claim_batch_leases_the_oldest_due_jobs(session: AsyncSession) -> None:
+    made = [jobs.enqueue(session, "test.record", {"n": n}) for n in range(5)]
+    later = jobs.enqueue(session, "test.record", {"n": 9},
+                         run_at=utcnow() + timedelta(hours=1))
+    await session.commit()
+    first = await jobs.claim_batch(session, "w1", timedelta(seconds=60), 3)
+    second = await jobs.claim_batch(session, "w2", timedelta(seconds=60), 3)
+    await session.commit()
+    assert [j.id for j in first] == [m.id for m in made[:3]]
+    assert [j.id for j in second] == [m.id for m in made[3:]]  # not the future one
+    assert later.id not in {j.id for j in first + second}
+    assert await jobs.claim_batch(session, "w3", timedelta(seconds=60), 3) == []
