@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from salon.settings import Settings
 from tests.web import CheckedSite, WebUser, articles, make_settings, open_site
 
 VISIBILITIES = ["public", "unlisted", "private", "direct"]
@@ -240,8 +241,8 @@ def test_the_world_is_what_the_matrix_assumes(world: World) -> None:
 
 
 @pytest.fixture
-def site(settings: object) -> Iterator[CheckedSite]:
-    yield from open_site(settings)  # type: ignore[arg-type]
+def site(settings: Settings) -> Iterator[CheckedSite]:
+    yield from open_site(settings)
 
 
 def test_notification_of_a_private_post_goes_when_the_follow_ends(site: CheckedSite) -> None:

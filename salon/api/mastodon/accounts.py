@@ -29,7 +29,6 @@ from salon.oauth.service import TokenContext
 from salon.posts import interactions, reading
 from salon.settings import Settings
 from salon.timelines import service as timelines
-from salon.timelines.schemas import Page
 from salon.timelines.service import ProfileFilter
 from salon.web.deps import db_session, get_settings
 
@@ -180,8 +179,8 @@ async def _relate(session: AsyncSession, context: TokenContext, account_id: str,
                   action: str) -> JSONResponse:
     me = account_of(context)
     target = await _account(session, account_id)
-    actions = {"follow": graph.follow, "unfollow": graph.unfollow, "block": graph.block,
-               "unblock": graph.unblock, "mute": graph.mute, "unmute": graph.unmute}
+    actions = {"unfollow": graph.unfollow, "block": graph.block, "unblock": graph.unblock,
+               "mute": graph.mute, "unmute": graph.unmute}
     await actions[action](session, me.id, target.id)
     await session.commit()
     found = await graph.relationship(session, me.id, target.id)
@@ -203,50 +202,32 @@ async def follow(request: Request, account_id: str,
     return JSONResponse(entities.relationship(target.id, found).model_dump(mode="json"))
 
 
-@router.post("/{account_id}/unfollow")
-async def unfollow(account_id: str, context: TokenContext = Depends(scoped("write:follows")),
-                   session: AsyncSession = Depends(db_session)) -> JSONResponse:
-    return await _relate(session, context, account_id, "unfollow")
+RELATIONSHIP_ACTIONS = {"unfollow": "write:follows", "block": "write:blocks",
+                        "unblock": "write:blocks", "mute": "write:mutes",
+                        "unmute": "write:mutes"}
 
 
-@router.post("/{account_id}/block")
-async def block(account_id: str, context: TokenContext = Depends(scoped("write:blocks")),
-                session: AsyncSession = Depends(db_session)) -> JSONResponse:
-    return await _relate(session, context, account_id, "block")
+def _relationship_action(name: str, scope: str) -> None:
+    async def endpoint(account_id: str, context: TokenContext = Depends(scoped(scope)),
+                       session: AsyncSession = Depends(db_session)) -> JSONResponse:
+        return await _relate(session, context, account_id, name)
+
+    endpoint.__name__ = name
+    router.add_api_route(f"/{{account_id}}/{name}", endpoint, methods=["POST"])
 
 
-@router.post("/{account_id}/unblock")
-async def unblock(account_id: str, context: TokenContext = Depends(scoped("write:blocks")),
-                  session: AsyncSession = Depends(db_session)) -> JSONResponse:
-    return await _relate(session, context, account_id, "unblock")
-
-
-@router.post("/{account_id}/mute")
-async def mute(account_id: str, context: TokenContext = Depends(scoped("write:mutes")),
-               session: AsyncSession = Depends(db_session)) -> JSONResponse:
-    return await _relate(session, context, account_id, "mute")
-
-
-@router.post("/{account_id}/unmute")
-async def unmute(account_id: str, context: TokenContext = Depends(scoped("write:mutes")),
-                 session: AsyncSession = Depends(db_session)) -> JSONResponse:
-    return await _relate(session, context, account_id, "unmute")
+for _name, _scope in RELATIONSHIP_ACTIONS.items():
+    _relationship_action(_name, _scope)
 
 
 async def _follow_list(request: Request, session: AsyncSession, settings: Settings,
                        account_id: str, followers: bool) -> JSONResponse:
     found = await _account(session, account_id)
-    p = await params(request)
-    page_cursor = cursor(p, 40, 80)
+    page_cursor = cursor(await params(request), 40, 80)
     rows = await graph.list_follows(session, found.id, followers=followers,
                                     max_id=page_cursor.max_id, limit=page_cursor.limit)
-    people = await accounts.get_many(session, [a for _, a in rows])
-    base = base_url(settings)
-    body = [entities.account(people[a], base).model_dump(mode="json")
-            for _, a in rows if a in people and people[a].suspended_at is None]
-    page = Page(body, rows[-1][0] if len(rows) == page_cursor.limit else None,
-                rows[0][0] if rows else None)
-    return paged(request, body, page)
+    return await render.account_page(request, session, base_url(settings), rows,
+                                     page_cursor.limit)
 
 
 @router.get("/{account_id}/followers")

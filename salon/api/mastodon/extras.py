@@ -8,14 +8,12 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from salon.accounts import service as accounts
-from salon.api.mastodon import entities
+from salon.api.mastodon import render
 from salon.api.mastodon.deps import account_of, base_url, params, scoped
-from salon.api.mastodon.paging import cursor, paged
+from salon.api.mastodon.paging import cursor
 from salon.graph import service as graph
 from salon.oauth.service import TokenContext
 from salon.settings import Settings
-from salon.timelines.schemas import Page
 from salon.web.deps import db_session, get_settings
 
 router = APIRouter(prefix="/api")
@@ -53,12 +51,8 @@ async def _people(request: Request, session: AsyncSession, settings: Settings,
     rows = await graph.list_blocked_or_muted(session, account_id, muted=muted,
                                              max_id=page_cursor.max_id,
                                              limit=page_cursor.limit)
-    people = await accounts.get_many(session, [a for _, a in rows])
-    body = [entities.account(people[a], base_url(settings)).model_dump(mode="json")
-            for _, a in rows if a in people]
-    page = Page(body, rows[-1][0] if len(rows) == page_cursor.limit else None,
-                rows[0][0] if rows else None)
-    return paged(request, body, page)
+    return await render.account_page(request, session, base_url(settings), rows,
+                                     page_cursor.limit)
 
 
 @router.get("/v1/blocks")

@@ -5,12 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from fastapi import Request
+from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from salon.accounts import service as accounts
 from salon.api.mastodon import entities
+from salon.api.mastodon.paging import paged
 from salon.posts import reading
 from salon.posts.models import Post
 from salon.posts.schemas import PostView
+from salon.timelines.schemas import Page
 
 
 async def statuses(
@@ -31,3 +36,15 @@ async def one_status(
     await session.refresh(post)
     views = await reading.present(session, [post], viewer_id)
     return (await statuses(session, views, base, viewer_id))[0]
+
+
+async def account_page(
+    request: Request, session: AsyncSession, base: str, rows: list[tuple[int, int]], limit: int
+) -> JSONResponse:
+    """A page of accounts from (row id, account id) pairs paged by row id, with Link
+    headers; suspended accounts are left out."""
+    people = await accounts.get_many(session, [a for _, a in rows])
+    body = [entities.account(people[a], base).model_dump(mode="json")
+            for _, a in rows if a in people and people[a].suspended_at is None]
+    page = Page(body, rows[-1][0] if len(rows) == limit else None, rows[0][0] if rows else None)
+    return paged(request, body, page)
