@@ -128,5 +128,48 @@ def bench(n_accounts: int, n_posts: int, follows: int, runs: int, here: bool) ->
                           echo=click.echo))
 
 
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def verify(file: str) -> None:
+    """Show a picture's content credentials and recipe; exit 1 unless the credentials are valid."""
+    from salon.generation import credentials, provenance
+
+    with open(file, "rb") as f:
+        data = f.read()
+    content_type = provenance.content_type_of(data)
+    if content_type is None:
+        click.echo(f"{file}: not a PNG, JPEG or WebP image.", err=True)
+        sys.exit(1)
+    creds = credentials.read(data, content_type, _settings())
+    click.echo(f"{file} ({content_type})")
+    if not creds.present:
+        click.echo("Content credentials: none")
+    else:
+        if creds.valid:
+            verdict = "valid"
+        elif creds.state == "Valid":  # c2pa-rs: intact, but no trust anchor vouches for it
+            verdict = "NOT valid: intact, but the signer is not from a trusted CA"
+        else:
+            verdict = "NOT valid: the picture or its manifest was altered, or cannot be read"
+        click.echo(f"Content credentials: {verdict}")
+        for reason in creds.explanations:
+            click.echo(f"  problem: {reason}")
+        if creds.signer:
+            click.echo(f"  signed by: {creds.signer}"
+                       + (f" ({creds.issuer})" if creds.issuer else ""))
+        for action in creds.actions:
+            click.echo(f"  action: {action.get('action')}")
+        click.echo(f"  digital source type: {creds.digital_source_type or '-'}")
+        click.echo(f"  software agent: {creds.software_agent or '-'}")
+    recipe = provenance.read_recipe(data)
+    if recipe is None:
+        click.echo("Recipe: no recipe (hidden or absent)")
+    else:
+        click.echo("Recipe:")
+        for key, value in recipe.items():
+            click.echo(f"  {key}: {value}")
+    sys.exit(0 if creds.valid else 1)
+
+
 if __name__ == "__main__":
     main()

@@ -27,6 +27,7 @@ from salon.posts import service as posts
 from salon.posts.models import Post
 from salon.posts.schemas import PollSpec
 from salon.seed_art import avatar, header, picture
+from salon.seed_imagine import imagine_posts
 from salon.settings import Settings
 
 PEOPLE = [
@@ -170,6 +171,8 @@ async def run_seed(
             echo(f"Demo posts are already there ({existing}); nothing more to add.")
         else:
             await _posts(db, store, settings, people, n_posts, rng, echo)
+            echo("Imagining demo pictures with the built-in engine…")
+            await imagine_posts(db, settings, people, rng, echo)
         echo("Delivering to timelines…")
         done = await Worker(db).drain()
         echo(f"Done: {len(people)} people, {done} background jobs run.")

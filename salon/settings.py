@@ -37,6 +37,19 @@ class Settings(BaseSettings):
     poll_min_seconds: int = 300
     poll_max_seconds: int = 30 * 24 * 3600
 
+    # Imagine: image generation.
+    engines: str = "sketch"  # comma-separated engines people may pick
+    default_engine: str = "sketch"
+    generation_daily_quota: int = 200  # images per account per rolling 24 hours
+    generation_keep_hours: float = 24.0  # candidates not posted are removed after this
+    prompt_blocklist: str = ""  # comma-separated words or phrases refused in prompts
+    prompt_blocklist_file: Path | None = None  # one word or phrase per line
+    # Content credentials (C2PA): a PEM chain (signing certificate first) and its private key.
+    # Unset: a development CA and certificate are created in data_dir/c2pa on first use.
+    c2pa_cert_chain: Path | None = None
+    c2pa_private_key: Path | None = None
+    c2pa_trust_anchors: Path | None = None  # PEM roots `salon verify` trusts (default: dev CA)
+
     # Abuse limits: attempts per window per client address.
     login_attempts_per_minute: int = 10
     signups_per_hour: int = 10

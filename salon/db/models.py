@@ -2,6 +2,7 @@
 
 from salon.accounts import models as accounts
 from salon.db.base import Base
+from salon.generation import models as generation
 from salon.graph import models as graph
 from salon.jobs import models as jobs
 from salon.media import models as media
@@ -14,6 +15,7 @@ from salon.timelines import models as timelines
 __all__ = [
     "Base",
     "accounts",
+    "generation",
     "graph",
     "jobs",
     "media",

@@ -55,3 +55,12 @@ class Database:
 
 def dialect_name(session: AsyncSession) -> str:
     return session.bind.dialect.name if session.bind is not None else "sqlite"
+
+
+@asynccontextmanager
+async def side_transaction(session: AsyncSession) -> AsyncIterator[AsyncSession]:
+    """A unit of work of its own on the same database, committed when the block ends
+    whatever becomes of `session`'s: for records that must outlive a refused request, and
+    for progress that others should see while a long job runs."""
+    async with AsyncSession(session.bind, expire_on_commit=False) as side, side.begin():
+        yield side

@@ -91,6 +91,16 @@ async def give_up_abandoned(session: AsyncSession) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+async def extend_leases(session: AsyncSession, worker: str, lease: timedelta) -> None:
+    """A worker busy with a long job keeps the jobs it holds (that one and the rest of its
+    batch) from being taken over as abandoned."""
+    await session.execute(
+        update(Job)
+        .where(Job.status == "running", Job.worker == worker)
+        .values(lease_until=utcnow() + lease)
+    )
+
+
 async def finish(session: AsyncSession, job_id: int) -> None:
     await session.execute(
         update(Job)

@@ -12,6 +12,8 @@ import time
 import traceback
 from collections import deque
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -24,8 +26,19 @@ log = logging.getLogger("salon.worker")
 
 Handler = Callable[[AsyncSession, dict[str, Any]], Awaitable[None]]
 HANDLERS: dict[str, Handler] = {}
+
+
+@dataclass(frozen=True)
+class Running:
+    """The worker running the current handler, for handlers that must extend its leases."""
+
+    worker: str
+    lease: timedelta
+
+
+RUNNING: ContextVar[Running | None] = ContextVar("salon_running_job", default=None)
 # Maintenance jobs that reschedule themselves; a starting worker makes sure each exists.
-RECURRING = ("timelines.trim",)
+RECURRING = ("timelines.trim", "generation.expire")
 
 
 def handler(kind: str) -> Callable[[Handler], Handler]:
@@ -41,6 +54,7 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
 
 def load_handlers() -> dict[str, Handler]:
     # Importing each domain's tasks module registers its handlers.
+    from salon.generation import tasks as _generation  # noqa: F401
     from salon.media import tasks as _media  # noqa: F401
     from salon.notifications import tasks as _notifications  # noqa: F401
     from salon.posts import tasks as _posts  # noqa: F401
@@ -79,9 +93,13 @@ class Worker:
         try:
             if fn is None:
                 raise LookupError(f"no handler for job kind {job.kind!r}")
-            async with self.db.transaction() as session:
-                await fn(session, job.payload)
-                await service.finish(session, job.id)
+            token = RUNNING.set(Running(self.name, self.lease))
+            try:
+                async with self.db.transaction() as session:
+                    await fn(session, job.payload)
+                    await service.finish(session, job.id)
+            finally:
+                RUNNING.reset(token)
         except Exception:
             log.exception("job %s (%s) failed on attempt %s", job.id, job.kind, job.attempts)
             async with self.db.transaction() as session:

@@ -179,20 +179,26 @@ def _flatten(image: Image.Image) -> Image.Image:
     return base
 
 
+def preview(image: Image.Image) -> tuple[EncodedImage, str]:
+    """The thumbnail and blurhash every stored picture gets."""
+    small = _within(image, THUMBNAIL_SIDE)
+    return encode_thumbnail(small), blurhash.encode_image(_flatten(_within(small, 32)))
+
+
 def inspect_and_normalize(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES,
                           max_pixels: int = DEFAULT_MAX_PIXELS) -> ProcessedImage:
     """Validate an upload and return it re-encoded, with a thumbnail and a blurhash."""
     image = open_image(data, max_bytes=max_bytes, max_pixels=max_pixels)
     original = encode(image)
-    small = _within(image, THUMBNAIL_SIDE)
+    thumbnail, hash_ = preview(image)
     return ProcessedImage(
         data=original.data,
         content_type=original.content_type,
         extension=original.extension,
         width=original.width,
         height=original.height,
-        thumbnail=encode_thumbnail(small),
-        blurhash=blurhash.encode_image(_flatten(_within(small, 32))),
+        thumbnail=thumbnail,
+        blurhash=hash_,
     )
 
 

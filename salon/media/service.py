@@ -184,6 +184,18 @@ async def attach(
     return ordered
 
 
+async def get_many_own(
+    session: AsyncSession, account_id: int, media_ids: list[int]
+) -> list[MediaAttachment]:
+    """The account's own media among these ids, in the given order; others are left out."""
+    if not media_ids:
+        return []
+    rows = await session.scalars(select(MediaAttachment).where(
+        MediaAttachment.id.in_(media_ids), MediaAttachment.account_id == account_id))
+    found = {m.id: m for m in rows}
+    return [found[i] for i in media_ids if i in found]
+
+
 async def for_posts(session: AsyncSession, post_ids: list[int]) -> dict[int, list[MediaAttachment]]:
     """Each post's media in display order; every given post id is a key (maybe with [])."""
     result: dict[int, list[MediaAttachment]] = {post_id: [] for post_id in post_ids}

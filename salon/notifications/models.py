@@ -20,6 +20,7 @@ class NotificationType(StrEnum):
     follow = "follow"
     poll = "poll"
     status = "status"  # a followed account posted (for followers who asked to be told)
+    remix = "salon.remix"  # someone posted a remix of your picture
 
 
 class Notification(IdMixin, CreatedMixin, Base):

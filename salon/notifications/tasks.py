@@ -28,8 +28,8 @@ async def notify_one(session: AsyncSession, payload: dict[str, Any]) -> None:
 
 @handler("notifications.post_created")
 async def post_created(session: AsyncSession, payload: dict[str, Any]) -> None:
-    """A new post tells the people it mentions, the author it replies to, and the author
-    it quotes; each at most once (a reply that also mentions is a 'reply')."""
+    """A new post tells the people it mentions, the author it replies to, and the authors
+    it quotes or remixes; each at most once (a reply that also mentions is a 'reply')."""
     post = await session.get(Post, int(payload["post_id"]))
     if post is None:
         return
@@ -46,6 +46,13 @@ async def post_created(session: AsyncSession, payload: dict[str, Any]) -> None:
                 session, NotificationType.quote, quoted.account_id, post.account_id, post.id
             )
             told.add(quoted.account_id)
+    if post.remix_of_id and not payload.get("edited"):
+        source = await session.get(Post, post.remix_of_id)
+        if source is not None and source.account_id not in told:
+            await notify(
+                session, NotificationType.remix, source.account_id, post.account_id, post.id
+            )
+            told.add(source.account_id)
     for account_id in await session.scalars(
         select(Mention.account_id).where(Mention.post_id == post.id)
     ):

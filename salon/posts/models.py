@@ -39,12 +39,17 @@ class Post(IdMixin, CreatedMixin, Base):
     replies_count: Mapped[int] = mapped_column(BigInteger, default=0)
     reposts_count: Mapped[int] = mapped_column(BigInteger, default=0)
     likes_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Imagine: the post whose recipe this one remixed, and whether the author hid the recipe.
+    remix_of_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="SET NULL"))
+    remixes_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    recipe_hidden: Mapped[bool] = mapped_column(default=False)
 
     __table_args__ = (
         Index("ix_posts_account_id", "account_id", "id"),
         Index("ix_posts_in_reply_to", "in_reply_to_id"),
         Index("ix_posts_reblog_of", "reblog_of_id", "account_id"),
         Index("ix_posts_quote_of", "quote_of_id"),
+        Index("ix_posts_remix_of", "remix_of_id", "id"),
         Index("ix_posts_visibility_id", "visibility", "id"),
     )
 

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from salon.accounts import service as accounts
 from salon.accounts.models import Account
 from salon.db.ids import utcnow
+from salon.generation import posting as generated
 from salon.media import service as media
 from salon.posts.models import Bookmark, Like, Pin, Poll, PollOption, PollVote, Post
 from salon.posts.schemas import PollOptionView, PollView, PostView
@@ -90,11 +91,16 @@ async def present(
     )
     linked.update(nested)
     everything = {p.id: p for p in posts} | linked
+    sources = await _load_visible(
+        session, {p.remix_of_id for p in everything.values() if p.remix_of_id}, viewer_id
+    )
     authors = await accounts.get_many(
         session,
         {p.account_id for p in everything.values()}
-        | {p.in_reply_to_account_id for p in everything.values() if p.in_reply_to_account_id},
+        | {p.in_reply_to_account_id for p in everything.values() if p.in_reply_to_account_id}
+        | {p.account_id for p in sources.values()},
     )
+    recipes = await generated.for_posts(session, list(everything.values()))
     ids = list(everything)
     media_by_post = await media.for_posts(session, ids)
     polls = await _polls(session, ids, viewer_id)
@@ -130,6 +136,10 @@ async def present(
             pinned=post.id in pinned,
             in_reply_to=authors.get(post.in_reply_to_account_id or 0),
         )
+        if (made := recipes.get(post.id)) is not None:
+            item.ai_generated, item.recipe = made.ai_generated, made.recipe
+        if post.remix_of_id and (source := sources.get(post.remix_of_id)) is not None:
+            item.remix_of, item.remix_of_author = source, authors.get(source.account_id)
         if post.reblog_of_id:
             original = linked.get(post.reblog_of_id)
             item.reblog = view(original, depth + 1) if original and depth == 0 else None

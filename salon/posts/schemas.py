@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from salon.accounts.models import Account
+from salon.generation.schemas import Recipe
 from salon.media.models import MediaAttachment
 from salon.posts.models import Post
 
@@ -55,6 +56,12 @@ class PostView:
     reposted: bool = False
     bookmarked: bool = False
     pinned: bool = False  # by its author, who is the viewer
+    # Imagine: an "AI-generated" label, the recipe unless hidden, and the remix source when
+    # the viewer may see it.
+    ai_generated: bool = False
+    recipe: Recipe | None = None
+    remix_of: Post | None = None
+    remix_of_author: Account | None = None
 
     @property
     def id(self) -> int:

@@ -13,6 +13,7 @@ from salon.accounts.models import Account
 from salon.db.ids import new_id, utcnow
 from salon.errors import Forbidden, Invalid, NotFound
 from salon.events import service as events
+from salon.generation import posting as generated
 from salon.jobs import service as jobs
 from salon.media import service as media
 from salon.posts import search, text
@@ -138,6 +139,7 @@ async def create_post(
     in_reply_to_id: int | None = None,
     quote_of_id: int | None = None,
     poll: PollSpec | None = None,
+    recipe_hidden: bool = False,
     created_at: datetime | None = None,
 ) -> Post:
     """Write a post and enqueue its delivery. `created_at` backdates it (imports, demo
@@ -175,6 +177,7 @@ async def create_post(
         in_reply_to_id=parent.id if parent else None,
         in_reply_to_account_id=parent.account_id if parent else None,
         quote_of_id=quoted.id if quoted else None,
+        recipe_hidden=recipe_hidden,
     )
     if created_at is not None:
         post.id, post.created_at = new_id(created_at), created_at
@@ -190,8 +193,9 @@ async def create_post(
         )
     )
     await _index(session, post, rendered, mentioned)
-    if media_ids:
-        await media.attach(session, author.id, media_ids, post.id, limit=rules.max_media)
+    attached = (await media.attach(session, author.id, media_ids, post.id,
+                                   limit=rules.max_media) if media_ids else [])
+    await generated.link_post(session, post, attached)
     if poll:
         record = Poll(
             post_id=post.id,
@@ -291,12 +295,15 @@ async def remove(session: AsyncSession, post: Post) -> None:
         await _bump(session, post.in_reply_to_id, "replies_count", -1)
     if post.reblog_of_id is not None:
         await _bump(session, post.reblog_of_id, "reposts_count", -1)
+    if post.remix_of_id is not None:
+        await _bump(session, post.remix_of_id, "remixes_count", -1)
     reposters = list(
         await session.scalars(select(Post.account_id).where(Post.reblog_of_id == post.id))
     )
     for account_id in reposters:
         await accounts.add_to_counter(session, account_id, "posts_count", -1)
     await accounts.add_to_counter(session, post.account_id, "posts_count", -1)
+    await generated.forget_post(session, post.id)
     await media.delete_for_post(session, post.id)
     await search.unindex(session, post.id)
     await session.delete(post)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.accounts.models import Account
 from salon.db.ids import id_floor, utcnow
+from salon.generation.models import Candidate
 from salon.graph import service as graph
 from salon.media.models import MediaAttachment
 from salon.posts import reading
@@ -291,17 +292,55 @@ async def search_tags(session: AsyncSession, query: str, limit: int = 10) -> lis
     )
 
 
-async def trending_posts(session: AsyncSession, viewer_id: int | None, limit: int = 20
-                         ) -> list[PostView]:
-    """Public posts of the last 24 hours that people liked and reposted most."""
-    since = id_floor(utcnow() - timedelta(hours=24))
-    score = Post.likes_count + 2 * Post.reposts_count
-    posts = list(await session.scalars(
-        select(Post).where(Post.id >= since, listed(), Post.reblog_of_id.is_(None),
-                           visible_to(viewer_id), score > 0, *_not_hidden(viewer_id))
-        .order_by(score.desc(), Post.id.desc()).limit(limit)
+# Ranking: engagement (a remix counts most: it is new work) decayed by age, as Hacker News
+# does, so a picture rises with attention and sinks as it ages.
+RANK_WINDOW = timedelta(days=7)
+RANK_POOL = 500  # recent candidates scored per request
+RANK_GRAVITY = 1.5
+
+
+def rank_score(post: Post, now: datetime) -> float:
+    engagement = (post.likes_count + 2 * post.reposts_count + 3 * post.remixes_count
+                  + post.replies_count)
+    age_hours = max(0.0, (now - post.created_at).total_seconds() / 3600)
+    return (engagement + 1) / (age_hours + 2) ** RANK_GRAVITY
+
+
+async def ranked(
+    session: AsyncSession,
+    viewer_id: int | None,
+    *,
+    limit: int = 20,
+    offset: int = 0,
+    generated: bool = False,
+    engaged: bool = False,
+    tag_name: str | None = None,
+) -> list[PostView]:
+    """Public posts of the last week ranked by engagement with time decay; `generated`
+    keeps posts with generated pictures (Explore), `engaged` those someone reacted to
+    (trends). The pool is bounded, so paging the ranked
+    list by position costs no SQL OFFSET."""
+    conditions = [Post.id >= id_floor(utcnow() - RANK_WINDOW), listed(),
+                  Post.reblog_of_id.is_(None), visible_to(viewer_id), *_not_hidden(viewer_id)]
+    if engaged:
+        conditions.append(Post.likes_count + Post.reposts_count + Post.remixes_count
+                          + Post.replies_count > 0)
+    if generated:
+        conditions.append(Post.id.in_(
+            select(MediaAttachment.post_id)
+            .join(Candidate, Candidate.media_id == MediaAttachment.id)
+        ))
+    if tag_name:
+        tag_id = select(Tag.id).where(Tag.name == tag_name.lower().lstrip("#"))
+        conditions.append(Post.id.in_(
+            select(PostTag.post_id).where(PostTag.tag_id == tag_id.scalar_subquery())
+        ))
+    pool = list(await session.scalars(
+        select(Post).where(*conditions).order_by(Post.id.desc()).limit(RANK_POOL)
     ))
-    return await reading.present(session, posts, viewer_id)
+    now = utcnow()
+    pool.sort(key=lambda p: (rank_score(p, now), p.id), reverse=True)
+    return await reading.present(session, pool[offset:offset + limit], viewer_id)
 
 
 async def home_marker(session: AsyncSession, account_id: int) -> HomeMarker | None:

@@ -89,7 +89,11 @@ async def trending_statuses(request: Request,
                             settings: Settings = Depends(get_settings)) -> JSONResponse:
     p = await params(request)
     viewer_id = viewer_of(context)
-    views = await timelines.trending_posts(session, viewer_id, _limit(p.get("limit"), 20, 40))
+    offset = p.get("offset", "0")
+    if not str(offset).isdigit():
+        raise ApiError(422, "offset must be a whole number.")
+    views = await timelines.ranked(session, viewer_id, limit=_limit(p.get("limit"), 20, 40),
+                                   engaged=True, offset=min(int(offset), timelines.RANK_POOL))
     return JSONResponse(await render.statuses(session, views, base_url(settings),
                                               viewer_id))
 

@@ -4,6 +4,7 @@ from salon.api.mastodon import (
     accounts,
     discovery,
     extras,
+    generations,
     instance,
     media,
     notifications,
@@ -16,4 +17,4 @@ from salon.api.mastodon import (
 ROUTERS = [oauth.router, oauth.consent, instance.router, accounts.profile_router,
            accounts.router, statuses.router,
            media.router, notifications.router, notifications.markers, discovery.router,
-           timelines.router, streaming.router, extras.router]
+           timelines.router, streaming.router, extras.router, generations.router]

@@ -62,6 +62,8 @@ async def rendered(db: Database, base: str, viewer_id: int | None, event: Event
         if event.kind == "notification":
             return await _notification(session, base, viewer_id, int(event.data[
                 "notification_id"]))
+        if event.kind == "salon.generation":
+            return await _generation(session, base, viewer_id, int(event.data["generation_id"]))
         try:
             post = await posts.get_visible(session, int(event.data["post_id"]), viewer_id)
         except NotFound:
@@ -71,6 +73,19 @@ async def rendered(db: Database, base: str, viewer_id: int | None, event: Event
         ):
             return None
         return event.kind, json.dumps(await render.one_status(session, post, base, viewer_id))
+
+
+async def _generation(session: AsyncSession, base: str, viewer_id: int | None,
+                      generation_id: int) -> tuple[str, str] | None:
+    """Progress and completion of the viewer's own generations (published to their stream
+    only; checked again here all the same)."""
+    from salon.api.mastodon.generations import rendered as rendered_generations
+    from salon.generation.models import Generation
+
+    made = await session.get(Generation, generation_id)
+    if made is None or viewer_id is None or made.account_id != viewer_id:
+        return None
+    return "salon.generation", json.dumps((await rendered_generations(session, [made], base))[0])
 
 
 async def _notification(session: AsyncSession, base: str, viewer_id: int | None,

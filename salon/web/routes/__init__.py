@@ -13,6 +13,7 @@ class IdConvertor(IntegerConvertor):
 # Before the route modules below are imported: their `{x:int}` paths compile with it.
 register_url_convertor("int", IdConvertor())
 
-from salon.web.routes import accounts, admin, auth, feeds, posts  # noqa: E402
+from salon.web.routes import accounts, admin, auth, feeds, imagine, posts  # noqa: E402
 
-ROUTERS = [auth.router, feeds.router, posts.router, admin.router, accounts.router]
+# imagine before posts: its /posts/{id}/recipe must win over /posts/{id}/{action}.
+ROUTERS = [auth.router, feeds.router, imagine.router, posts.router, admin.router, accounts.router]

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from salon.accounts import service as accounts
 from salon.accounts.models import Account
 from salon.errors import Forbidden, NotFound
+from salon.generation import service as generation
 from salon.moderation import service as moderation
 from salon.web.deps import Viewer, db_session, require_account, verify_csrf, viewer
 from salon.web.render import back, page
@@ -27,8 +28,10 @@ async def reports(
     if not me.is_admin:
         raise Forbidden("Only moderators can see reports.")
     open_reports = await moderation.open_reports(session, me, cursor(request, limit=40))
+    refusals = await generation.refusal_counts(session)
     people = await accounts.get_many(
         session, {r.reporter_id for r in open_reports} | {r.target_account_id for r in open_reports}
+        | set(refusals)
     )
     return page(
         request,
@@ -39,6 +42,7 @@ async def reports(
             "suspended": await moderation.suspended(session, me),
             "pending": await moderation.pending(session, me),
             "people": people,
+            "refusals": sorted(refusals.items(), key=lambda kv: -sum(kv[1].values()))[:50],
             **await frame(session, current),
         },
     )

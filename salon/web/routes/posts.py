@@ -93,6 +93,14 @@ def _poll(form: FormData) -> PollSpec | None:
     )
 
 
+def _picked(form: FormData) -> list[int]:
+    """Own pictures already stored (generated candidates) chosen with checkboxes."""
+    raw = [v for v in form.getlist("media_id") if isinstance(v, str)]
+    if not all(_number(v) for v in raw):
+        raise Invalid("media_id must be the ids of your pictures.", "media_ids")
+    return [int(v) for v in raw]
+
+
 def _optional_id(form: FormData, name: str) -> int | None:
     raw = _field(form, name)
     if not raw:
@@ -121,10 +129,11 @@ async def compose(
             rules=posts.Rules.from_settings(settings),
             spoiler_text=_field(form, "spoiler_text"),
             visibility=_field(form, "visibility") or "public",
-            media_ids=await _uploads(request, session, settings, me, form),
+            media_ids=_picked(form) + await _uploads(request, session, settings, me, form),
             in_reply_to_id=in_reply_to_id,
             quote_of_id=quote_of_id,
             poll=_poll(form),
+            recipe_hidden=_field(form, "hide_recipe") == "on",
         )
     except SalonError as error:
         if is_htmx(request):
@@ -135,8 +144,10 @@ async def compose(
         chose_files = any(getattr(form.get(f"image_{i}"), "filename", "") for i in range(4))
         message = error.message + (" Choose your images again." if chose_files else "")
         context = await _composer(session, me, in_reply_to_id, quote_of_id)
+        picked = await media.get_many_own(session, me.id, _picked(form))
         return page(request, "compose.html", {
             **context, "error": message, "draft": draft, "prefill": draft["text"],
+            "picked": picked,
             "default_visibility": draft["visibility"] or "public",
             **await frame(session, current),
         }, error.status)
@@ -317,8 +328,9 @@ async def report_form(
     )
 
 
-DRAFT_FIELDS = ("text", "spoiler_text", "visibility", "poll_0", "poll_1", "poll_2", "poll_3",
-                "poll_expires_in", "poll_multiple", "alt_0", "alt_1", "alt_2", "alt_3")
+DRAFT_FIELDS = ("text", "spoiler_text", "visibility", "hide_recipe", "poll_0", "poll_1",
+                "poll_2", "poll_3", "poll_expires_in", "poll_multiple", "alt_0", "alt_1",
+                "alt_2", "alt_3")
 
 
 async def _composer(

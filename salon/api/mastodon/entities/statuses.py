@@ -19,6 +19,7 @@ from salon.api.mastodon.entities.common import (
     timestamp,
 )
 from salon.api.mastodon.entities.media import MediaAttachmentEntity, PollEntity, media, poll
+from salon.api.mastodon.entities.salon import SalonStatusEntity, salon_status
 from salon.media.models import MediaAttachment
 from salon.notifications.service import NotificationView
 from salon.posts.models import PostEdit
@@ -27,7 +28,8 @@ from salon.posts.schemas import PollView, PostView
 APP_NAME = "Salon"
 # Mastodon folds replies into mentions (a reply mentions whom it answers).
 NOTIFICATION_TYPES = {"reply": "mention"}
-STATUS_NOTIFICATIONS = {"mention", "status", "reblog", "favourite", "poll", "update", "quote"}
+STATUS_NOTIFICATIONS = {"mention", "status", "reblog", "favourite", "poll", "update", "quote",
+                        "salon.remix"}
 PINNABLE = {"public", "unlisted", "private"}
 
 
@@ -65,7 +67,8 @@ class QuoteEntity(Entity):
 
 class StatusEntity(Entity):
     omit_when_none = frozenset(
-        {"favourited", "reblogged", "muted", "bookmarked", "pinned", "filtered", "content", "text"}
+        {"favourited", "reblogged", "muted", "bookmarked", "pinned", "filtered", "content", "text",
+         "salon"}
     )
 
     id: str
@@ -100,6 +103,7 @@ class StatusEntity(Entity):
     card: None = None
     poll: PollEntity | None
     quote: QuoteEntity | ShallowQuoteEntity | None
+    salon: SalonStatusEntity | None = None  # Salon's extension; absent on reposts
 
 
 def mention(acc: Account, base: str) -> MentionEntity:
@@ -217,6 +221,7 @@ def _status(
         ],
         poll=poll(view.poll, viewer_id, post.account_id) if view.poll else None,
         quote=_quote(view, base, viewer_id, mentions, tags, shallow=shallow),
+        salon=salon_status(view),
     )
 
 

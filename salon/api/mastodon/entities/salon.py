@@ -1,0 +1,103 @@
+"""Salon's extensions of the Mastodon API: the `salon` object on a Status and Generation.
+Mastodon clients ignore attributes they do not know, so these ride along safely."""
+
+from __future__ import annotations
+
+from salon.api.mastodon.entities.common import Entity, maybe_timestamp, timestamp
+from salon.api.mastodon.entities.media import MediaAttachmentEntity, media
+from salon.generation.models import Generation
+from salon.generation.schemas import Recipe
+from salon.generation.service import CandidateView
+from salon.posts.schemas import PostView
+
+
+class RecipeEntity(Entity):
+    prompt: str
+    negative_prompt: str
+    engine: str
+    model: str
+    seed: int
+    steps: int
+    guidance: float
+    width: int
+    height: int
+    style: str
+    aspect: str
+
+
+class SalonStatusEntity(Entity):
+    ai_generated: bool
+    recipe: RecipeEntity | None  # null when there is none or its author hid it
+    remix_of: str | None  # the id of the status this one remixes, when visible
+    remixes_count: int
+
+
+def recipe(r: Recipe) -> RecipeEntity:
+    return RecipeEntity(**r.as_dict())
+
+
+def salon_status(view: PostView) -> SalonStatusEntity:
+    return SalonStatusEntity(
+        ai_generated=view.ai_generated,
+        recipe=recipe(view.recipe) if view.recipe else None,
+        remix_of=str(view.remix_of.id) if view.remix_of is not None else None,
+        remixes_count=view.post.remixes_count,
+    )
+
+
+class GenerationParamsEntity(Entity):
+    count: int
+    aspect: str
+    width: int
+    height: int
+    steps: int
+    guidance: float
+    style: str
+    source_media_id: str | None
+    strength: float | None
+    subseed: int | None
+    subseed_strength: float | None
+
+
+class GenerationEntity(Entity):
+    id: str
+    state: str
+    progress: float
+    prompt: str
+    negative_prompt: str
+    engine: str
+    model: str
+    seed: int
+    params: GenerationParamsEntity
+    remix_of: str | None
+    error: str | None
+    created_at: str
+    finished_at: str | None
+    candidates: list[MediaAttachmentEntity]
+
+
+def generation(g: Generation, candidates: list[CandidateView], base: str) -> GenerationEntity:
+    """A Generation; `candidates` are its stored pictures (expired ones are left out)."""
+    return GenerationEntity(
+        id=str(g.id),
+        state=g.state,
+        progress=round(g.progress, 3),
+        prompt=g.prompt,
+        negative_prompt=g.negative_prompt,
+        engine=g.engine,
+        model=g.model,
+        seed=g.seed,
+        params=GenerationParamsEntity(
+            count=g.count, aspect=g.aspect, width=g.width, height=g.height, steps=g.steps,
+            guidance=g.guidance, style=g.style,
+            source_media_id=str(g.source_media_id) if g.source_media_id else None,
+            strength=g.strength if g.source_media_id else None,
+            subseed=g.subseed,
+            subseed_strength=g.subseed_strength if g.subseed is not None else None,
+        ),
+        remix_of=str(g.remix_of_id) if g.remix_of_id else None,
+        error=g.error,
+        created_at=timestamp(g.created_at),
+        finished_at=maybe_timestamp(g.finished_at),
+        candidates=[media(c.media, base) for c in candidates if c.media is not None],
+    )

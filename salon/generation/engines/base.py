@@ -1,0 +1,74 @@
+"""The Engine protocol: what every image engine offers and how the workers call it.
+
+Engines are synchronous and CPU/GPU bound; the generation task runs them in a thread and
+passes a `progress` callback that may be called from that thread with a fraction 0..1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from PIL import Image
+
+# Aspect ratios people choose from, and the pixel size each engine renders them at by default.
+ASPECTS: dict[str, tuple[int, int]] = {
+    "1:1": (1024, 1024),
+    "3:2": (1152, 768),
+    "2:3": (768, 1152),
+    "16:9": (1280, 720),
+    "9:16": (720, 1280),
+}
+MAX_SEED = 2**32 - 1
+
+Progress = Callable[[float], None]
+
+
+class EngineError(Exception):
+    """A failure the person who asked can understand ("the model refused this prompt")."""
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    text_to_image: bool = True
+    image_to_image: bool = False
+    negative_prompt: bool = True
+    sizes: dict[str, tuple[int, int]] = field(default_factory=lambda: dict(ASPECTS))
+    max_count: int = 4
+    styles: tuple[str, ...] = ()  # style presets the engine understands; "" is always allowed
+    default_steps: int = 20
+    default_guidance: float = 7.0
+
+
+@dataclass(frozen=True)
+class EngineRequest:
+    """One generation: `count` images, the i-th with seed `seed + i`."""
+
+    prompt: str
+    negative_prompt: str = ""
+    width: int = 1024
+    height: int = 1024
+    seed: int = 0
+    count: int = 1
+    steps: int = 20
+    guidance: float = 7.0
+    style: str = ""
+    # Variation (Vary subtle): mix a little of another noise into the seed's picture.
+    subseed: int | None = None
+    subseed_strength: float = 0.0
+    # Image-to-image: start from this picture; strength 0 keeps it, 1 ignores it.
+    init_image: Image.Image | None = None
+    strength: float = 0.6
+
+
+class Engine(Protocol):
+    name: str  # the key people choose: "sketch"
+    model: str  # what made the picture, for the recipe: "salon-sketch-1"
+    label: str  # shown in the composer: honest about what it is
+    capabilities: Capabilities
+
+    def generate(self, request: EngineRequest, progress: Progress) -> list[Image.Image]:
+        """Return `request.count` RGB images of `request.width` x `request.height`, in seed
+        order. Same request, same pixels (for engines that can promise it)."""
+        ...

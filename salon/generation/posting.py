@@ -1,0 +1,176 @@
+"""Generated pictures in posts: which candidates a post picked, its remix source, its recipe
+(shown or hidden), and the remixes of a post."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from salon.accounts.models import Account
+from salon.errors import Forbidden, NotFound
+from salon.generation import service
+from salon.generation.models import Candidate, Generation
+from salon.generation.schemas import Recipe
+from salon.jobs import service as jobs
+from salon.media import service as media
+from salon.media.models import MediaAttachment
+from salon.posts.models import Post
+from salon.posts.visibility import visible_to
+from salon.timelines.schemas import Cursor
+
+RESTORE_RECIPE_JOB = "generation.restore_recipe"
+
+
+async def _rows(
+    session: AsyncSession, media_ids: Sequence[int]
+) -> list[tuple[Candidate, Generation]]:
+    if not media_ids:
+        return []
+    rows = await session.execute(
+        select(Candidate, Generation)
+        .join(Generation, Generation.id == Candidate.generation_id)
+        .where(Candidate.media_id.in_(list(media_ids)))
+    )
+    return [(c, g) for c, g in rows]
+
+
+async def link_post(session: AsyncSession, post: Post, attached: list[MediaAttachment]) -> None:
+    """Record which candidates the new post picked (the others of their generations were
+    not), take its remix source from their generation, and drop the recipe from the files
+    when the author hid it."""
+    rows = await _rows(session, [m.id for m in attached])
+    if not rows:
+        post.recipe_hidden = False  # nothing generated: nothing to hide
+        return
+    for candidate, _generation in rows:
+        candidate.post_id = post.id
+    source_id = next((g.remix_of_id for _c, g in rows if g.remix_of_id), None)
+    if source_id is not None:
+        source = await session.scalar(
+            select(Post).where(Post.id == source_id, visible_to(post.account_id))
+        )
+        if source is not None and not source.recipe_hidden and source.reblog_of_id is None:
+            post.remix_of_id = source.id
+            await session.execute(
+                update(Post).where(Post.id == source.id)
+                .values(remixes_count=Post.remixes_count + 1)
+            )
+    if post.recipe_hidden:
+        await _use_plain_files(session, rows, {m.id: m for m in attached})
+
+
+async def _use_plain_files(
+    session: AsyncSession,
+    rows: list[tuple[Candidate, Generation]],
+    by_id: dict[int, MediaAttachment],
+) -> None:
+    stale: list[str] = []
+    for candidate, _generation in rows:
+        item = by_id.get(candidate.media_id or 0)
+        if item is None or candidate.plain_key is None:
+            continue
+        item.file_key = candidate.plain_key
+        if candidate.recipe_key:
+            stale.append(candidate.recipe_key)
+        candidate.recipe_key = None
+    media.schedule_delete(session, stale)
+
+
+async def set_recipe_hidden(session: AsyncSession, actor: Account, post_id: int,
+                            hidden: bool) -> Post:
+    """The author hides or shows the recipe of their post. Hiding is immediate (the files
+    switch to their recipe-less copies); showing writes the recipe back in a job."""
+    post = await session.get(Post, post_id)
+    if post is None or post.reblog_of_id is not None:
+        raise NotFound("This post does not exist.")
+    if post.account_id != actor.id:
+        raise Forbidden("Only the author can hide or show a post's recipe.")
+    if post.recipe_hidden == hidden:
+        return post
+    attached = list(await session.scalars(
+        select(MediaAttachment).where(MediaAttachment.post_id == post.id)
+    ))
+    rows = await _rows(session, [m.id for m in attached])
+    post.recipe_hidden = hidden
+    if hidden:
+        await _use_plain_files(session, rows, {m.id: m for m in attached})
+    elif rows:
+        jobs.enqueue(session, RESTORE_RECIPE_JOB, {"post_id": post.id})
+    return post
+
+
+async def forget_post(session: AsyncSession, post_id: int) -> None:
+    """Before a post's media go: schedule the candidates' extra copies for deletion."""
+    rows = await session.execute(
+        select(Candidate.recipe_key, Candidate.plain_key, MediaAttachment.file_key)
+        .join(MediaAttachment, MediaAttachment.id == Candidate.media_id)
+        .where(MediaAttachment.post_id == post_id)
+    )
+    keys = [k for recipe_key, plain_key, served in rows
+            for k in (recipe_key, plain_key) if k and k != served]
+    media.schedule_delete(session, keys)
+
+
+@dataclass(frozen=True)
+class PostRecipe:
+    """What a post shows of how its pictures were made."""
+
+    ai_generated: bool
+    recipe: Recipe | None  # None when hidden (or nothing generated)
+    generation_id: int | None
+
+
+async def for_posts(session: AsyncSession, posts: Sequence[Post]) -> dict[int, PostRecipe]:
+    """The recipe of each post's first generated picture, for a page of posts in one
+    query. Posts without generated pictures are not keys."""
+    ids = [p.id for p in posts]
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(MediaAttachment.post_id, MediaAttachment.position, Candidate.seed, Generation)
+        .join(Candidate, Candidate.media_id == MediaAttachment.id)
+        .join(Generation, Generation.id == Candidate.generation_id)
+        .where(MediaAttachment.post_id.in_(ids))
+        .order_by(MediaAttachment.post_id, MediaAttachment.position)
+    )
+    hidden = {p.id for p in posts if p.recipe_hidden}
+    found: dict[int, PostRecipe] = {}
+    for post_id, _position, seed, generation in rows:
+        if post_id is None or post_id in found:
+            continue
+        shown = post_id not in hidden
+        found[post_id] = PostRecipe(
+            ai_generated=True,
+            recipe=service.recipe(generation, seed) if shown else None,
+            generation_id=generation.id if shown else None,
+        )
+    return found
+
+
+async def remixes(
+    session: AsyncSession, post_id: int, viewer_id: int | None, cursor: Cursor
+) -> list[Post]:
+    """Posts that remix this one and that the viewer may see, newest first."""
+    source = await session.scalar(select(Post).where(Post.id == post_id, visible_to(viewer_id)))
+    if source is None:
+        raise NotFound("This post does not exist or is not visible to you.")
+    stmt = select(Post).where(Post.remix_of_id == post_id, visible_to(viewer_id))
+    rows = list(await session.scalars(cursor.apply(stmt, Post.id)))
+    return rows[::-1] if cursor.ascending else rows
+
+
+async def preference_pairs(session: AsyncSession, post_id: int) -> dict[str, list[int]]:
+    """For a post from generations: the candidates it picked and those it passed over (by
+    candidate id), the preference data a training export reads."""
+    generation_ids = select(Candidate.generation_id).where(Candidate.post_id == post_id)
+    rows = await session.execute(
+        select(Candidate.id, Candidate.post_id).where(Candidate.generation_id.in_(generation_ids))
+    )
+    picked: list[int] = []
+    passed: list[int] = []
+    for candidate_id, picked_by in rows:
+        (picked if picked_by == post_id else passed).append(candidate_id)
+    return {"picked": sorted(picked), "passed": sorted(passed)}

@@ -1,0 +1,286 @@
+"""Generation jobs: run an engine, store signed candidates; expire what was not posted.
+
+A generation's work happens outside the job's own transaction (progress must be seen while
+the engine runs); its result is written in the job's transaction, so the result and the
+job's completion commit together. A worker that dies mid-way loses nothing: the job's lease
+runs out, another worker starts the generation again, and the engine is deterministic.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import secrets
+import threading
+import time
+from datetime import timedelta
+from typing import Any
+
+from PIL import Image
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from salon.db.ids import new_id, utcnow
+from salon.db.session import side_transaction
+from salon.generation import credentials, engines, provenance, service
+from salon.generation.engines.base import Engine, EngineError, EngineRequest
+from salon.generation.models import Candidate, Generation, State
+from salon.generation.posting import RESTORE_RECIPE_JOB
+from salon.jobs import service as jobs
+from salon.jobs.worker import RUNNING, handler
+from salon.media import images
+from salon.media import service as media
+from salon.media.models import MediaAttachment
+from salon.media.store import MediaStore, media_store
+from salon.posts.models import Post
+from salon.settings import Settings, get_settings
+
+log = logging.getLogger("salon.generation")
+EXPIRE_JOB = "generation.expire"
+EXPIRE_EVERY = timedelta(minutes=10)
+TICK = 0.4  # seconds between progress writes
+
+
+class Cancelled(Exception):
+    """Raised inside the engine's thread when the owner cancelled the generation."""
+
+
+class _Progress:
+    """Shared between the engine's thread (which reports) and the loop (which saves)."""
+
+    def __init__(self) -> None:
+        self.value = 0.0
+        self.cancelled = threading.Event()
+
+    def report(self, fraction: float) -> None:
+        if self.cancelled.is_set():
+            raise Cancelled
+        self.value = max(self.value, min(1.0, float(fraction)))
+
+
+def _software_agent(engine: Engine) -> str:
+    return f"Salon {engine.name} engine ({engine.model})"  # as restore_recipe writes it
+
+
+def _signed_png(settings: Settings, agent: str, picture: Image.Image,
+                recipe: dict[str, object] | None) -> bytes:
+    """A PNG with the recipe (if any) and content credentials; signing comes last."""
+    return credentials.sign(provenance.encode_png(picture, recipe), "image/png",
+                            software_agent=agent, settings=settings)
+
+
+def _encode(settings: Settings, engine: Engine, picture: Image.Image,
+            recipe: dict[str, object]) -> tuple[bytes, bytes, images.EncodedImage, str]:
+    """Both signed copies (with and without the recipe), the thumbnail and the blurhash."""
+    agent = _software_agent(engine)
+    with_recipe = provenance.encode_png(picture, recipe)
+    plain = provenance.strip_recipe(with_recipe)  # same pixels, no second PNG encode
+    sign = credentials.sign
+    with_recipe = sign(with_recipe, "image/png", software_agent=agent, settings=settings)
+    plain = sign(plain, "image/png", software_agent=agent, settings=settings)
+    thumbnail, blurhash = images.preview(picture)
+    return with_recipe, plain, thumbnail, blurhash
+
+
+async def _start(session: AsyncSession, generation_id: int) -> Generation | None:
+    """Mark the generation running (again, after a crash); None when there is nothing to do."""
+    async with side_transaction(session) as side:
+        generation = await side.get(Generation, generation_id)
+        if generation is None or generation.state not in (State.queued, State.running):
+            return None
+        generation.state, generation.progress = State.running, 0.0
+        generation.started_at, generation.error = utcnow(), None
+        service.changed(side, generation)
+        return generation
+
+
+async def _init_image(store: MediaStore, session: AsyncSession,
+                      generation: Generation) -> Image.Image | None:
+    if generation.source_media_id is None:
+        return None
+    # A side read: the job's own session must start no snapshot before its final write.
+    async with side_transaction(session) as side:
+        source = await side.get(MediaAttachment, generation.source_media_id)
+    if source is None:
+        raise EngineError("The picture to start from was deleted; choose another one.")
+    data = await store.get(source.file_key)
+    return Image.open(io.BytesIO(data)).convert("RGB")
+
+
+async def _watch(session: AsyncSession, generation_id: int, progress: _Progress,
+                 done: asyncio.Event) -> None:
+    """Save progress for live views, notice cancellation, and keep the job's lease."""
+    saved = -1.0
+    running = RUNNING.get()
+    while not done.is_set():
+        try:
+            await asyncio.wait_for(done.wait(), TICK)
+        except TimeoutError:
+            pass
+        async with side_transaction(session) as side:
+            generation = await side.get(Generation, generation_id)
+            if generation is None or generation.state == State.cancelled:
+                progress.cancelled.set()
+                return
+            if progress.value - saved >= 0.05 and not done.is_set():
+                generation.progress = saved = round(progress.value, 3)
+                service.changed(side, generation)
+            if running is not None:
+                await jobs.extend_leases(side, running.worker, running.lease)
+
+
+async def _fail(session: AsyncSession, generation_id: int, reason: str) -> None:
+    generation = await session.get(Generation, generation_id)
+    if generation is not None and generation.state != State.cancelled:
+        generation.state, generation.error, generation.finished_at = (
+            State.failed, reason, utcnow())
+        service.changed(session, generation)
+
+
+@handler(service.RUN_JOB)
+async def run(session: AsyncSession, payload: dict[str, Any]) -> None:
+    settings, store = get_settings(), media_store(get_settings())
+    generation_id = int(payload["generation_id"])
+    generation = await _start(session, generation_id)
+    if generation is None:
+        return
+    progress, done = _Progress(), asyncio.Event()
+    watcher = asyncio.create_task(_watch(session, generation_id, progress, done))
+    try:
+        engine = engines.pick(settings, generation.engine)
+        request = EngineRequest(
+            prompt=generation.prompt,
+            negative_prompt=generation.negative_prompt,
+            width=generation.width,
+            height=generation.height,
+            seed=generation.seed,
+            count=generation.count,
+            steps=generation.steps,
+            guidance=generation.guidance,
+            style=generation.style,
+            subseed=generation.subseed,
+            subseed_strength=generation.subseed_strength,
+            init_image=await _init_image(store, session, generation),
+            strength=generation.strength,
+        )
+        started = time.perf_counter()
+        pictures = await asyncio.to_thread(engine.generate, request, progress.report)
+        encoded = [
+            await asyncio.to_thread(
+                _encode, settings, engine, picture,
+                service.recipe(generation, generation.seed + i).as_dict())
+            for i, picture in enumerate(pictures)
+        ]
+        log.info("generation %s: %d images in %.2fs", generation_id, len(pictures),
+                 time.perf_counter() - started)
+    except Cancelled:
+        return
+    except EngineError as exc:
+        await _fail(session, generation_id, str(exc) or "The engine could not make this.")
+        return
+    except Exception as exc:  # any other failure also becomes a reason people can read
+        log.exception("generation %s failed", generation_id)
+        await _fail(session, generation_id, f"The {generation.engine} engine failed "
+                    f"unexpectedly ({type(exc).__name__}: {exc}). Try again.")
+        return
+    finally:
+        done.set()
+        await watcher
+    await _save(session, store, generation_id, encoded)
+
+
+async def _save(session: AsyncSession, store: MediaStore, generation_id: int,
+                encoded: list[tuple[bytes, bytes, images.EncodedImage, str]]) -> None:
+    generation = await session.get(Generation, generation_id)
+    if generation is None or generation.state != State.running:
+        return  # cancelled while the files were being made
+    keys: list[str] = []
+    for position, (with_recipe, plain, thumbnail, blurhash) in enumerate(encoded):
+        media_id = new_id()
+        folder = f"{generation.account_id}/{media_id}"
+        recipe_key = f"{folder}/{secrets.token_urlsafe(9)}.png"
+        plain_key = f"{folder}/{secrets.token_urlsafe(9)}.png"
+        thumb_key = f"{folder}/small.{thumbnail.extension}"
+        await store.put(recipe_key, with_recipe, "image/png")
+        await store.put(plain_key, plain, "image/png")
+        await store.put(thumb_key, thumbnail.data, thumbnail.content_type)
+        keys += [recipe_key, plain_key, thumb_key]
+        session.add(MediaAttachment(
+            id=media_id,
+            account_id=generation.account_id,
+            status="ready",
+            content_type="image/png",
+            file_key=recipe_key,
+            thumb_key=thumb_key,
+            width=generation.width,
+            height=generation.height,
+            size_bytes=len(with_recipe),
+            blurhash=blurhash,
+            description=generation.prompt[:1500],
+        ))
+        await session.flush()
+        session.add(Candidate(generation_id=generation.id, position=position,
+                              seed=generation.seed + position, media_id=media_id,
+                              recipe_key=recipe_key, plain_key=plain_key))
+    generation.state, generation.progress, generation.finished_at = (
+        State.succeeded, 1.0, utcnow())
+    service.changed(session, generation)
+
+
+@handler(RESTORE_RECIPE_JOB)
+async def restore_recipe(session: AsyncSession, payload: dict[str, Any]) -> None:
+    """Write the recipe back into the files of a post whose author showed it again."""
+    settings, store = get_settings(), media_store(get_settings())
+    post = await session.get(Post, int(payload["post_id"]))
+    if post is None or post.recipe_hidden:
+        return
+    rows = await session.execute(
+        select(Candidate, Generation, MediaAttachment)
+        .join(Generation, Generation.id == Candidate.generation_id)
+        .join(MediaAttachment, MediaAttachment.id == Candidate.media_id)
+        .where(MediaAttachment.post_id == post.id, Candidate.recipe_key.is_(None))
+    )
+    for candidate, generation, item in rows:
+        if candidate.plain_key is None:
+            continue
+        picture = Image.open(io.BytesIO(await store.get(candidate.plain_key))).convert("RGB")
+        agent = f"Salon {generation.engine} engine ({generation.model})"
+        data = await asyncio.to_thread(_signed_png, settings, agent, picture,
+                                       service.recipe(generation, candidate.seed).as_dict())
+        key = f"{generation.account_id}/{item.id}/{secrets.token_urlsafe(9)}.png"
+        await store.put(key, data, "image/png")
+        candidate.recipe_key = item.file_key = key
+        item.size_bytes = len(data)
+
+
+@handler(EXPIRE_JOB)
+async def expire(session: AsyncSession, payload: dict[str, Any]) -> None:
+    """Remove candidates nobody posted once they are older than the keep time, files and
+    all; generations left with nothing posted go too. Reschedules itself."""
+    settings = get_settings()
+    cutoff = utcnow() - timedelta(hours=settings.generation_keep_hours)
+    rows = await session.execute(
+        select(Candidate, MediaAttachment)
+        .join(Generation, Generation.id == Candidate.generation_id)
+        .join(MediaAttachment, MediaAttachment.id == Candidate.media_id)
+        .where(Generation.created_at < cutoff, MediaAttachment.post_id.is_(None))
+        .limit(2000)
+    )
+    keys: list[str] = []
+    gone: list[int] = []
+    for candidate, item in rows:
+        keys += [k for k in (candidate.recipe_key, candidate.plain_key, item.file_key,
+                             item.thumb_key) if k]
+        candidate.media_id = candidate.recipe_key = candidate.plain_key = None
+        gone.append(item.id)
+    if gone:
+        await session.flush()
+        await session.execute(delete(MediaAttachment).where(MediaAttachment.id.in_(gone)))
+    media.schedule_delete(session, sorted(set(keys)))
+    posted = select(Candidate.generation_id).where(Candidate.post_id.is_not(None))
+    await session.execute(
+        delete(Generation).where(Generation.created_at < cutoff, Generation.id.not_in(posted))
+    )
+    if not payload.get("once"):
+        jobs.enqueue(session, EXPIRE_JOB, run_at=utcnow() + EXPIRE_EVERY)
