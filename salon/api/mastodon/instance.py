@@ -11,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from salon import __version__
 from salon.accounts import service as accounts
 from salon.api.mastodon.deps import base_url
+from salon.generation import engines
+from salon.generation.service import MAX_PROMPT
 from salon.posts import service as posts
 from salon.settings import Settings
 from salon.web.deps import db_session, get_settings
@@ -53,6 +55,25 @@ async def _stats(session: AsyncSession) -> tuple[int, int]:
     return await accounts.count_active(session), await posts.count_local(session)
 
 
+def _imagine(settings: Settings) -> dict[str, Any]:
+    """What Imagine offers here (Salon's extension): each engine with its capabilities."""
+    offered = engines.enabled(settings)
+    return {
+        "default_engine": settings.default_engine,
+        "daily_quota": settings.generation_daily_quota,
+        "max_prompt_characters": MAX_PROMPT,
+        "engines": [{
+            "name": name, "model": e.model, "label": e.label,
+            "text_to_image": e.capabilities.text_to_image,
+            "image_to_image": e.capabilities.image_to_image,
+            "negative_prompt": e.capabilities.negative_prompt,
+            "max_count": e.capabilities.max_count,
+            "aspects": {a: list(size) for a, size in e.capabilities.sizes.items()},
+            "styles": list(e.capabilities.styles),
+        } for name, e in offered.items()],
+    }
+
+
 async def instance_v2(settings: Settings = Depends(get_settings),
                       session: AsyncSession = Depends(db_session)) -> JSONResponse:
     users, _ = await _stats(session)
@@ -71,6 +92,7 @@ async def instance_v2(settings: Settings = Depends(get_settings),
                           "approval_required": settings.registrations_approval,
                           "message": None, "url": None},
         "api_versions": {"mastodon": 2},
+        "salon": _imagine(settings),
         "contact": {"email": "", "account": None},
         "rules": [],
     })

@@ -26,6 +26,11 @@ def test_instance_v1_and_v2_with_and_without_slash(site: Site) -> None:
         assert config["media_attachments"]["image_matrix_limit"] == 40_000_000
         assert config["polls"]["max_options"] == 4
         assert v2["registrations"]["enabled"] is True
+        imagine = v2["salon"]
+        assert imagine["default_engine"] == "sketch"
+        [sketch] = imagine["engines"]
+        assert sketch["name"] == "sketch" and sketch["image_to_image"] is True
+        assert sketch["aspects"]["16:9"] == [1280, 720] and "watercolor" in sketch["styles"]
 
 
 def test_nodeinfo(site: Site) -> None:

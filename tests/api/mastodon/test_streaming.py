@@ -43,3 +43,33 @@ def test_websocket_refuses_a_bad_token(site: Site) -> None:
         "/api/v1/streaming?stream=user&access_token=nope"
     ) as socket:
         socket.receive_text()
+
+
+def test_generation_progress_reaches_only_its_owner(site: Site) -> None:
+    alice = token_for(site, "alice")
+    bob = token_for(site, "bob")
+    alice_token = alice["Authorization"].split()[1]
+    bob_token = bob["Authorization"].split()[1]
+    with site.anon.client.websocket_connect(
+        f"/api/v1/streaming?stream=user&access_token={alice_token}"
+    ) as mine, site.anon.client.websocket_connect(
+        f"/api/v1/streaming?stream=user&access_token={bob_token}"
+    ) as theirs:
+        made = api(site, "POST", "/api/v1/salon/generations", alice,
+                   json={"prompt": "a paper boat", "count": 1}).json()
+        site.run_jobs()
+        states = []
+        while not states or states[-1]["state"] not in ("succeeded", "failed"):
+            message = json.loads(mine.receive_text())
+            assert message["event"] == "salon.generation"
+            payload = json.loads(message["payload"])
+            assert payload["id"] == made["id"]
+            states.append(payload)
+        assert [s["state"] for s in states][0] == "queued"
+        assert "running" in [s["state"] for s in states]
+        assert states[-1]["state"] == "succeeded" and len(states[-1]["candidates"]) == 1
+        # Bob's stream carries nothing of it: the next thing he hears is his own post.
+        api(site, "POST", "/api/v1/statuses", bob, data={"status": "mine"})
+        site.run_jobs()
+        heard = json.loads(theirs.receive_text())
+        assert heard["event"] == "update" and "paper boat" not in heard["payload"]
