@@ -1,7 +1,8 @@
 """Followers-only and direct posts never reach anyone else, through any page.
 
 One world per module: an author writes one post per visibility, each a reply to their own
-public parent, each with a unique marker word and hashtag, each mentioning two people. Then
+public parent, each with a unique marker word and hashtag, each mentioning two people, and
+each carrying a generated picture (its prompt holds the marker) that remixes the parent's. Then
 every (viewer, visibility, place) cell checks that the marker shows exactly when the rule
 allows it. Every response is also checked not to be a 5xx."""
 
@@ -73,6 +74,18 @@ class World:
     pages: dict[tuple[str, str], tuple[int, str]] = field(default_factory=dict)
 
 
+def imagine(site: CheckedSite, person: WebUser, prompt: str, remix_of: int | None = None
+            ) -> str:
+    """Generate one picture through the web form; returns its media id."""
+    fields = {"prompt": prompt, "count": "1", **({"remix_of": str(remix_of)} if remix_of else {})}
+    response = person.post("/imagine", fields, headers={"HX-Request": "true"})
+    assert response.status_code == 200, response.text[-500:]
+    generation_id = response.text.split('id="g', 1)[1].split('"', 1)[0]
+    site.run_jobs()
+    card = person.get(f"/generations/{generation_id}", headers={"HX-Request": "true"}).text
+    return card.split('name="media_id" value="', 1)[1].split('"', 1)[0]
+
+
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> Iterator[World]:
     root = tmp_path_factory.mktemp("visibility")
@@ -83,14 +96,17 @@ def world(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> Iterat
         for name in ("follower", "mentfollower", "blocked"):
             assert people[name].post("/@author/follow").status_code == 303
         author = people["author"]
-        parent = site.compose(author, "author", {"text": "zqparent the public parent"})
+        parent = site.compose(author, "author", {"text": "zqparent the public parent",
+                                                 "media_id": imagine(site, author, "zqsource")})
         posts = {}
         for visibility in VISIBILITIES:
             text = f"{marker(visibility)} #{hashtag(visibility)} @mentioned @mentfollower"
+            picture = imagine(site, author, f"{marker(visibility)} sea", remix_of=parent)
             posts[visibility] = site.compose(
                 author,
                 "author",
-                {"text": text, "visibility": visibility, "in_reply_to_id": str(parent)},
+                {"text": text, "visibility": visibility, "in_reply_to_id": str(parent),
+                 "media_id": picture},
             )
         site.run_jobs()
         # A follower who is then blocked: the posts reached them before the block.
@@ -173,6 +189,22 @@ def history(world: World, viewer: str, visibility: str) -> bool:
     return marker(visibility) in text
 
 
+def explore(world: World, viewer: str, visibility: str) -> bool:
+    """Explore's grid shows pictures (their alt text is the prompt, which holds the marker)."""
+    return marker(visibility) in page_text(world, viewer, "/explore", only_posts=False)
+
+
+def remixes(world: World, viewer: str, visibility: str) -> bool:
+    return marker(visibility) in page_text(world, viewer, f"/posts/{world.parent}/remixes")
+
+
+def remix_form(world: World, viewer: str, visibility: str) -> bool:
+    """Remixing fills in the post's recipe: only for someone signed in who may see it."""
+    post_id = world.posts[visibility]
+    text = page_text(world, viewer, f"/imagine?remix_of={post_id}", only_posts=False)
+    return marker(visibility) in text
+
+
 def actions(world: World, viewer: str, visibility: str) -> bool:
     """Like, bookmark and repost: 404 for a post the viewer may not see (then nothing on
     their bookmarks page); otherwise they work (and are undone for the other cells)."""
@@ -211,6 +243,9 @@ PLACES: dict[str, tuple[Place, Callable[[str, str], bool]]] = {
     "post_link": (post_link, may_see),
     "history": (history, may_see),
     "actions": (actions, can_act),
+    "explore": (explore, listed),
+    "remixes": (remixes, may_see),
+    "remix_form": (remix_form, can_act),
 }
 
 
