@@ -20,6 +20,8 @@ from salon.accounts.models import Account
 from salon.app import create_app
 from salon.db.migrate import upgrade
 from salon.db.session import Database
+from salon.generation import service as generation
+from salon.generation.schemas import GenerationSpec
 from salon.graph import service as graph
 from salon.jobs.worker import Worker
 from salon.posts import interactions
@@ -83,8 +85,26 @@ async def _build(db: Database, n_accounts: int, n_posts: int, follows: int,
     return people
 
 
+async def _imagine(db: Database, settings: Settings, people: list[Account], count: int,
+                   echo: Callable[[str], None]) -> None:
+    """Generations with the built-in engine, end to end: request, engine, PNG with recipe,
+    recipe-less copy, C2PA signing of both, thumbnail, storage and the result rows."""
+    prompts = ["a lighthouse at sunset, watercolor", "neon city at night",
+               "pixel art castle on a green hill", "misty forest at dawn"]
+    async with db.transaction() as session:
+        for i in range(count):
+            await generation.request(session, settings, people[i % len(people)],
+                                     GenerationSpec(prompts[i % 4], count=1, seed=i))
+    start = time.perf_counter()
+    await Worker(db).drain()
+    took = time.perf_counter() - start
+    echo(f"{'generate 1024x1024 (sketch, signed)':<34} {count / took:7.2f} images/s "
+         f"({1000 * took / count:.0f} ms each, {count} images)")
+
+
 async def run_bench(settings: Settings | None, n_accounts: int, n_posts: int, follows: int,
-                    runs: int, echo: Callable[[str], None] = print) -> list[Result]:
+                    runs: int, echo: Callable[[str], None] = print,
+                    generations: int = 8) -> list[Result]:
     with tempfile.TemporaryDirectory(prefix="salon-bench-") as tmp:
         settings = configure(settings or Settings(
             env="test", data_dir=Path(tmp), embedded_worker=False,
@@ -96,6 +116,8 @@ async def run_bench(settings: Settings | None, n_accounts: int, n_posts: int, fo
         echo(f"Instance: {n_accounts} accounts, {n_posts} posts, ~{follows} follows each, "
              f"{settings.db_url.split(':')[0]}")
         people = await _build(db, n_accounts, n_posts, follows, echo)
+        if generations:
+            await _imagine(db, settings, people, generations, echo)
         app = create_app(settings, run_worker=False)
         results = []
         async with app.router.lifespan_context(app):
@@ -117,6 +139,7 @@ async def run_bench(settings: Settings | None, n_accounts: int, n_posts: int, fo
                     f"GET /tags/{WORDS[0]}": f"/tags/{WORDS[0]}",
                     "GET /search?q=light": "/search?q=light",
                     "GET /notifications": "/notifications",
+                    "GET /explore": "/explore",
                 }
                 for name, path in checks.items():
                     async def fetch(path: str = path) -> None:

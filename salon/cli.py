@@ -119,13 +119,16 @@ def seed(n_accounts: int, n_posts: int) -> None:
 @click.option("--posts", "n_posts", default=2000, show_default=True)
 @click.option("--follows", default=50, show_default=True, help="Follows per account.")
 @click.option("--runs", default=30, show_default=True, help="Requests per page measured.")
+@click.option("--generations", default=8, show_default=True,
+              help="1024x1024 pictures generated with the built-in engine (0 to skip).")
 @click.option("--here", is_flag=True, help="Use the configured database, not a temporary one.")
-def bench(n_accounts: int, n_posts: int, follows: int, runs: int, here: bool) -> None:
-    """Measure writing, delivery and page latency on a throwaway instance."""
+def bench(n_accounts: int, n_posts: int, follows: int, runs: int, generations: int,
+          here: bool) -> None:
+    """Measure writing, delivery, generation and page latency on a throwaway instance."""
     from salon.bench import run_bench
 
     asyncio.run(run_bench(_settings() if here else None, n_accounts, n_posts, follows, runs,
-                          echo=click.echo))
+                          echo=click.echo, generations=generations))
 
 
 @main.command()
