@@ -62,16 +62,23 @@ async def link_post(session: AsyncSession, post: Post, attached: list[MediaAttac
         await _use_plain_files(session, rows, {m.id: m for m in attached})
 
 
+def prompt_alt(generation: Generation) -> str:
+    """A candidate's alt text until its author writes one: the prompt that made it."""
+    return generation.prompt[:1500]
+
+
 async def _use_plain_files(
     session: AsyncSession,
     rows: list[tuple[Candidate, Generation]],
     by_id: dict[int, MediaAttachment],
 ) -> None:
     stale: list[str] = []
-    for candidate, _generation in rows:
+    for candidate, generation in rows:
         item = by_id.get(candidate.media_id or 0)
         if item is None or candidate.plain_key is None:
             continue
+        if item.description == prompt_alt(generation):
+            item.description = ""  # the default alt text is the prompt: it goes too
         item.file_key = candidate.plain_key
         if candidate.recipe_key:
             stale.append(candidate.recipe_key)
@@ -98,6 +105,10 @@ async def set_recipe_hidden(session: AsyncSession, actor: Account, post_id: int,
     if hidden:
         await _use_plain_files(session, rows, {m.id: m for m in attached})
     elif rows:
+        for candidate, generation in rows:
+            item = next((m for m in attached if m.id == candidate.media_id), None)
+            if item is not None and not item.description:
+                item.description = prompt_alt(generation)
         jobs.enqueue(session, RESTORE_RECIPE_JOB, {"post_id": post.id})
     return post
 

@@ -44,6 +44,7 @@ class GenerationSpec:
     @classmethod
     def from_fields(cls, fields: Mapping[str, object]) -> GenerationSpec:
         """A request from form or JSON fields; numbers that are not numbers say so."""
+        count = whole_number(fields, "count", "number of images")
         strength = _text(fields, "strength")
         try:
             strength_value = float(strength) if strength else 0.6
@@ -52,7 +53,7 @@ class GenerationSpec:
         return cls(
             prompt=_text(fields, "prompt"),
             negative_prompt=_text(fields, "negative_prompt"),
-            count=whole_number(fields, "count", "number of images") or 4,
+            count=4 if count is None else count,
             aspect=_text(fields, "aspect") or "1:1",
             seed=whole_number(fields, "seed", "seed"),
             style=_text(fields, "style"),

@@ -110,6 +110,13 @@ async def _remix_source(
     if post.recipe_hidden:
         raise Invalid("The author of this post hid its recipe, so it cannot be remixed.",
                       "remix_of")
+    generated = await session.scalar(
+        select(Candidate.id).join(MediaAttachment, MediaAttachment.id == Candidate.media_id)
+        .where(MediaAttachment.post_id == post.id).limit(1)
+    )
+    if generated is None:
+        raise Invalid("This post has no generated picture, so there is no recipe to remix.",
+                      "remix_of")
     return post
 
 

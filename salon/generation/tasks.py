@@ -26,7 +26,7 @@ from salon.db.session import side_transaction
 from salon.generation import credentials, engines, provenance, service
 from salon.generation.engines.base import Engine, EngineError, EngineRequest
 from salon.generation.models import Candidate, Generation, State
-from salon.generation.posting import RESTORE_RECIPE_JOB
+from salon.generation.posting import RESTORE_RECIPE_JOB, prompt_alt
 from salon.jobs import service as jobs
 from salon.jobs.worker import RUNNING, handler
 from salon.media import images
@@ -217,7 +217,7 @@ async def _save(session: AsyncSession, store: MediaStore, generation_id: int,
             height=generation.height,
             size_bytes=len(with_recipe),
             blurhash=blurhash,
-            description=generation.prompt[:1500],
+            description=prompt_alt(generation),
         ))
         await session.flush()
         session.add(Candidate(generation_id=generation.id, position=position,
