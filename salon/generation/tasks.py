@@ -9,6 +9,7 @@ runs out, another worker starts the generation again, and the engine is determin
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import logging
 import secrets
@@ -114,10 +115,8 @@ async def _watch(session: AsyncSession, generation_id: int, progress: _Progress,
     saved = -1.0
     running = RUNNING.get()
     while not done.is_set():
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(done.wait(), TICK)
-        except TimeoutError:
-            pass
         async with side_transaction(session) as side:
             generation = await side.get(Generation, generation_id)
             if generation is None or generation.state == State.cancelled:

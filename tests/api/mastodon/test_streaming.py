@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from tests.api.mastodon.test_endpoints import api, token_for
 from tests.conftest import Site
@@ -58,7 +59,7 @@ def test_generation_progress_reaches_only_its_owner(site: Site) -> None:
         made = api(site, "POST", "/api/v1/salon/generations", alice,
                    json={"prompt": "a paper boat", "count": 1}).json()
         site.run_jobs()
-        states = []
+        states: list[dict[str, Any]] = []
         while not states or states[-1]["state"] not in ("succeeded", "failed"):
             message = json.loads(mine.receive_text())
             assert message["event"] == "salon.generation"
