@@ -1,0 +1,123 @@
+"""Imagine in a real browser, as two people: alice generates pictures from the composer's
+Imagine tab (the candidates arrive in place, with live progress, without a page load), picks
+one and posts it; bob, who follows her, sees it labelled AI-generated with its recipe, remixes
+it, and alice is told about the remix."""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+PASSWORD = "correct horse battery"
+PROMPT = "a lighthouse at sunset, watercolor"
+REMIX_PROMPT = "a lighthouse at night under the stars, watercolor"
+GENERATION_MS = 30_000  # the real sketch engine on a small machine, with room to spare
+
+# Set before Generate is clicked: notes whether a progress bar ever showed in the card list,
+# and survives only if the page never navigates.
+WATCH = """() => {
+  window.__marker = 1;
+  window.__sawProgress = false;
+  const list = document.getElementById("generations");
+  new MutationObserver(() => {
+    if (list.querySelector("article.generation progress")) window.__sawProgress = true;
+  }).observe(list, {childList: true, subtree: true});
+}"""
+
+
+def _person(browser: Any, base: str, username: str, problems: list[str]) -> Any:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.on("console", lambda m: problems.append(f"{username}: {m.text}")
+            if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(f"{username}: {e}"))
+    page.goto(base + "/signup")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign up").click()
+    page.wait_for_url(re.compile(r"/home$"))
+    return page
+
+
+def _eventually(page: Any, url: str, text: str, seconds: float = 15) -> None:
+    """Reload until `text` shows: fan-out and notifications run in the background."""
+    deadline = time.monotonic() + seconds
+    while True:
+        page.goto(url)
+        if text in page.content():
+            return
+        assert time.monotonic() < deadline, f"{text!r} never appeared on {url}"
+        time.sleep(0.3)
+
+
+def _generate_pick_and_post(page: Any, count: int, text: str) -> None:
+    """On /imagine with the prompt filled in: generate, watch it arrive, pick one, post."""
+    page.get_by_label("Images").select_option(str(count))
+    before = page.locator("#generations article.generation").count()
+    page.evaluate(WATCH)
+    page.get_by_role("button", name="Generate").click()
+
+    page.wait_for_function(
+        "n => document.querySelectorAll('#generations article.generation').length === n",
+        arg=before + 1)
+    card = page.locator("#generations article.generation").first
+    card.locator(".candidates img").first.wait_for(timeout=GENERATION_MS)
+    assert page.evaluate("window.__marker") == 1, "the page reloaded instead of updating"
+    assert page.evaluate("window.__sawProgress"), "no live progress was shown"
+    assert card.get_attribute("aria-busy") == "false"
+    assert card.locator(".candidates img").count() == count
+
+    card.locator("label.candidate-image").first.click()
+    assert card.locator("input[name='media_id']").first.is_checked()
+    card.get_by_label("Post text").fill(text)
+    card.get_by_role("button", name="Post picked").click()
+    page.wait_for_url(re.compile(r"/home$"))
+
+
+def test_imagine_post_recipe_remix(server: str, browser: Any) -> None:
+    problems: list[str] = []
+    alice = _person(browser, server, "alice", problems)
+    bob = _person(browser, server, "bob", problems)
+
+    bob.goto(server + "/@alice")
+    bob.get_by_role("button", name="Follow").click()
+    bob.get_by_role("button", name=re.compile("Unfollow @alice")).wait_for()
+
+    # Alice: the composer's Imagine tab, two candidates, one posted.
+    alice.goto(server + "/compose")
+    alice.get_by_role("navigation", name="Composer mode").get_by_role(
+        "link", name="Imagine").click()
+    alice.wait_for_url(re.compile(r"/imagine$"))
+    alice.get_by_label("Prompt", exact=True).fill(PROMPT)
+    _generate_pick_and_post(alice, 2, "The lighthouse, as the machine sees it")
+    mine = alice.locator("article", has_text="The lighthouse, as the machine sees it").first
+    assert mine.locator(".media img").count() == 1
+    assert mine.locator(".ai-label").inner_text() == "AI-generated"
+
+    # Bob: the post in his home timeline, its recipe, and Remix.
+    _eventually(bob, server + "/home", "The lighthouse, as the machine sees it")
+    post = bob.locator("article", has_text="The lighthouse, as the machine sees it").first
+    assert post.locator(".ai-label").inner_text() == "AI-generated"
+    recipe = post.locator("details.recipe")
+    recipe.locator("summary", has_text="Recipe").click()
+    assert recipe.locator(".recipe-prompt").inner_text() == PROMPT
+    assert recipe.locator(".recipe-prompt").is_visible()
+
+    post.get_by_role("link", name=re.compile(r"^Remix")).click()
+    bob.wait_for_url(re.compile(r"/imagine\?remix_of=\d+$"))
+    source_id = bob.url.rsplit("=", 1)[1]
+    prompt = bob.get_by_label("Prompt", exact=True)
+    assert prompt.input_value() == PROMPT
+    assert "Remixing" in bob.locator(".remix-note").inner_text()
+    prompt.fill(REMIX_PROMPT)
+    _generate_pick_and_post(bob, 1, "Same lighthouse, later that night")
+    remix = bob.locator("article", has_text="Same lighthouse, later that night").first
+    assert remix.get_by_role("link", name="remix of @alice").count() == 1
+
+    # Alice is told, and her post counts the remix.
+    _eventually(alice, server + "/notifications", "remixed your picture")
+    _eventually(alice, f"{server}/@alice/{source_id}", "1 remix")
+    assert alice.get_by_role("link", name="1 remix").count() == 1
+    assert not problems, problems
