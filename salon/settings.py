@@ -16,7 +16,11 @@ class Settings(BaseSettings):
 
     env: str = Field("dev", description="dev, test or production")
     data_dir: Path = Path("./data")
-    database_url: str = ""  # empty: SQLite file inside data_dir
+    database_url: str = ""  # empty: SQLite file inside data_dir; or postgresql://user@host/db
+    db_pool_size: int = 10  # connections kept per process (PostgreSQL); 0: no pool
+    db_max_overflow: int = 10  # extra connections under bursts
+    db_pool_timeout: float = 5.0  # seconds to wait for a free connection before failing
+    db_statement_timeout: float = 15.0  # seconds a statement may run (PostgreSQL)
     secret_key: str = DEV_SECRET
     base_url: str = "http://127.0.0.1:8000"
     instance_name: str = "Salon"
@@ -62,8 +66,13 @@ class Settings(BaseSettings):
 
     @cached_property
     def db_url(self) -> str:
-        if self.database_url:
-            return self.database_url
+        """The SQLAlchemy URL, with Salon's async driver for the database named."""
+        url = self.database_url
+        for plain in ("postgresql://", "postgres://"):
+            if url.startswith(plain):
+                return "postgresql+asyncpg://" + url[len(plain):]
+        if url:
+            return url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'salon.db').resolve()}"
 
     @property

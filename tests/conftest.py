@@ -1,13 +1,10 @@
-"""Shared fixtures: a real SQLite file per test (copied from a migrated template, so every
-test starts from the real schema in milliseconds), services, a step-by-step worker, and the
-real app behind Starlette's TestClient."""
+"""Shared fixtures: a real database per test (a SQLite file copied from a migrated template,
+or with SALON_TEST_POSTGRES a PostgreSQL database cloned from one: see tests/databases.py),
+services, a step-by-step worker, and the real app behind Starlette's TestClient."""
 
 from __future__ import annotations
 
-import asyncio
-import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -26,10 +23,10 @@ from salon.accounts import passwords
 from salon.accounts import service as accounts
 from salon.accounts.models import Account
 from salon.app import create_app
-from salon.db.migrate import upgrade
 from salon.db.session import Database
 from salon.jobs.worker import Worker
 from salon.settings import Settings, configure
+from tests.databases import Databases, process_env
 
 PASSWORD = "correct horse battery"
 Row = TypeVar("Row")
@@ -50,20 +47,27 @@ def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="session")
-def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("template")
-    settings = Settings(env="test", data_dir=root)
-    asyncio.run(upgrade(settings))
-    return root / "salon.db"
+def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
+    found = Databases(tmp_path_factory.mktemp("template"))
+    found.prepare()
+    yield found
+    found.close()
+
+
+def settings_for(data_dir: Path, database: dict[str, Any], **changes: Any) -> Settings:
+    """The settings every test runs with, on the given database, with `changes`."""
+    return configure(Settings(**{
+        "env": "test", "data_dir": data_dir, "secret_key": "test-secret",
+        "embedded_worker": False, "login_attempts_per_minute": 1000, "signups_per_hour": 1000,
+        **database, **changes,
+    }))
 
 
 @pytest.fixture
-def settings(tmp_path: Path, template_db: Path) -> Settings:
-    shutil.copy(template_db, tmp_path / "salon.db")
-    return configure(Settings(
-        env="test", data_dir=tmp_path, secret_key="test-secret", embedded_worker=False,
-        login_attempts_per_minute=1000, signups_per_hour=1000,
-    ))
+def settings(tmp_path: Path, databases: Databases) -> Iterator[Settings]:
+    database = databases.fresh(tmp_path)
+    yield settings_for(tmp_path, database)
+    databases.drop(database)
 
 
 @pytest.fixture
@@ -200,12 +204,13 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server(tmp_path_factory: pytest.TempPathFactory, databases: Databases) -> Iterator[str]:
     """`salon serve` in its own process, with its in-process worker, on a free port."""
     data = tmp_path_factory.mktemp("real-site")
     port = _free_port()
-    env = {**os.environ, "SALON_DATA_DIR": str(data), "SALON_WORKER_POLL_SECONDS": "0.1",
-           "SALON_ENV": "test", "SALON_BASE_URL": f"http://127.0.0.1:{port}"}
+    database = databases.fresh(data)
+    env = {**process_env(settings_for(data, database)), "SALON_WORKER_POLL_SECONDS": "0.1",
+           "SALON_BASE_URL": f"http://127.0.0.1:{port}"}
     salon = Path(sys.executable).parent / "salon"
     log = open(data / "server.log", "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen([str(salon), "serve", "--port", str(port)], env=env,
@@ -227,3 +232,4 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         proc.terminate()
         proc.wait(timeout=10)
         log.close()
+        databases.drop(database)

@@ -8,14 +8,13 @@ allows it. Every response is also checked not to be a 5xx."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 
 from salon.settings import Settings
+from tests.databases import Databases
 from tests.web import CheckedSite, WebUser, articles, make_settings, open_site
 
 VISIBILITIES = ["public", "unlisted", "private", "direct"]
@@ -87,10 +86,10 @@ def imagine(site: CheckedSite, person: WebUser, prompt: str, remix_of: int | Non
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> Iterator[World]:
+def world(tmp_path_factory: pytest.TempPathFactory, databases: Databases) -> Iterator[World]:
     root = tmp_path_factory.mktemp("visibility")
-    shutil.copy(template_db, root / "salon.db")
-    for site in open_site(make_settings(root)):
+    database = databases.fresh(root)
+    for site in open_site(make_settings(root, database)):
         people = {name: site.user(name) for name in VIEWERS if name != "anonymous"}
         people["anonymous"] = site.anon
         for name in ("follower", "mentfollower", "blocked"):
@@ -113,6 +112,7 @@ def world(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> Iterat
         assert author.post("/@blocked/block").status_code == 303
         site.run_jobs()
         yield World(site, people, posts, parent)
+    databases.drop(database)
 
 
 def page_text(

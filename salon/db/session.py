@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import NullPool
 
 from salon.settings import Settings
 
@@ -32,7 +33,24 @@ def make_engine(settings: Settings) -> AsyncEngine:
         engine = create_async_engine(settings.db_url, connect_args={"timeout": 10})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(settings.db_url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    pooling: dict[str, Any] = (
+        {"pool_size": settings.db_pool_size, "max_overflow": settings.db_max_overflow,
+         "pool_timeout": settings.db_pool_timeout, "pool_pre_ping": True}
+        if settings.db_pool_size > 0
+        else {"poolclass": NullPool}  # behind PgBouncer, or one event loop per client (tests)
+    )
+    return create_async_engine(
+        settings.db_url,
+        **pooling,
+        connect_args={
+            "timeout": settings.db_pool_timeout,  # to open a connection
+            "command_timeout": settings.db_statement_timeout,
+            "server_settings": {
+                "statement_timeout": str(int(settings.db_statement_timeout * 1000)),
+                "application_name": "salon",
+            },
+        },
+    )
 
 
 class Database:

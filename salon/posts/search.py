@@ -1,5 +1,6 @@
-"""Full-text search over posts. SQLite uses an FTS5 index kept in the same transaction as
-the post; other databases fall back to a LIKE scan until their own index arrives."""
+"""Full-text search over posts, kept in the same transaction as the post: SQLite's FTS5
+table, or on PostgreSQL a tsvector per post with a GIN index (the 'simple' configuration:
+no stemming, any language). Each word of a query matches as a prefix, on both."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import re
 from sqlalchemy import Select, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from salon.db.session import dialect_name
 from salon.posts.models import Post
 from salon.posts.visibility import visible_to
 
@@ -15,7 +17,7 @@ TABLE = "post_search"
 
 
 def _sqlite(session: AsyncSession) -> bool:
-    return session.bind is not None and session.bind.dialect.name == "sqlite"
+    return dialect_name(session) == "sqlite"
 
 
 async def index(session: AsyncSession, post_id: int, body: str) -> None:
@@ -25,17 +27,29 @@ async def index(session: AsyncSession, post_id: int, body: str) -> None:
             text(f"INSERT INTO {TABLE}(rowid, body) VALUES (:id, :body)"),
             {"id": post_id, "body": body},
         )
+    else:
+        await session.execute(
+            text(f"INSERT INTO {TABLE} (post_id, body) VALUES (:id, to_tsvector('simple', :body)) "
+                 "ON CONFLICT (post_id) DO UPDATE SET body = excluded.body"),
+            {"id": post_id, "body": body},
+        )
 
 
 async def unindex(session: AsyncSession, post_id: int) -> None:
-    if _sqlite(session):
-        await session.execute(text(f"DELETE FROM {TABLE} WHERE rowid = :id"), {"id": post_id})
+    column = "rowid" if _sqlite(session) else "post_id"
+    await session.execute(text(f"DELETE FROM {TABLE} WHERE {column} = :id"), {"id": post_id})
 
 
 def _fts_query(query: str) -> str:
     """Each word as a quoted prefix term, so user input can never be FTS syntax."""
     words = re.findall(r"\w+", query)
     return " ".join(f'"{w}"*' for w in words[:10])
+
+
+def _ts_query(query: str) -> str:
+    """The same for PostgreSQL's to_tsquery: words (letters and digits only) as prefixes."""
+    words = [w.lower() for w in re.findall(r"[^\W_]+", query)]
+    return " & ".join(f"{w}:*" for w in words[:10])
 
 
 async def posts(
@@ -57,11 +71,12 @@ async def posts(
         hits = text(f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH :q").bindparams(q=match)
         stmt = stmt.where(Post.id.in_(hits.columns(rowid=Post.id.type).subquery().select()))
     else:
-        words = re.findall(r"\w+", query)[:10]
-        if not words:
+        match = _ts_query(query)
+        if not match:
             return []
-        for word in words:
-            stmt = stmt.where(Post.text.ilike(f"%{word}%"))
+        hits = text(f"SELECT post_id FROM {TABLE} WHERE body @@ to_tsquery('simple', :q)"
+                    ).bindparams(q=match)
+        stmt = stmt.where(Post.id.in_(hits.columns(post_id=Post.id.type).subquery().select()))
     if max_id is not None:
         stmt = stmt.where(Post.id < max_id)
     return list(await session.scalars(stmt.order_by(Post.id.desc()).limit(limit)))

@@ -3,23 +3,29 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine
+from sqlalchemy import Connection
 
 from salon.db.ids import id_floor, id_time, new_id
 from salon.db.migrate import managed_by_alembic
 from salon.db.models import Base
+from salon.db.session import make_engine
+from salon.settings import Settings
 
 
-def test_migrated_schema_matches_models(template_db: Path) -> None:
-    engine = create_engine(f"sqlite:///{template_db}")
-    with engine.connect() as connection:
+async def test_migrated_schema_matches_models(settings: Settings) -> None:
+    """On whichever database this run uses (SQLite, or PostgreSQL with SALON_TEST_POSTGRES)."""
+    engine = make_engine(settings)
+
+    def compare(connection: Connection) -> list[object]:
         context = MigrationContext.configure(connection, opts={"include_name": managed_by_alembic})
-        diff = compare_metadata(context, Base.metadata)
-    engine.dispose()
+        return list(compare_metadata(context, Base.metadata))
+
+    async with engine.connect() as connection:
+        diff = await connection.run_sync(compare)
+    await engine.dispose()
     assert diff == []
 
 

@@ -4,7 +4,6 @@ cancellation; expiry of what was not posted; and a worker killed mid-generation.
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sys
 import time
@@ -32,6 +31,7 @@ from salon.media.store import LocalMediaStore
 from salon.posts import service as posts
 from salon.settings import Settings, configure
 from tests.conftest import People
+from tests.databases import process_env
 
 
 async def _candidates(session: AsyncSession, generation_id: int
@@ -171,8 +171,7 @@ async def test_a_worker_killed_mid_generation_loses_nothing(
     await session.commit()
     short = configure(settings.model_copy(update={"job_lease_seconds": 1.0}))
     db = Database(short)
-    env = {**os.environ, "SALON_ENV": "test", "SALON_DATA_DIR": str(settings.data_dir),
-           "SALON_SECRET_KEY": "test-secret", "SALON_JOB_LEASE_SECONDS": "1",
+    env = {**process_env(settings), "SALON_JOB_LEASE_SECONDS": "1",
            "SALON_WORKER_POLL_SECONDS": "0.1"}
     process = await asyncio.create_subprocess_exec(
         str(Path(sys.executable).parent / "salon"), "worker", cwd=tmp_path, env=env,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sys
 import time
@@ -28,6 +27,7 @@ from salon.timelines import service as timelines
 from salon.timelines.models import HomeEntry
 from salon.timelines.schemas import Cursor
 from tests.conftest import People
+from tests.databases import process_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -232,10 +232,7 @@ async def test_a_killed_worker_loses_no_work(
     short = configure(settings.model_copy(update={"job_lease_seconds": 1.0}))
     db = Database(short)
     env = {
-        **os.environ,
-        "SALON_ENV": "test",
-        "SALON_DATA_DIR": str(settings.data_dir),
-        "SALON_SECRET_KEY": "test-secret",
+        **process_env(settings),
         "SALON_JOB_LEASE_SECONDS": "1",
         "SALON_WORKER_POLL_SECONDS": "0.1",
         "SALON_EMBEDDED_WORKER": "false",

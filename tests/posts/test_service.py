@@ -368,3 +368,15 @@ async def test_deleting_a_reply_of_a_deleted_post(people: People, session: Async
     await posts.delete_post(session, alice, reply.id)
     await session.commit()
     assert (await fresh(session, alice)).posts_count == 0
+
+
+async def test_search_takes_any_text_as_words(people: People, session: AsyncSession) -> None:
+    """Query syntax of either index (FTS5's quotes and stars, tsquery's & | ! :*) is just
+    punctuation to people: never an error, never a different query."""
+    alice = await people.make("alice")
+    post = await posts.create_post(session, alice, "Café terrace at night, C++ & Rust")
+    await session.commit()
+    for query in ("café", "TERR", "night terr", 'c++ "rust"', "rust & !night | c:*", "(caf"):
+        assert [p.id for p in await search.posts(session, query, None)] == [post.id], query
+    for query in ("", "&&&", "'", "nightly", "terrace moon"):
+        assert await search.posts(session, query, None) == [], query

@@ -19,8 +19,8 @@ from salon.accounts import passwords
 from salon.accounts.models import Account
 from salon.media.models import MediaAttachment
 from salon.posts.models import Post
-from salon.settings import Settings, configure
-from tests.conftest import PASSWORD, Site, WebUser
+from salon.settings import Settings
+from tests.conftest import PASSWORD, Site, WebUser, settings_for
 
 __all__ = ["PASSWORD", "CheckedSite", "WebUser"]
 
@@ -32,18 +32,10 @@ XSS = [
 RAW_XSS = ["<script>alert(1)", "<img src=x onerror", "<svg onload"]
 
 
-def make_settings(data_dir: Path, **changes: Any) -> Settings:
-    """Settings like tests/conftest.py's, for a Site built by hand."""
-    values: dict[str, Any] = {
-        "env": "test",
-        "data_dir": data_dir,
-        "secret_key": "test-secret",
-        "embedded_worker": False,
-        "login_attempts_per_minute": 1000,
-        "signups_per_hour": 1000,
-        **changes,
-    }
-    return configure(Settings(**values))
+def make_settings(data_dir: Path, database: dict[str, Any], **changes: Any) -> Settings:
+    """Settings like tests/conftest.py's, for a Site built by hand on `database` (from
+    `databases.fresh(data_dir)`)."""
+    return settings_for(data_dir, database, **changes)
 
 
 class CheckedSite(Site):

@@ -10,15 +10,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.accounts import service as accounts
 from salon.oauth import service as oauth
+from tests.databases import Databases
 from tests.web import PASSWORD, CheckedSite, make_settings, open_site
 
 
 @pytest.fixture
-def site(tmp_path: Path, template_db: Path) -> Iterator[CheckedSite]:
-    import shutil
+def site(tmp_path: Path, databases: Databases) -> Iterator[CheckedSite]:
 
-    shutil.copy(template_db, tmp_path / "salon.db")
-    yield from open_site(make_settings(tmp_path, registrations_approval=True))
+    database = databases.fresh(tmp_path)
+    yield from open_site(make_settings(tmp_path, database, registrations_approval=True))
+    databases.drop(database)
 
 
 def test_sign_ups_wait_for_approval(site: CheckedSite) -> None:

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.settings import Settings
+from tests.databases import Databases
 from tests.web import PASSWORD, CheckedSite, make_settings, open_site
 
 
@@ -17,11 +18,11 @@ def site(settings: Settings) -> Iterator[CheckedSite]:
     yield from open_site(settings)
 
 
-def limited_site(tmp_path: Path, template_db: Path, **limits: int) -> Iterator[CheckedSite]:
-    import shutil
+def limited_site(tmp_path: Path, databases: Databases, **limits: int) -> Iterator[CheckedSite]:
 
-    shutil.copy(template_db, tmp_path / "salon.db")
-    yield from open_site(make_settings(tmp_path, **limits))
+    database = databases.fresh(tmp_path)
+    yield from open_site(make_settings(tmp_path, database, **limits))
+    databases.drop(database)
 
 
 def test_signup_signs_in_and_shows_the_home_page(site: CheckedSite) -> None:
@@ -107,8 +108,8 @@ def test_bad_usernames_are_422(site: CheckedSite) -> None:
         assert "sername" in response.text
 
 
-def test_login_rate_limit(tmp_path: Path, template_db: Path) -> None:
-    for site in limited_site(tmp_path, template_db, login_attempts_per_minute=3):
+def test_login_rate_limit(tmp_path: Path, databases: Databases) -> None:
+    for site in limited_site(tmp_path, databases, login_attempts_per_minute=3):
         site.user("alice")
         browser = site.visitor()
         browser.get("/login")
@@ -122,8 +123,8 @@ def test_login_rate_limit(tmp_path: Path, template_db: Path) -> None:
         assert "salon_session" not in response.headers.get("set-cookie", "")
 
 
-def test_signup_rate_limit(tmp_path: Path, template_db: Path) -> None:
-    for site in limited_site(tmp_path, template_db, signups_per_hour=2):
+def test_signup_rate_limit(tmp_path: Path, databases: Databases) -> None:
+    for site in limited_site(tmp_path, databases, signups_per_hour=2):
         browser = site.visitor()
         browser.get("/signup")
         for name in ("first", "second"):

@@ -89,6 +89,8 @@ STATUS_KEYS = {
     "edited_at",
     "quote",
 }
+# Salon's extension on every status that is not a repost (Mastodon apps ignore it)
+SALON_KEYS = {"salon"}
 # ... and those only for a signed-in viewer (`pinned` only on the viewer's own pinnable post)
 VIEWER_KEYS = {"favourited", "reblogged", "muted", "bookmarked", "filtered"}
 MENTION_KEYS = {"id", "username", "url", "acct"}  # Status::Mention
@@ -231,7 +233,9 @@ async def test_status_for_anonymous_and_signed_in(people: People, session: Async
     anon = dump(
         entities.status(await view_of(session, post, None), BASE, None, mentions={post.id: [bob]})
     )
-    assert set(anon) == STATUS_KEYS
+    assert set(anon) == STATUS_KEYS | SALON_KEYS
+    assert anon["salon"] == {"ai_generated": False, "recipe": None, "remix_of": None,
+                             "remixes_count": 0}
     assert anon["id"] == str(post.id) and TIMESTAMP.match(anon["created_at"])
     assert anon["in_reply_to_id"] == str(parent.id)
     assert anon["in_reply_to_account_id"] == str(bob.id)
@@ -252,13 +256,13 @@ async def test_status_for_anonymous_and_signed_in(people: People, session: Async
     assert set(anon["account"]) == ACCOUNT_KEYS
 
     seen = dump(entities.status(await view_of(session, post, bob), BASE, bob.id))
-    assert set(seen) == STATUS_KEYS | VIEWER_KEYS
+    assert set(seen) == STATUS_KEYS | VIEWER_KEYS | SALON_KEYS
     assert (seen["favourited"], seen["bookmarked"], seen["reblogged"]) == (True, True, False)
     assert seen["muted"] is False and seen["filtered"] == []
     assert seen["mentions"] == []  # none given
 
     own = dump(entities.status(await view_of(session, post, alice), BASE, alice.id))
-    assert set(own) == STATUS_KEYS | VIEWER_KEYS | {"pinned"}
+    assert set(own) == STATUS_KEYS | VIEWER_KEYS | SALON_KEYS | {"pinned"}
     assert own["pinned"] is False and own["favourited"] is False
 
     deleted = dump(entities.status(await view_of(session, post, None), BASE, None, source=True))
@@ -273,18 +277,18 @@ async def test_repost_nests_the_original(people: People, session: AsyncSession) 
     await session.commit()
     await session.refresh(original)
     data = dump(entities.status(await view_of(session, boost, bob), BASE, bob.id))
-    assert set(data) == STATUS_KEYS | VIEWER_KEYS
+    assert set(data) == STATUS_KEYS | VIEWER_KEYS  # a repost carries no `salon` of its own
     assert data["id"] == str(boost.id) and data["account"]["id"] == str(bob.id)
     assert data["content"] == "" and data["media_attachments"] == [] and data["tags"] == []
     assert data["uri"] == f"{BASE}/users/bob/statuses/{boost.id}/activity"
     inner = data["reblog"]
-    assert set(inner) == STATUS_KEYS | VIEWER_KEYS
+    assert set(inner) == STATUS_KEYS | VIEWER_KEYS | SALON_KEYS
     assert inner["id"] == str(original.id) and inner["account"]["username"] == "alice"
     assert inner["reblogged"] is True and inner["reblog"] is None
     assert inner["reblogs_count"] == 1 and [t["name"] for t in inner["tags"]] == ["art"]
 
     anon = dump(entities.status(await view_of(session, boost, None), BASE, None))
-    assert set(anon) == STATUS_KEYS and set(anon["reblog"]) == STATUS_KEYS
+    assert set(anon) == STATUS_KEYS and set(anon["reblog"]) == STATUS_KEYS | SALON_KEYS
 
 
 async def test_quotes(people: People, session: AsyncSession) -> None:
@@ -394,7 +398,7 @@ async def test_notification(people: People, session: AsyncSession) -> None:
     liked = by_type["favourite"]
     assert set(liked) == NOTIFICATION_KEYS | {"status"}
     assert liked["status"]["id"] == str(post.id)
-    assert set(liked["status"]) == STATUS_KEYS | VIEWER_KEYS | {"pinned"}  # alice's own post
+    assert set(liked["status"]) == STATUS_KEYS | VIEWER_KEYS | SALON_KEYS | {"pinned"}
     assert by_type["reply"]["type"] == "mention"  # Mastodon has no "reply" type
 
 
