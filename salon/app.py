@@ -20,6 +20,7 @@ from salon import __version__
 from salon.db import migrate
 from salon.db.session import Database
 from salon.errors import SalonError
+from salon.events import bus as events_bus
 from salon.jobs.worker import Worker
 from salon.media.store import media_store
 from salon.oauth.service import OAuthError
@@ -42,6 +43,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = Database(settings)
         app.state.db = db
+        bus = events_bus.configure(settings)
         if settings.is_sqlite:
             await migrate.upgrade(settings, db.engine)
         stop = asyncio.Event()
@@ -56,6 +58,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
             stop.set()
             if task is not None:
                 await task
+            await bus.close()
             await db.dispose()
 
     app = FastAPI(

@@ -41,7 +41,9 @@ def serve(host: str, port: int, no_worker: bool) -> None:
 
     app = create_app(_settings(), run_worker=False if no_worker else None)
     click.echo(f"Salon is running at http://{host}:{port}  (Ctrl+C stops it)")
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True)
+    # Streaming connections stay open; on shutdown they get a few seconds, not forever.
+    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True,
+                timeout_graceful_shutdown=5)
 
 
 @main.command()
@@ -57,14 +59,18 @@ def migrate() -> None:
 def worker() -> None:
     """Run background jobs in this process until interrupted."""
     from salon.db.session import Database
+    from salon.events import bus
     from salon.jobs.worker import Worker
 
     async def run() -> None:
-        db = Database(_settings())
+        settings = _settings()
+        db = Database(settings)
+        events = bus.configure(settings)  # events reach other processes' streams over Redis
         stop = asyncio.Event()
         try:
             await Worker(db).run_forever(stop)
         finally:
+            await events.close()
             await db.dispose()
 
     with contextlib.suppress(KeyboardInterrupt):

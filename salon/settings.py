@@ -21,6 +21,11 @@ class Settings(BaseSettings):
     db_max_overflow: int = 10  # extra connections under bursts
     db_pool_timeout: float = 5.0  # seconds to wait for a free connection before failing
     db_statement_timeout: float = 15.0  # seconds a statement may run (PostgreSQL)
+    # Redis (scale-out): home timelines as sorted sets and live events over pub/sub, shared
+    # by every server and worker process. Empty: both stay in the database / in-process.
+    redis_url: str = ""
+    redis_prefix: str = "salon:"  # key and channel prefix, so instances can share a Redis
+    redis_timeout: float = 2.0  # seconds per Redis command before failing fast
     secret_key: str = DEV_SECRET
     base_url: str = "http://127.0.0.1:8000"
     instance_name: str = "Salon"

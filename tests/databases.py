@@ -19,6 +19,9 @@ from salon.db.migrate import upgrade
 from salon.settings import Settings
 
 POSTGRES = os.environ.get("SALON_TEST_POSTGRES", "").rstrip("/")
+# With SALON_TEST_REDIS=redis://host:port/db each test also gets Redis (timelines, live
+# events) under a key prefix of its own, removed afterwards.
+REDIS = os.environ.get("SALON_TEST_REDIS", "")
 
 
 async def _admin(*statements: str) -> None:
@@ -30,6 +33,18 @@ async def _admin(*statements: str) -> None:
             await connection.execute(statement)
     finally:
         await connection.close()
+
+
+async def _forget_keys(url: str, prefix: str) -> None:
+    from redis.asyncio import Redis
+
+    client = Redis.from_url(url)
+    try:
+        keys = [key async for key in client.scan_iter(match=f"{prefix}*", count=1000)]
+        if keys:
+            await client.delete(*keys)
+    finally:
+        await client.aclose()
 
 
 def _run(coro: Any) -> None:
@@ -83,20 +98,25 @@ class Databases:
     def fresh(self, data_dir: Path) -> dict[str, Any]:
         """A new database for a test whose files live in `data_dir`: the settings to use."""
         data_dir.mkdir(parents=True, exist_ok=True)
+        name = f"{self._prefix}_{next(self._names)}"
+        found: dict[str, Any] = {}
+        if REDIS:
+            found.update(redis_url=REDIS, redis_prefix=f"{name}:")
         if not self.postgres:
             shutil.copy(self.sqlite_template, data_dir / "salon.db")
-            return {}
-        name = f"{self._prefix}_{next(self._names)}"
+            return found
         _run(_admin(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"'))
         # No pool: the TestClients of one Site each run their own event loop, and an asyncpg
         # connection belongs to the loop that opened it.
-        return {"database_url": f"{POSTGRES}/{name}", "db_pool_size": 0}
+        return {**found, "database_url": f"{POSTGRES}/{name}", "db_pool_size": 0}
 
     def drop(self, overrides: dict[str, Any]) -> None:
         url = overrides.get("database_url")
         if url:
             name = url.rsplit("/", 1)[1]
             _run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if overrides.get("redis_url"):
+            _run(_forget_keys(overrides["redis_url"], overrides["redis_prefix"]))
 
     def close(self) -> None:
         if self.postgres:
@@ -109,4 +129,7 @@ def process_env(settings: Settings) -> dict[str, str]:
            "SALON_SECRET_KEY": "test-secret"}
     if settings.database_url:
         env["SALON_DATABASE_URL"] = settings.database_url
+    if settings.redis_url:
+        env["SALON_REDIS_URL"] = settings.redis_url
+        env["SALON_REDIS_PREFIX"] = settings.redis_prefix
     return env
