@@ -14,12 +14,13 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from salon import __version__
 from salon.db import migrate
 from salon.db.session import Database
-from salon.errors import SalonError
+from salon.errors import UNAVAILABLE, SalonError
 from salon.events import bus as events_bus
 from salon.jobs.worker import Worker
 from salon.media.store import media_store
@@ -117,6 +118,23 @@ def _errors(app: FastAPI) -> None:
     @app.exception_handler(SalonError)
     async def salon_error(request: Request, exc: SalonError) -> Response:
         return answer(request, exc.status, exc.message)
+
+    async def unavailable(request: Request, exc: Exception) -> Response:
+        """The database or Redis is down or restarting: say so at once (503, retry soon)
+        instead of hanging; the pools reconnect by themselves when it is back."""
+        if isinstance(exc, DBAPIError) and not (
+            exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)
+        ):
+            raise exc  # a real bug (an integrity error...) stays a 500
+        log.warning("storage unavailable for %s %s: %s", request.method, request.url.path,
+                    str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        response = answer(request, 503, "Salon cannot reach its storage right now; "
+                                        "try again in a few seconds.")
+        response.headers["Retry-After"] = "5"
+        return response
+
+    for kind in UNAVAILABLE:
+        app.add_exception_handler(kind, unavailable)
 
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, exc: LoginRequired) -> Response:

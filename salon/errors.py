@@ -35,3 +35,17 @@ class TooLarge(SalonError):
 
 class RateLimited(SalonError):
     status = 429
+
+
+def _unavailable() -> tuple[type[Exception], ...]:
+    """Errors that mean storage is out of reach (down, restarting, overloaded), not a bug."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+    from sqlalchemy.exc import DBAPIError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    return (DBAPIError, PoolTimeout, RedisConnectionError, RedisTimeoutError,
+            ConnectionError, TimeoutError)
+
+
+UNAVAILABLE = _unavailable()
