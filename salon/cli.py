@@ -138,6 +138,40 @@ def bench(n_accounts: int, n_posts: int, follows: int, runs: int, generations: i
 
 
 @main.command()
+@click.option("--from", "source", required=True,
+              help="The instance's database now: sqlite:///path/salon.db or postgresql://…")
+@click.option("--to", "target", required=True, help="The empty database to move to.")
+@click.option("--from-media", type=click.Path(file_okay=False), default=None,
+              help="The media folder now (default: beside the source SQLite file).")
+def transfer(source: str, target: str, from_media: str | None) -> None:
+    """Move an instance to another database (and its media to SALON_MEDIA_URL's store),
+    comparing row counts, checksums and file hashes afterwards."""
+    from pathlib import Path
+
+    from salon.media.store import LocalMediaStore, media_store
+    from salon.transfer import TransferError
+    from salon.transfer import transfer as run_transfer
+
+    here = _settings()
+    source_url = source.replace("sqlite:///", "sqlite+aiosqlite:///", 1)
+    # New Settings, not copies: a copy would keep the other's cached database URL.
+    src = Settings(**{**here.model_dump(), "database_url": source_url})
+    dst = Settings(**{**here.model_dump(), "database_url": target})
+    folder = Path(from_media) if from_media else (
+        Path(source.split("sqlite:///", 1)[1]).parent / "media" if source.startswith("sqlite")
+        else here.media_dir)
+    click.echo(f"Copying {source} → {target}")
+    try:
+        reports = asyncio.run(run_transfer(src, dst, LocalMediaStore(folder), media_store(here),
+                                           echo=click.echo))
+    except TransferError as error:
+        click.echo(f"Transfer failed: {error}", err=True)
+        sys.exit(1)
+    click.echo(f"Done: {len(reports)} tables, {sum(r.rows for r in reports)} rows; counts and "
+               "checksums match.")
+
+
+@main.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 def verify(file: str) -> None:
     """Show a picture's content credentials and recipe; exit 1 unless the credentials are valid."""
