@@ -14,6 +14,9 @@ from salon.posts.models import Post
 from salon.posts.visibility import visible_to
 
 TABLE = "post_search"
+# Letters and digits only, as queries are split: PostgreSQL's parser would otherwise keep
+# "Mastodon.py" or "example.com/x" as single tokens that a search for "py" never finds.
+TSVECTOR = "to_tsvector('simple', regexp_replace({}, '[^[:alnum:]]+', ' ', 'g'))"
 
 
 def _sqlite(session: AsyncSession) -> bool:
@@ -29,7 +32,7 @@ async def index(session: AsyncSession, post_id: int, body: str) -> None:
         )
     else:
         await session.execute(
-            text(f"INSERT INTO {TABLE} (post_id, body) VALUES (:id, to_tsvector('simple', :body)) "
+            text(f"INSERT INTO {TABLE} (post_id, body) VALUES (:id, {TSVECTOR.format(':body')}) "
                  "ON CONFLICT (post_id) DO UPDATE SET body = excluded.body"),
             {"id": post_id, "body": body},
         )

@@ -22,9 +22,10 @@ def upgrade() -> None:
     op.execute("CREATE TABLE post_search (post_id BIGINT PRIMARY KEY "
                "REFERENCES posts (id) ON DELETE CASCADE, body TSVECTOR NOT NULL)")
     op.execute("CREATE INDEX post_search_body ON post_search USING GIN (body)")
-    op.execute("INSERT INTO post_search (post_id, body) SELECT id, "
-               "to_tsvector('simple', spoiler_text || ' ' || text) FROM posts "
-               "WHERE reblog_of_id IS NULL")
+    # As salon.posts.search.TSVECTOR writes it (letters and digits only).
+    op.execute("INSERT INTO post_search (post_id, body) SELECT id, to_tsvector('simple', "
+               "regexp_replace(spoiler_text || ' ' || text, '[^[:alnum:]]+', ' ', 'g')) "
+               "FROM posts WHERE reblog_of_id IS NULL")
 
 
 def downgrade() -> None:
