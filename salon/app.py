@@ -23,7 +23,7 @@ from salon.db.session import Database
 from salon.errors import UNAVAILABLE, SalonError
 from salon.events import bus as events_bus
 from salon.jobs.worker import Worker
-from salon.media.store import media_store
+from salon.media.store import LocalMediaStore, media_origin, media_store
 from salon.oauth.service import OAuthError
 from salon.settings import Settings, configure
 from salon.web import docs
@@ -72,11 +72,13 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     app.state.settings = settings
     app.state.store = media_store(settings)
     app.state.limiter = RateLimiter()
-    app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies)
+    app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies,
+                       media_origin=media_origin(app.state.store))
     app.add_middleware(HeadAsGet)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    settings.media_dir.mkdir(parents=True, exist_ok=True)
-    app.mount("/media", StaticFiles(directory=settings.media_dir), name="media")
+    if isinstance(app.state.store, LocalMediaStore):  # an object store serves its own files
+        settings.media_dir.mkdir(parents=True, exist_ok=True)
+        app.mount("/media", StaticFiles(directory=settings.media_dir), name="media")
     _errors(app)
 
     from salon.api.mastodon.routes import ROUTERS as API_ROUTERS

@@ -26,6 +26,18 @@ class Settings(BaseSettings):
     redis_url: str = ""
     redis_prefix: str = "salon:"  # key and channel prefix, so instances can share a Redis
     redis_timeout: float = 2.0  # seconds per Redis command before failing fast
+    # Media bytes. Empty: files under data_dir/media, served by the app at /media. Or
+    # s3://bucket/prefix: an S3-compatible object store, shared by every process (scale-out).
+    media_url: str = ""
+    # Where browsers fetch media: the bucket's root (object keys, prefix included, are
+    # appended) or, for the local folder, its base (default /media). Empty: the endpoint's
+    # path-style bucket address, or AWS's virtual-host one.
+    media_public_url: str = ""
+    s3_endpoint: str = ""  # e.g. http://minio:9000; empty: AWS S3 for s3_region
+    s3_region: str = "us-east-1"
+    s3_access_key: str = ""  # empty: boto3's own chain (AWS_* variables, instance roles)
+    s3_secret_key: str = ""
+    s3_timeout: float = 30.0  # seconds to wait for the store's answer (connecting: 5 at most)
     secret_key: str = DEV_SECRET
     base_url: str = "http://127.0.0.1:8000"
     instance_name: str = "Salon"

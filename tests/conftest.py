@@ -13,7 +13,9 @@ import urllib.request
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any, Self, TypeVar
+from urllib.parse import urlsplit
 
+import httpx
 import pytest
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
@@ -25,6 +27,7 @@ from salon.accounts.models import Account
 from salon.app import create_app
 from salon.db.session import Database
 from salon.jobs.worker import Worker
+from salon.media.store import LocalMediaStore, MediaStore
 from salon.settings import Settings, configure
 from tests.databases import Databases, process_env
 
@@ -36,6 +39,23 @@ async def fresh(session: AsyncSession, row: Row) -> Row:
     """The row as the database has it now (after a worker or another session wrote)."""
     await session.refresh(row)
     return row
+
+
+async def stored(store: MediaStore, key: str) -> bool:
+    """Whether the store holds `key`: on disk, or in the bucket under SALON_TEST_S3."""
+    try:
+        await store.get(key)
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def fetch_media(client: TestClient, url: str) -> httpx.Response:
+    """A stored file as a browser gets it: from the app itself (its /media/..., whatever host
+    the address names) or, with media on S3, from the bucket's public address."""
+    if isinstance(client.app.state.store, LocalMediaStore):  # type: ignore[attr-defined]
+        return client.get(urlsplit(url).path)
+    return httpx.get(url, timeout=10)
 
 
 @pytest.fixture(autouse=True)

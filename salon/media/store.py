@@ -1,13 +1,17 @@
 """Where media bytes live. Domain code talks to the small MediaStore protocol; the local disk
-adapter is the embedded default (an S3-compatible one comes later behind the same protocol)."""
+adapter is the embedded default, and SALON_MEDIA_URL=s3://bucket/prefix picks the
+S3-compatible one (salon/media/s3.py). Every public media address is built by a store's
+`url`, so pages and the API agree on where pictures are."""
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import secrets
 from pathlib import Path, PurePosixPath
 from typing import Protocol
+from urllib.parse import urlsplit
 
 from salon.settings import Settings
 
@@ -81,5 +85,33 @@ class LocalMediaStore:
 
 
 def media_store(settings: Settings) -> MediaStore:
-    """The store the settings choose (local disk only, for now)."""
-    return LocalMediaStore(settings.media_dir)
+    """The store the settings choose: one per configuration and process, so the S3 client
+    (and its connection pool) is shared by the app, its jobs and address building."""
+    return _store(settings.media_url, settings.media_dir, settings.media_public_url,
+                  settings.s3_endpoint, settings.s3_region, settings.s3_access_key,
+                  settings.s3_secret_key, settings.s3_timeout)
+
+
+@functools.lru_cache(maxsize=32)
+def _store(media_url: str, media_dir: Path, public_url: str, endpoint: str, region: str,
+           access_key: str, secret_key: str, timeout: float) -> MediaStore:
+    if not media_url:
+        return LocalMediaStore(media_dir, public_url or "/media")
+    from salon.media.s3 import S3MediaStore  # boto3 loads only for instances that use it
+
+    return S3MediaStore(media_url, endpoint=endpoint, region=region, access_key=access_key,
+                        secret_key=secret_key, public_url=public_url, timeout=timeout)
+
+
+def media_origin(store: MediaStore) -> str:
+    """The origin pages must let images load from (CSP img-src) when media is served from
+    elsewhere, e.g. "https://pics.example"; "" when this site serves it."""
+    parts = urlsplit(store.url("k"))
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+def absolute_url(store: MediaStore, key: str, base: str) -> str:
+    """`store.url(key)` as a whole address: the local store answers with a path on this
+    site, which apps (unlike browsers) cannot resolve on their own."""
+    url = store.url(key)
+    return f"{base.rstrip('/')}{url}" if url.startswith("/") else url

@@ -11,9 +11,13 @@ from urllib.parse import urlencode
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
 from salon import __version__
 from salon.db.ids import utcnow
+from salon.media.store import media_store
+from salon.settings import get_settings
 from salon.web.deps import CSRF_COOKIE, Viewer
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -42,8 +46,15 @@ def compact(n: int) -> str:
     return f"{n / 1_000_000:.1f}M".replace(".0M", "M")
 
 
-def media_url(key: str | None) -> str:
-    return f"/media/{key}" if key else ""
+@pass_context
+def media_url(context: Context, key: str | None) -> str:
+    """Where the browser fetches a stored file: the app's own store decides (/media/... on
+    the local folder, the object store's public address on S3)."""
+    if not key:
+        return ""
+    request = context.get("request")
+    store = request.app.state.store if request is not None else media_store(get_settings())
+    return str(store.url(key))
 
 
 def query(request: Request, **changes: Any) -> str:

@@ -19,9 +19,13 @@ HEADERS = [
 
 
 class SecurityHeaders:
-    def __init__(self, app: ASGIApp, hsts: bool = False) -> None:
+    def __init__(self, app: ASGIApp, hsts: bool = False, media_origin: str = "") -> None:
         self.app = app
-        self.headers = HEADERS + (
+        headers = HEADERS
+        if media_origin:  # pictures served by an object store or a CDN
+            policy = CSP.replace("img-src 'self'", f"img-src 'self' {media_origin}")
+            headers = [(b"content-security-policy", policy.encode()), *HEADERS[1:]]
+        self.headers = headers + (
             [(b"strict-transport-security", b"max-age=31536000")] if hsts else []
         )
 

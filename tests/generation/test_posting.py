@@ -16,14 +16,14 @@ from salon.generation.schemas import GenerationSpec
 from salon.graph import service as graph
 from salon.jobs.worker import Worker
 from salon.media.models import MediaAttachment
-from salon.media.store import LocalMediaStore
+from salon.media.store import media_store
 from salon.notifications.models import Notification
 from salon.posts import reading
 from salon.posts import service as posts
 from salon.posts.models import Post
 from salon.settings import Settings
 from salon.timelines.schemas import Cursor
-from tests.conftest import People
+from tests.conftest import People, stored
 
 
 async def _generate(session: AsyncSession, settings: Settings, worker: Worker, who: Account,
@@ -104,7 +104,7 @@ async def test_a_hidden_recipe_is_in_no_view_and_no_posted_file(
     session: AsyncSession, settings: Settings, people: People, worker: Worker
 ) -> None:
     alice, bob = await people.make("alice"), await people.make("bob")
-    store = LocalMediaStore(settings.media_dir)
+    store = media_store(settings)
     pictures = await _generate(session, settings, worker, alice, "a secret garden", count=2)
     with_recipe_key = pictures[0].file_key
     post = await posts.create_post(session, alice, "guess how", media_ids=[pictures[0].id],
@@ -114,7 +114,7 @@ async def test_a_hidden_recipe_is_in_no_view_and_no_posted_file(
     await session.refresh(pictures[0])
     served = await store.get(pictures[0].file_key)
     assert provenance.read_recipe(served) is None and b"secret garden" not in served
-    assert not (settings.media_dir / with_recipe_key).exists()
+    assert not await stored(store, with_recipe_key)
     for viewer in (None, alice.id, bob.id):
         view = (await reading.present(session, [post], viewer))[0]
         assert view.ai_generated and view.recipe is None
@@ -156,11 +156,12 @@ async def test_deleting_a_post_deletes_every_copy_of_its_pictures(
     pictures = await _generate(session, settings, worker, alice, "gone", count=1)
     candidate = await session.scalar(select(Candidate))
     assert candidate is not None and candidate.plain_key and candidate.recipe_key
-    files = [settings.media_dir / k for k in (candidate.plain_key, candidate.recipe_key,
-                                              pictures[0].thumb_key or "")]
+    store = media_store(settings)
+    keys = [k for k in (candidate.plain_key, candidate.recipe_key, pictures[0].thumb_key) if k]
+    assert len(keys) == 3 and all([await stored(store, k) for k in keys])
     post = await posts.create_post(session, alice, "bye", media_ids=[pictures[0].id])
     await session.commit()
     await posts.delete_post(session, alice, post.id)
     await session.commit()
     await worker.drain()
-    assert not any(f.exists() for f in files)
+    assert not any([await stored(store, k) for k in keys])

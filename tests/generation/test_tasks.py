@@ -27,10 +27,10 @@ from salon.generation.schemas import GenerationSpec
 from salon.jobs import service as jobs
 from salon.jobs.worker import Worker
 from salon.media.models import MediaAttachment
-from salon.media.store import LocalMediaStore
+from salon.media.store import media_store
 from salon.posts import service as posts
 from salon.settings import Settings, configure
-from tests.conftest import People
+from tests.conftest import People, stored
 from tests.databases import process_env
 
 
@@ -50,7 +50,7 @@ async def test_a_generation_stores_signed_candidates_with_their_recipe(
     await worker.drain()
     await session.refresh(made)
     assert (made.state, made.progress, made.error) == (State.succeeded, 1.0, None)
-    store = LocalMediaStore(settings.media_dir)
+    store = media_store(settings)
     rows = await _candidates(session, made.id)
     assert [c.seed for c, _ in rows] == [7, 8, 9]
     for candidate, item in rows:
@@ -136,9 +136,10 @@ async def test_unposted_candidates_expire_with_their_files(
     post = await posts.create_post(session, alice, "mine", media_ids=[first.id])
     await session.commit()
     dropped_rows = await _candidates(session, dropped.id)
-    files = [settings.media_dir / k for c, m in rows[1:] + dropped_rows if m
-             for k in (c.recipe_key, c.plain_key, m.thumb_key) if k]
-    assert files and all(f.exists() for f in files)
+    store = media_store(settings)
+    keys = [k for c, m in rows[1:] + dropped_rows if m
+            for k in (c.recipe_key, c.plain_key, m.thumb_key) if k]
+    assert keys and all([await stored(store, k) for k in keys])
     old = utcnow() - timedelta(hours=settings.generation_keep_hours + 1)
     await session.execute(update(Generation).values(created_at=old))
     await session.commit()
@@ -146,14 +147,14 @@ async def test_unposted_candidates_expire_with_their_files(
     jobs.enqueue(session, "generation.expire", {"once": True})
     await session.commit()
     await worker.drain()
-    assert not any(f.exists() for f in files)
+    assert not any([await stored(store, k) for k in keys])
     kept_id, dropped_id, post_id = kept.id, dropped.id, post.id
     session.expire_all()
     assert await session.scalar(select(Generation.id).where(Generation.id == dropped_id)) is None
     rows = await _candidates(session, kept_id)
     assert rows[0][0].post_id == post_id and rows[0][1] is not None  # the posted one stays
     assert rows[1][1] is None  # the other is gone, its preference record kept
-    assert (settings.media_dir / rows[0][1].file_key).exists()
+    assert await stored(store, rows[0][1].file_key)
 
 
 async def _state(db: Database, generation_id: int) -> str:

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from salon.accounts import passwords
 from salon.accounts.models import Account
 from salon.media.models import MediaAttachment
+from salon.media.store import media_store
 from salon.posts.models import Post
 from salon.settings import Settings
 from tests.conftest import PASSWORD, Site, WebUser, settings_for
@@ -92,6 +93,12 @@ class CheckedSite(Site):
         response = person.post("/posts", data, **kw)
         assert response.status_code == 303, response.text[-800:]
         return self.last_post_id(username)
+
+
+def media_base(settings: Settings) -> str:
+    """How every media address of these settings starts: "/media/" on the local folder,
+    the bucket's public address under SALON_TEST_S3."""
+    return media_store(settings).url("k")[:-1]
 
 
 def cheap_hashing() -> Iterator[None]:

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from salon.generation import provenance
 from salon.generation.models import Generation
 from salon.settings import Settings
+from tests.conftest import fetch_media
 from tests.web import CheckedSite, WebUser, elements, open_site
 from tests.web.test_moderation import admin
 
@@ -73,7 +74,7 @@ def typed_prompt(page: str) -> str:
 def picture_file(person: WebUser, page: str) -> bytes:
     """The full-size file the first picture of a post page links to."""
     (link, *_) = elements(page, "a", class_="media-item")
-    answer = person.get(link["href"])
+    answer = fetch_media(person.client, link["href"])
     assert answer.status_code == 200, link["href"]
     content: bytes = answer.content
     return content

@@ -10,7 +10,8 @@ from collections.abc import Iterator
 import pytest
 
 from salon.settings import Settings
-from tests.web import CheckedSite, articles, elements, jpeg, open_site, png
+from tests.conftest import fetch_media
+from tests.web import CheckedSite, articles, elements, jpeg, media_base, open_site, png
 
 POST_ID_RE = re.compile(r'<article class="post[^"]*" id="p(\d+)"')
 
@@ -104,15 +105,16 @@ def test_compose_with_images_and_alt_text(site: CheckedSite, count: int) -> None
     post_id = site.compose(alice, "alice", {"text": "pictures", **alts}, files=files)
     page = site.anon.get(f"/@alice/{post_id}").text
     shown = elements(articles(page), "img", loading="lazy")
-    media = [img for img in shown if img["src"].startswith("/media/")]
+    base = media_base(site.settings)
+    media = [img for img in shown if img["src"].startswith(base)]
     assert [img["alt"] for img in media] == [f"description number {i}" for i in range(count)]
     assert [img["width"] for img in media] == [str(30 + i) for i in range(count)]
     assert f'class="media n{count}"' in page
     for img in media:
-        fetched = site.anon.client.get(img["src"])
+        fetched = fetch_media(site.anon.client, img["src"])
         assert fetched.status_code == 200 and fetched.headers["content-type"] == "image/webp"
     tab = site.anon.get("/@alice/media").text
-    grid = [img for img in elements(tab, "img") if img["src"].startswith("/media/")]
+    grid = [img for img in elements(tab, "img") if img["src"].startswith(base)]
     assert [img["alt"] for img in grid] == [f"description number {i}" for i in range(count)]
     assert all(f'href="/@alice/{post_id}"' in tab for _ in grid)
     assert site.media_count() == count

@@ -7,7 +7,16 @@ from collections.abc import Iterator
 import pytest
 
 from salon.settings import Settings
-from tests.web import CheckedSite, articles, elements, followers_shown, open_site, png
+from tests.conftest import fetch_media
+from tests.web import (
+    CheckedSite,
+    articles,
+    elements,
+    followers_shown,
+    media_base,
+    open_site,
+    png,
+)
 
 
 @pytest.fixture
@@ -89,7 +98,8 @@ def test_profile_tabs(site: CheckedSite) -> None:
     replies = articles(site.anon.get("/@alice/with_replies").text)
     assert "top level" in replies and "reply to bob" in replies
     media = site.anon.get("/@alice/media").text
-    assert [i["alt"] for i in elements(media, "img") if i["src"].startswith("/media/")] == [
+    base = media_base(site.settings)
+    assert [i["alt"] for i in elements(media, "img") if i["src"].startswith(base)] == [
         "a square"
     ]
     assert f'href="/@alice/{top}"' not in media
@@ -112,8 +122,8 @@ def test_edit_profile_and_avatar(site: CheckedSite) -> None:
     assert "Alice Liddell" in profile
     assert 'href="/tags/rabbit"' in profile
     avatar = elements(profile, "img", class_="xl")[0]["src"]
-    assert avatar.startswith("/media/") and avatar.endswith(".jpg")
-    fetched = site.anon.client.get(avatar)
+    assert avatar.startswith(media_base(site.settings)) and avatar.endswith(".jpg")
+    fetched = fetch_media(site.anon.client, avatar)
     assert fetched.status_code == 200 and fetched.headers["content-type"] == "image/jpeg"
 
     refused = alice.post(

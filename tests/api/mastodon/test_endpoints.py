@@ -9,8 +9,9 @@ from PIL import Image
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.accounts import service as accounts
+from salon.media.store import absolute_url
 from salon.oauth import service as oauth
-from tests.conftest import Site
+from tests.conftest import Site, fetch_media
 
 
 def token_for(site: Site, username: str, scopes: str = "read write follow") -> dict[str, str]:
@@ -130,7 +131,9 @@ def test_media_polls_search_and_profile(site: Site) -> None:
              data={"display_name": "Alice A.", "note": "Hi <script>x</script>"},
              files={"avatar": ("a.png", _png(), "image/png")}).json()
     assert me["display_name"] == "Alice A." and "<script>" not in me["note"]
-    assert "/media/" in me["avatar"]
+    media_base = absolute_url(site.app.state.store, "k", site.settings.base_url)[:-1]
+    assert me["avatar"].startswith(media_base)
+    assert fetch_media(site.anon.client, me["avatar"]).status_code == 200
     alice_id = me["id"]
     api(site, "POST", f"/api/v1/accounts/{alice_id}/follow", bob)
     followers = api(site, "GET", f"/api/v1/accounts/{alice_id}/followers", {}).json()

@@ -16,7 +16,7 @@ from salon.accounts.models import Account
 from salon.api.mastodon import entities
 from salon.graph import service as graph
 from salon.media import service as media
-from salon.media.store import media_store
+from salon.media.store import absolute_url, media_store
 from salon.notifications.service import notify
 from salon.notifications.service import page as notification_page
 from salon.posts import interactions, reading
@@ -197,11 +197,14 @@ async def test_account(people: People, session: AsyncSession) -> None:
     assert (data["fields"], data["emojis"], data["bot"], data["locked"]) == ([], [], False, False)
 
 
-async def test_account_with_pictures_and_suspended(people: People, session: AsyncSession) -> None:
+async def test_account_with_pictures_and_suspended(people: People, session: AsyncSession,
+                                                   settings: Settings) -> None:
     bob = await people.make("bob")
     bob.avatar_key, bob.header_key = "1/a.webp", "1/h.webp"
-    assert dump(entities.account(bob, BASE))["avatar"] == f"{BASE}/media/1/a.webp"
-    assert dump(entities.account(bob, BASE))["header_static"] == f"{BASE}/media/1/h.webp"
+    store = media_store(settings)
+    assert dump(entities.account(bob, BASE))["avatar"] == absolute_url(store, "1/a.webp", BASE)
+    assert dump(entities.account(bob, BASE))["header_static"] == absolute_url(
+        store, "1/h.webp", BASE)
     assert dump(entities.account(bob, BASE))["last_status_at"] is None
     bob.suspended_at = datetime.now(UTC)
     data = dump(entities.account(bob, BASE))
@@ -327,8 +330,10 @@ async def test_media_attachment(people: People, session: AsyncSession, settings:
     [item] = data["media_attachments"]
     assert set(item) == MEDIA_KEYS
     assert item["id"] == str(upload.id) and item["type"] == "image"
-    assert item["url"] == f"{BASE}/media/{upload.file_key}"
-    assert item["preview_url"] == f"{BASE}/media/{upload.thumb_key}"
+    assert item["url"] == absolute_url(store, upload.file_key, BASE)
+    assert item["preview_url"] == absolute_url(store, upload.thumb_key or "", BASE)
+    if not settings.media_url:
+        assert item["url"] == f"{BASE}/media/{upload.file_key}"
     assert item["remote_url"] is None
     assert item["description"] == "a cat" and item["blurhash"] == upload.blurhash
     meta = item["meta"]

@@ -13,7 +13,7 @@ from PIL import Image
 
 from salon.generation import provenance
 from tests.api.mastodon.test_endpoints import api, token_for
-from tests.conftest import PASSWORD, Site, WebUser
+from tests.conftest import PASSWORD, Site, WebUser, fetch_media
 
 GENERATIONS = "/api/v1/salon/generations"
 SECRET = "zanzibar-lighthouse-427"  # a prompt word found nowhere else
@@ -72,8 +72,8 @@ def account_id(site: Site, headers: dict[str, str]) -> str:
 
 
 def fetch(site: Site, url: str) -> bytes:
-    """A file the API links to, fetched from the app itself."""
-    answer = site.anon.client.get(urlsplit(url).path)
+    """A file the API links to, fetched as an app would (from this site or the bucket)."""
+    answer = fetch_media(site.anon.client, url)
     assert answer.status_code == 200, url
     content: bytes = answer.content
     return content

@@ -9,6 +9,8 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model_serializer
 
 from salon.accounts.models import Account
+from salon.media.store import absolute_url, media_store
+from salon.settings import get_settings
 
 _LINK_RE = re.compile(r"<a\s[^>]*>", re.IGNORECASE)
 _HREF_RE = re.compile(r'href="/tags/([^"/?#]+)"')
@@ -51,7 +53,9 @@ def static_url(base: str, name: str) -> str:
 
 
 def media_url(base: str, key: str) -> str:
-    return f"{_base(base)}/media/{key}"
+    # The running app's store builds it (configure() made its settings current), so the
+    # API names the same address as the pages: this site's /media or the object store's.
+    return absolute_url(media_store(get_settings()), key, base)
 
 
 def account_url(base: str, acc: Account) -> str:
