@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     oauth_password_grant: bool = False  # the OAuth password grant; off, as on Mastodon
     embedded_worker: bool = True  # run the job worker inside `salon serve`
     worker_poll_seconds: float = 0.5
+    # Jobs one worker process runs at once: fan-out and notifications wait on the database,
+    # so a few overlap well; image generation runs in threads off the event loop.
+    worker_concurrency: int = Field(4, ge=1, le=64)
     job_lease_seconds: float = 60.0
 
     # Limits people meet.

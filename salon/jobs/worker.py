@@ -64,7 +64,8 @@ def load_handlers() -> dict[str, Handler]:
 
 
 class Worker:
-    def __init__(self, db: Database, name: str | None = None, batch: int = 16) -> None:
+    def __init__(self, db: Database, name: str | None = None, batch: int = 16,
+                 concurrency: int | None = None) -> None:
         self.db = db
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"
         self.lease = timedelta(seconds=db.settings.job_lease_seconds)
@@ -75,17 +76,15 @@ class Worker:
         # all finished well within their lease.
         self.batch = batch
         self._claimed: deque[service.ClaimedJob] = deque()
+        self._claiming = asyncio.Lock()  # one claim at a time; the lanes share its jobs
+        self.concurrency = concurrency or db.settings.worker_concurrency
 
     async def run_once(self) -> bool:
         """Do one job if one is due; False when there was nothing to do."""
         if not self._claimed:
-            async with self.db.transaction() as session:
-                if time.monotonic() >= self._next_sweep:  # once a lease period is plenty
-                    self._next_sweep = time.monotonic() + self.lease.total_seconds()
-                    await service.give_up_abandoned(session)
-                self._claimed.extend(
-                    await service.claim_batch(session, self.name, self.lease, self.batch)
-                )
+            async with self._claiming:
+                if not self._claimed:
+                    await self._claim()
         if not self._claimed:
             return False
         job = self._claimed.popleft()
@@ -106,6 +105,15 @@ class Worker:
                 await service.fail(session, job, traceback.format_exc())
         return True
 
+    async def _claim(self) -> None:
+        async with self.db.transaction() as session:
+            if time.monotonic() >= self._next_sweep:  # once a lease period is plenty
+                self._next_sweep = time.monotonic() + self.lease.total_seconds()
+                await service.give_up_abandoned(session)
+            self._claimed.extend(
+                await service.claim_batch(session, self.name, self.lease, self.batch)
+            )
+
     async def drain(self, limit: int = 10_000) -> int:
         """Run due jobs until none is left (tests and `salon seed`)."""
         done = 0
@@ -114,10 +122,20 @@ class Worker:
         return done
 
     async def run_forever(self, stop: asyncio.Event) -> None:
-        log.info("worker %s started", self.name)
+        log.info("worker %s started, %s jobs at a time", self.name, self.concurrency)
         async with self.db.transaction() as session:
             for kind in RECURRING:
                 await service.ensure_scheduled(session, kind)
+        lanes = [asyncio.create_task(self._lane(stop)) for _ in range(self.concurrency)]
+        try:
+            await asyncio.gather(*lanes)
+        finally:
+            for lane in lanes:
+                lane.cancel()
+        log.info("worker %s stopped", self.name)
+
+    async def _lane(self, stop: asyncio.Event) -> None:
+        """One job at a time; a worker runs `concurrency` lanes over the jobs it claims."""
         while not stop.is_set():
             try:
                 busy = await self.run_once()
@@ -128,4 +146,3 @@ class Worker:
                 self.wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.wake.wait(), self.db.settings.worker_poll_seconds)
-        log.info("worker %s stopped", self.name)
