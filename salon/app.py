@@ -26,6 +26,7 @@ from salon.jobs.worker import Worker
 from salon.media.store import LocalMediaStore, media_origin, media_store
 from salon.oauth.service import OAuthError
 from salon.settings import Settings, configure
+from salon.timelines.store import close_stores
 from salon.web import docs
 from salon.web.deps import LoginRequired
 from salon.web.ratelimit import RateLimiter
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
             if task is not None:
                 await task
             await bus.close()
+            await close_stores()
             await db.dispose()
 
     app = FastAPI(

@@ -29,6 +29,7 @@ from salon.db.session import Database
 from salon.jobs.worker import Worker
 from salon.media.store import LocalMediaStore, MediaStore
 from salon.settings import Settings, configure
+from salon.timelines.store import close_stores
 from tests.databases import Databases, process_env
 
 PASSWORD = "correct horse battery"
@@ -94,6 +95,7 @@ def settings(tmp_path: Path, databases: Databases) -> Iterator[Settings]:
 async def db(settings: Settings) -> AsyncIterator[Database]:
     database = Database(settings)
     yield database
+    await close_stores()  # this test's event loop ends here, and its Redis clients with it
     await database.dispose()
 
 

@@ -20,6 +20,7 @@ from salon.accounts.passwords import (
 from salon.db.ids import utcnow
 from salon.errors import Conflict, Forbidden, Invalid, NotFound
 from salon.settings import Settings
+from salon.timelines.store import timeline_store
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_]{1,30}$")
 RESERVED = frozenset(
@@ -92,6 +93,8 @@ async def register(
     session.add(account)
     await session.flush()
     session.add(Credential(account_id=account.id, password_hash=hash_password(password)))
+    # Its home timeline is complete as it is: no rebuild (and no 206) on its first read.
+    await timeline_store().start(account.id)
     return account
 
 

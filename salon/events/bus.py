@@ -85,14 +85,12 @@ class RedisBus:
         self._loops: dict[asyncio.AbstractEventLoop, _Loop] = {}
 
     def _here(self) -> _Loop:
-        from redis.asyncio import Redis
+        from salon.db.redis_client import connect
 
         loop = asyncio.get_running_loop()
         state = self._loops.get(loop)
         if state is None:
-            client = Redis.from_url(self.url, socket_timeout=self.timeout,
-                                    socket_connect_timeout=self.timeout)
-            state = self._loops[loop] = _Loop(client)
+            state = self._loops[loop] = _Loop(connect(self.url, self.timeout))
         return state
 
     def publish(self, event: Event) -> None:

@@ -297,11 +297,20 @@ async def remove(session: AsyncSession, post: Post) -> None:
         await _bump(session, post.reblog_of_id, "reposts_count", -1)
     if post.remix_of_id is not None:
         await _bump(session, post.remix_of_id, "remixes_count", -1)
-    reposters = list(
-        await session.scalars(select(Post.account_id).where(Post.reblog_of_id == post.id))
-    )
-    for account_id in reposters:
+    reposts = [(int(r[0]), int(r[1])) for r in await session.execute(
+        select(Post.id, Post.account_id).where(Post.reblog_of_id == post.id)
+    )]
+    for _, account_id in reposts:
         await accounts.add_to_counter(session, account_id, "posts_count", -1)
+    # Home timelines in Redis do not follow the row out as database ones do: a job takes
+    # the post and its reposts out, with the mentions noted now, before they go with it.
+    mentioned = [] if post.visibility in OPEN else list(
+        await session.scalars(select(Mention.account_id).where(Mention.post_id == post.id))
+    )
+    jobs.enqueue(session, "timelines.remove_post", {
+        "post_id": post.id, "author_id": post.account_id, "mentioned": mentioned,
+        "reposts": reposts,
+    })
     await accounts.add_to_counter(session, post.account_id, "posts_count", -1)
     await generated.forget_post(session, post.id)
     await media.delete_for_post(session, post.id)

@@ -46,6 +46,7 @@ class Page(Generic[T]):
     items: list[T] = field(default_factory=list)
     next_max_id: int | None = None  # pass as max_id for older items
     prev_min_id: int | None = None  # pass as min_id for newer items
+    partial: bool = False  # a home timeline being rebuilt: more will come (206 in the API)
 
     @classmethod
     def of(cls, items: list[T], ids: list[int], cursor: Cursor) -> Page[T]:

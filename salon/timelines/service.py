@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.accounts.models import Account
@@ -48,24 +48,24 @@ async def home(
     cursor: Cursor,
     store: TimelineStore | None = None,
 ) -> Page[PostView]:
-    """Followed accounts and self, with reposts; blocks and mutes applied at read."""
-    store = store or timeline_store()
-    hidden = graph.hidden_author_ids(account_id)
-    ids = set(await store.page(session, account_id, cursor, hidden))
+    """Followed accounts and self, with reposts; blocks and mutes applied at read. While
+    the store rebuilds the timeline, the page holds only what is merged in at read and is
+    marked partial."""
+    store = store or timeline_store(settings)
+    hidden = set(await session.scalars(graph.hidden_author_ids(account_id)))
+    ready = await store.ready(session, account_id)
+    ids = set(await store.page(session, account_id, cursor, hidden)) if ready else set()
     # Own posts, and posts of followed accounts too big to fan out, are merged in at read:
     # one's own post shows at once, before the fan-out job has run.
-    merged = cursor.apply(
-        select(Post.id).where(
-            or_(
-                Post.account_id == account_id,
-                Post.account_id.in_(big_account_ids(settings, account_id)),
-            ),
-            Post.account_id.not_in(hidden),
-            visible_to(account_id),
-        ),
-        Post.id,
-    )
-    ids.update(await session.scalars(merged))
+    # One index range per author (posts by account and id), not a scan of all posts.
+    authors = [account_id, *await session.scalars(big_account_ids(settings, account_id))]
+    visible = visible_to(account_id)
+    newest = [
+        select(Post.id).where(Post.account_id == author, visible)
+        for author in authors if author not in hidden
+    ]
+    merged = [cursor.apply(q, Post.id).subquery() for q in newest]
+    ids.update(await session.scalars(union_all(*(select(m.c.id) for m in merged))))
     ordered = sorted(ids, reverse=not cursor.ascending)[: cursor.limit]
     ordered.sort(reverse=True)
     rows = {
@@ -77,9 +77,10 @@ async def home(
     posts = [rows[i] for i in ordered if i in rows]
     views = await reading.present(session, posts, account_id)
     # Reposts of posts by muted or blocked accounts are hidden too.
-    hidden_ids = set(await session.scalars(hidden))
-    views = [v for v in views if v.shown.author.id not in hidden_ids]
-    return Page.of(views, ordered, cursor)
+    views = [v for v in views if v.shown.author.id not in hidden]
+    page = Page.of(views, ordered, cursor)
+    page.partial = not ready
+    return page
 
 
 def _not_hidden(viewer_id: int | None) -> list[ColumnElement[bool]]:

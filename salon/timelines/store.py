@@ -1,17 +1,20 @@
-"""Where materialised home timelines live. SQL now; a Redis store arrives behind the same
-protocol when an instance scales out."""
+"""Where materialised home timelines live: `home_entries` rows in the database (the embedded
+default), or Redis sorted sets when SALON_REDIS_URL is set (`redis_store.py`)."""
 
 from __future__ import annotations
 
 from typing import Protocol
 
-from sqlalchemy import CompoundSelect, Select, delete, func, insert, literal, select
+from sqlalchemy import Select, delete, func, insert, literal, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.db.session import dialect_name
+from salon.settings import Settings, get_settings
 from salon.timelines.models import HomeEntry
 from salon.timelines.schemas import Cursor
+
+Entry = tuple[int, int]  # (post id, author id)
 
 
 class TimelineStore(Protocol):
@@ -25,18 +28,31 @@ class TimelineStore(Protocol):
         session: AsyncSession,
         account_id: int,
         cursor: Cursor,
-        hidden_authors: CompoundSelect,
+        hidden_authors: set[int],
     ) -> list[int]:
         """Post ids for one page, newest first, without posts by `hidden_authors`."""
 
-    async def remove_post(self, session: AsyncSession, post_id: int) -> None: ...
+    async def ready(self, session: AsyncSession, account_id: int) -> bool:
+        """Called on each read of the home timeline. False when the store no longer holds
+        it (its owner was away, or the store lost it): a rebuild is then under way."""
+
+    async def start(self, account_id: int) -> None:
+        """A new account's timeline is complete as it is (empty): nothing to rebuild."""
+
+    async def rebuild(self, session: AsyncSession, account_id: int, entries: list[Entry]) -> None:
+        """Put back `entries` (from the database) and mark the timeline ready again."""
+
+    async def remove_post(
+        self, session: AsyncSession, post_id: int, author_id: int, recipients: Select[int]
+    ) -> None:
+        """Take a deleted post out of the timelines of `recipients` (who may have it)."""
 
     async def remove_author(
         self, session: AsyncSession, account_id: int, author_id: int
     ) -> None: ...
 
     async def trim(self, session: AsyncSession, size: int) -> int:
-        """Keep the newest `size` entries of every timeline; returns rows removed."""
+        """Keep the newest `size` entries of every timeline; returns entries removed."""
 
 
 class SqlTimelineStore:
@@ -60,15 +76,32 @@ class SqlTimelineStore:
         session: AsyncSession,
         account_id: int,
         cursor: Cursor,
-        hidden_authors: CompoundSelect,
+        hidden_authors: set[int],
     ) -> list[int]:
-        stmt = select(HomeEntry.post_id).where(
-            HomeEntry.account_id == account_id, HomeEntry.author_id.not_in(hidden_authors)
-        )
+        stmt = select(HomeEntry.post_id).where(HomeEntry.account_id == account_id)
+        if hidden_authors:
+            stmt = stmt.where(HomeEntry.author_id.not_in(hidden_authors))
         ids = list(await session.scalars(cursor.apply(stmt, HomeEntry.post_id)))
         return sorted(ids, reverse=True)
 
-    async def remove_post(self, session: AsyncSession, post_id: int) -> None:
+    async def ready(self, session: AsyncSession, account_id: int) -> bool:
+        return True  # rows in the database are never lost or expired
+
+    async def start(self, account_id: int) -> None:
+        pass
+
+    async def rebuild(self, session: AsyncSession, account_id: int, entries: list[Entry]) -> None:
+        have = set(await session.scalars(
+            select(HomeEntry.post_id).where(HomeEntry.account_id == account_id)))
+        rows = [{"account_id": account_id, "post_id": post_id, "author_id": author_id}
+                for post_id, author_id in entries if post_id not in have]
+        if rows:  # one multi-row INSERT, not one statement per entry
+            await session.execute(insert(HomeEntry), rows)
+
+    async def remove_post(
+        self, session: AsyncSession, post_id: int, author_id: int, recipients: Select[int]
+    ) -> None:
+        # Usually gone already: rows follow their post out through the foreign key.
         await session.execute(delete(HomeEntry).where(HomeEntry.post_id == post_id))
 
     async def remove_author(self, session: AsyncSession, account_id: int, author_id: int) -> None:
@@ -102,5 +135,21 @@ class SqlTimelineStore:
         return removed
 
 
-def timeline_store() -> TimelineStore:
+def timeline_store(settings: Settings | None = None) -> TimelineStore:
+    """Redis sorted sets when the settings name a Redis, else the database."""
+    settings = settings or get_settings()
+    if settings.redis_url:
+        from salon.timelines.redis_store import RedisTimelineStore
+
+        return RedisTimelineStore.shared(settings)
     return SqlTimelineStore()
+
+
+async def close_stores() -> None:
+    """Close the running event loop's Redis clients, if a Redis store was used."""
+    import sys
+
+    if "salon.timelines.redis_store" in sys.modules:
+        from salon.timelines.redis_store import RedisTimelineStore
+
+        await RedisTimelineStore.close_all()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Select, literal, select, union
+from sqlalchemy import Select, and_, literal, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.accounts.models import Account
@@ -20,10 +20,8 @@ from salon.posts.visibility import visible_to
 from salon.settings import get_settings
 from salon.timelines.store import timeline_store
 
-BACKFILL = 40  # posts of a newly followed account copied into the follower home
-TRIM_EVERY = timedelta(
-    minutes=30
-)  # posts of a newly followed account copied into the follower's home
+BACKFILL = 40  # posts of a newly followed account copied into the follower's home
+TRIM_EVERY = timedelta(minutes=30)
 
 
 @handler("timelines.fanout")
@@ -99,3 +97,53 @@ async def trim(session: AsyncSession, payload: dict[str, Any]) -> None:
     """Recurring: cap every home timeline, then schedule the next run."""
     await timeline_store().trim(session, get_settings().home_timeline_size)
     jobs.enqueue(session, "timelines.trim", run_at=utcnow() + TRIM_EVERY)
+
+
+@handler("timelines.rebuild")
+async def rebuild(session: AsyncSession, payload: dict[str, Any]) -> None:
+    """Put back a home timeline the store dropped (its owner was away, or Redis lost it):
+    the newest posts that fan-out would have brought, read from the database."""
+    account_id = int(payload["account_id"])
+    settings = get_settings()
+    followed = select(Follow.followee_id).where(Follow.follower_id == account_id)
+    fanned_out = select(Account.id).where(
+        Account.id.in_(followed), Account.followers_count <= settings.fanout_follower_limit
+    )
+    with_reposts = followed.where(Follow.show_reposts.is_(True))
+    mentioned = select(Mention.post_id).where(Mention.account_id == account_id)
+    rows = await session.execute(
+        select(Post.id, Post.account_id)
+        .where(
+            or_(
+                and_(
+                    Post.account_id.in_(fanned_out),
+                    Post.visibility != Visibility.direct,
+                    or_(Post.reblog_of_id.is_(None), Post.account_id.in_(with_reposts)),
+                ),
+                and_(
+                    Post.visibility.in_((Visibility.direct, Visibility.private)),
+                    Post.id.in_(mentioned),
+                ),
+            ),
+            Post.account_id != account_id,  # own posts are merged in at read
+            visible_to(account_id),
+        )
+        .order_by(Post.id.desc())
+        .limit(settings.home_timeline_size)
+    )
+    entries = [(int(r[0]), int(r[1])) for r in rows]
+    await timeline_store().rebuild(session, account_id, entries)
+
+
+@handler("timelines.remove_post")
+async def remove_post(session: AsyncSession, payload: dict[str, Any]) -> None:
+    """A deleted post (and its reposts) out of the homes it reached: the author's followers,
+    and those it mentioned, noted when it was deleted (its mentions went with it)."""
+    mentioned = [int(i) for i in payload.get("mentioned", [])]
+    gone = [(int(payload["post_id"]), int(payload["author_id"]), mentioned)]
+    gone += [(int(p), int(a), []) for p, a in payload.get("reposts", [])]
+    store = timeline_store()
+    for post_id, author_id, also in gone:
+        followers = select(Follow.follower_id).where(Follow.followee_id == author_id)
+        recipients = select(Account.id).where(or_(Account.id.in_(followers), Account.id.in_(also)))
+        await store.remove_post(session, post_id, author_id, recipients)

@@ -24,8 +24,8 @@ from salon.jobs.worker import HANDLERS, RECURRING, Worker
 from salon.posts import service as posts
 from salon.settings import Settings, configure
 from salon.timelines import service as timelines
-from salon.timelines.models import HomeEntry
 from salon.timelines.schemas import Cursor
+from salon.timelines.store import timeline_store
 from tests.conftest import People
 from tests.databases import process_env
 
@@ -278,9 +278,9 @@ async def test_a_killed_worker_loses_no_work(
 
             expected = sorted(made, reverse=True)
             for fan in followers:
-                rows = list(
-                    await s.scalars(select(HomeEntry.post_id).where(HomeEntry.account_id == fan.id))
-                )
+                everything = Cursor()
+                everything.limit = 10_000
+                rows = await timeline_store(short).page(s, fan.id, everything, set())
                 assert sorted(rows, reverse=True) == expected
                 seen: list[int] = []
                 cursor = Cursor(limit=40)

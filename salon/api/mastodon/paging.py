@@ -33,7 +33,8 @@ def cursor(p: dict[str, Any], default: int = 20, maximum: int = 40) -> Cursor:
 
 
 def paged(request: Request, body: list[Any], page: Page[Any]) -> JSONResponse:
-    """The list, with `Link: <…max_id=…>; rel="next", <…min_id=…>; rel="prev"`."""
+    """The list, with `Link: <…max_id=…>; rel="next", <…min_id=…>; rel="prev"`; 206, as
+    Mastodon answers, for a home timeline still being rebuilt."""
     base = str(request.url.remove_query_params(["max_id", "min_id", "since_id"]))
     links = []
     if page.next_max_id is not None and page.items:
@@ -41,7 +42,7 @@ def paged(request: Request, body: list[Any], page: Page[Any]) -> JSONResponse:
     if page.prev_min_id is not None and page.items:
         links.append(f'<{_with(base, min_id=page.prev_min_id)}>; rel="prev"')
     headers = {"Link": ", ".join(links)} if links else {}
-    return JSONResponse(body, headers=headers)
+    return JSONResponse(body, status_code=206 if page.partial else 200, headers=headers)
 
 
 def _with(url: str, **params: int) -> str:
