@@ -7,6 +7,7 @@ import contextlib
 import getpass
 import logging
 import sys
+from pathlib import Path
 
 import click
 
@@ -33,7 +34,8 @@ def main(verbose: bool) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--no-worker", is_flag=True, help="Do not run background jobs in this process.")
-def serve(host: str, port: int, no_worker: bool) -> None:
+@click.option("--no-access-log", is_flag=True, help="Do not log every request (faster).")
+def serve(host: str, port: int, no_worker: bool, no_access_log: bool) -> None:
     """Run the web server (applies pending migrations on the embedded SQLite default)."""
     import uvicorn
 
@@ -43,7 +45,7 @@ def serve(host: str, port: int, no_worker: bool) -> None:
     click.echo(f"Salon is running at http://{host}:{port}  (Ctrl+C stops it)")
     # Streaming connections stay open; on shutdown they get a few seconds, not forever.
     uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True,
-                timeout_graceful_shutdown=5)
+                timeout_graceful_shutdown=5, access_log=not no_access_log)
 
 
 @main.command()
@@ -56,11 +58,17 @@ def migrate() -> None:
 
 
 @main.command()
-def worker() -> None:
+@click.option("--concurrency", type=int, default=None,
+              help="Jobs run at once (default: SALON_WORKER_CONCURRENCY, 4).")
+def worker(concurrency: int | None) -> None:
     """Run background jobs in this process until interrupted."""
     from salon.db.session import Database
     from salon.events import bus
     from salon.jobs.worker import Worker
+    from salon.timelines.store import close_stores
+
+    if concurrency is not None and concurrency < 1:
+        raise click.BadParameter("must be 1 or more", param_hint="--concurrency")
 
     async def run() -> None:
         settings = _settings()
@@ -68,9 +76,10 @@ def worker() -> None:
         events = bus.configure(settings)  # events reach other processes' streams over Redis
         stop = asyncio.Event()
         try:
-            await Worker(db).run_forever(stop)
+            await Worker(db, concurrency=concurrency).run_forever(stop)
         finally:
             await events.close()
+            await close_stores()
             await db.dispose()
 
     with contextlib.suppress(KeyboardInterrupt):
@@ -121,20 +130,23 @@ def seed(n_accounts: int, n_posts: int) -> None:
 
 
 @main.command()
-@click.option("--accounts", "n_accounts", default=200, show_default=True)
-@click.option("--posts", "n_posts", default=2000, show_default=True)
-@click.option("--follows", default=50, show_default=True, help="Follows per account.")
-@click.option("--runs", default=30, show_default=True, help="Requests per page measured.")
-@click.option("--generations", default=8, show_default=True,
-              help="1024x1024 pictures generated with the built-in engine (0 to skip).")
-@click.option("--here", is_flag=True, help="Use the configured database, not a temporary one.")
-def bench(n_accounts: int, n_posts: int, follows: int, runs: int, generations: int,
-          here: bool) -> None:
-    """Measure writing, delivery, generation and page latency on a throwaway instance."""
-    from salon.bench import run_bench
+@click.option("--quick", is_flag=True,
+              help="A smaller instance (1,000 posting accounts, 50,000 posts): about 3 minutes.")
+@click.option("--results", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("bench/results"), show_default=True,
+              help="Folder for the Markdown report.")
+def bench(quick: bool, results: Path) -> None:
+    """Measure home timeline throughput and latency against the stack's ceiling, fan-out
+    and image generation, on a throwaway instance in the configured mode (needs wrk)."""
+    from salon.bench.dataset import Scale
+    from salon.bench.load import LoadToolMissing
+    from salon.bench.run import run_bench
 
-    asyncio.run(run_bench(_settings() if here else None, n_accounts, n_posts, follows, runs,
-                          echo=click.echo, generations=generations))
+    scale = Scale.quick() if quick else Scale.full()
+    try:
+        asyncio.run(run_bench(_settings(), scale, quick, results, echo=click.echo))
+    except LoadToolMissing as missing:
+        raise click.ClickException(str(missing)) from None
 
 
 @main.command()

@@ -234,11 +234,18 @@ async def revoke(session: AsyncSession, app: OAuthApp, token: str) -> None:
 
 async def resolve(session: AsyncSession, bearer: str) -> TokenContext | None:
     """The live token a request carries, with its app and account; None if it is not one."""
-    token = await session.scalar(select(OAuthToken).where(OAuthToken.token_hash == _hash(bearer)))
-    if token is None or token.revoked_at is not None:
+    # One statement: every API request starts here.
+    found = (await session.execute(
+        select(OAuthToken, OAuthApp, Account)
+        .join(OAuthApp, OAuthApp.id == OAuthToken.app_id)
+        .outerjoin(Account, Account.id == OAuthToken.account_id)
+        .where(OAuthToken.token_hash == _hash(bearer))
+    )).first()
+    if found is None:
         return None
-    app = await session.get(OAuthApp, token.app_id)
-    account = await session.get(Account, token.account_id) if token.account_id else None
-    if app is None or (token.account_id and (account is None or account.suspended_at)):
+    token, app, account = found
+    if token.revoked_at is not None:
+        return None
+    if token.account_id and (account is None or account.suspended_at):
         return None
     return TokenContext(token, app, account, token.scopes.split())

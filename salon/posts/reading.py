@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.accounts import service as accounts
@@ -62,12 +63,25 @@ async def _polls(
 
 
 async def _flags(
-    session: AsyncSession, model: type[Like] | type[Bookmark], ids: list[int], viewer_id: int
-) -> set[int]:
-    rows = await session.scalars(
-        select(model.post_id).where(model.account_id == viewer_id, model.post_id.in_(ids))
+    session: AsyncSession, ids: list[int], viewer_id: int
+) -> tuple[set[int], set[int], set[int], set[int]]:
+    """Which of `ids` the viewer liked, bookmarked, pinned and reposted: one query."""
+    rows: Any = await session.execute(
+        union_all(
+            select(literal(0), Like.post_id)
+            .where(Like.account_id == viewer_id, Like.post_id.in_(ids)),
+            select(literal(1), Bookmark.post_id)
+            .where(Bookmark.account_id == viewer_id, Bookmark.post_id.in_(ids)),
+            select(literal(2), Pin.post_id)
+            .where(Pin.account_id == viewer_id, Pin.post_id.in_(ids)),
+            select(literal(3), Post.reblog_of_id)
+            .where(Post.account_id == viewer_id, Post.reblog_of_id.in_(ids)),
+        )
     )
-    return set(rows)
+    found: tuple[set[int], set[int], set[int], set[int]] = (set(), set(), set(), set())
+    for row in rows:
+        found[row[0]].add(row[1])
+    return found
 
 
 async def present(
@@ -106,20 +120,7 @@ async def present(
     polls = await _polls(session, ids, viewer_id)
     liked = reposted = bookmarked = pinned = set[int]()
     if viewer_id is not None:
-        liked = await _flags(session, Like, ids, viewer_id)
-        bookmarked = await _flags(session, Bookmark, ids, viewer_id)
-        pinned = set(
-            await session.scalars(
-                select(Pin.post_id).where(Pin.account_id == viewer_id, Pin.post_id.in_(ids))
-            )
-        )
-        reposted = set(
-            await session.scalars(
-                select(Post.reblog_of_id).where(
-                    Post.account_id == viewer_id, Post.reblog_of_id.in_(ids)
-                )
-            )
-        )
+        liked, bookmarked, pinned, reposted = await _flags(session, ids, viewer_id)
 
     def view(post: Post, depth: int = 0) -> PostView | None:
         author = authors.get(post.account_id)

@@ -1,0 +1,1 @@
+"""`salon bench`: the benchmark of a running instance (see run.py)."""

@@ -1,0 +1,138 @@
+"""The benchmark's Markdown report: machine, versions, settings, figures, targets."""
+
+from __future__ import annotations
+
+import os
+import platform
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+
+from sqlalchemy import text
+
+from salon.bench import load
+from salon.bench.dataset import Scale
+from salon.db.session import Database
+from salon.settings import Settings
+
+# What the server process is told; everything else comes from the environment as usual.
+PASSED = ("data_dir", "database_url", "redis_url", "redis_prefix", "env", "secret_key",
+          "media_url", "fanout_follower_limit", "home_timeline_size")
+
+
+@dataclass
+class Figures:
+    ceiling: load.Load
+    home: load.Load
+    steady: load.Load  # home at 80% of its peak
+    fanout_s: float  # median of three posts
+    fanout_max_s: float
+    images_per_s: float
+    follows: int
+    versions: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ratio(self) -> float:
+        return self.home.rps / self.ceiling.rps if self.ceiling.rps else 0.0
+
+
+def mode_of(settings: Settings) -> str:
+    database = "SQLite" if settings.is_sqlite else "PostgreSQL"
+    return f"{database} + Redis" if settings.redis_url else database
+
+
+def environment(settings: Settings) -> dict[str, str]:
+    return {f"SALON_{name.upper()}": str(getattr(settings, name)) for name in PASSED}
+
+
+async def versions(db: Database, settings: Settings) -> dict[str, str]:
+    found = {"Python": platform.python_version(), "Salon": version("salon"),
+             "uvicorn": version("uvicorn"), "SQLAlchemy": version("sqlalchemy"),
+             "wrk": load.wrk_version()}
+    async with db.sessions() as session:
+        if settings.is_sqlite:
+            found["SQLite"] = str(await session.scalar(text("select sqlite_version()")))
+        else:
+            found["PostgreSQL"] = str(await session.scalar(text("show server_version")))
+    if settings.redis_url:
+        from redis.asyncio import Redis
+
+        client = Redis.from_url(settings.redis_url)
+        try:
+            found["Redis"] = str((await client.info("server"))["redis_version"])
+        finally:
+            await client.aclose()
+    return found
+
+
+def _machine() -> str:
+    model = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f", {kb / 1024 / 1024:.0f} GiB"
+    except OSError:
+        memory = ""
+    return f"{model}, {os.cpu_count()} cores{memory}, {platform.system()} {platform.release()}"
+
+
+def _mark(ok: bool) -> str:
+    return "met" if ok else "**missed**"
+
+
+def render(settings: Settings, scale: Scale, quick: bool, f: Figures) -> str:
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        f"# salon bench ({'quick' if quick else 'full'}): {mode_of(settings)}, {when}",
+        "",
+        "| | |", "|---|---|",
+        f"| Machine | {_machine()} |",
+        *(f"| {name} | {value} |" for name, value in f.versions.items()),
+        f"| Mode | {mode_of(settings)}; media on local disk |",
+        f"| Data set | {scale.describe()}; {f.follows:,} follows |",
+        "| Server | `salon serve` (1 process, uvicorn, embedded worker), access log off |",
+        f"| Settings | db_pool_size {settings.db_pool_size}, "
+        f"fanout_follower_limit {settings.fanout_follower_limit:,}, "
+        f"home_timeline_size {settings.home_timeline_size}, "
+        f"worker_concurrency {settings.worker_concurrency} |",
+        f"| Load | wrk, 1 thread, {load.CONNECTIONS} connections, "
+        f"{scale.load_seconds:.0f} s per run, loopback |",
+        "",
+        "| Measure | Requests/s | p50 | p99 | Failed |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, run in (("Ceiling: `GET /api/v1/custom_emojis`", f.ceiling),
+                      ("`GET /api/v1/timelines/home?limit=20` (peak)", f.home),
+                      ("Home timeline at 80% of peak", f.steady)):
+        lines.append(f"| {name} | {run.rps:,.0f} | {run.p50_ms:.1f} ms | {run.p99_ms:.1f} ms "
+                     f"| {run.failed} |")
+    lines += [
+        "",
+        "| Measure | Figure | Target | |",
+        "|---|---:|---:|---|",
+        f"| Home / ceiling | {f.ratio:.2f} | ≥ 0.50 | {_mark(f.ratio >= 0.5)} |",
+        f"| Home p99 at 80% of peak | {f.steady.p99_ms:.1f} ms | < 50 ms "
+        f"| {_mark(f.steady.p99_ms < 50)} |",
+        f"| Post → in {scale.fanout_followers:,} home timelines (median of 3; max) "
+        f"| {f.fanout_s * 1000:.0f} ms; {f.fanout_max_s * 1000:.0f} ms | < 1,000 ms "
+        f"| {_mark(f.fanout_s < 1)} |",
+        f"| Sketch generations, request → signed candidates stored | "
+        f"{f.images_per_s:.2f} images/s | | |",
+        "",
+        f"ratio home/ceiling: {f.ratio:.2f}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+
+def write(results_dir: Path, settings: Settings, scale: Scale, quick: bool, f: Figures) -> Path:
+    results_dir.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    mode = mode_of(settings).lower().replace(" + ", "-")
+    path = results_dir / f"{stamp}-{mode}-{'quick' if quick else 'full'}.md"
+    path.write_text(render(settings, scale, quick, f))
+    return path

@@ -1,0 +1,245 @@
+"""`salon bench`: seeds a throwaway instance in the configured mode (SQLite, or PostgreSQL
+and Redis when SALON_DATABASE_URL / SALON_REDIS_URL say so), starts `salon serve` as a user
+would, drives it with wrk on loopback and writes a Markdown report to bench/results/."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+from sqlalchemy import select
+
+from salon.bench import load, report
+from salon.bench.dataset import DataSet, Scale, build
+from salon.db.ids import id_floor, utcnow
+from salon.db.migrate import upgrade
+from salon.db.session import Database
+from salon.jobs.models import Job
+from salon.settings import Settings, configure
+from salon.timelines.schemas import Cursor
+from salon.timelines.store import timeline_store
+
+HOME = "/api/v1/timelines/home?limit=20"
+CEILING = "/api/v1/custom_emojis"  # the smallest JSON answer: no database, no auth
+CONNECTIONS = load.CONNECTIONS
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def _postgres_admin(url: str, statement: str) -> None:
+    import asyncpg
+
+    base = url.rsplit("/", 1)[0] if url.count("/") > 2 else url
+    connection = await asyncpg.connect(base.replace("postgresql+asyncpg", "postgresql")
+                                       + "/postgres")
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+async def _forget_redis(settings: Settings) -> None:
+    from redis.asyncio import Redis
+
+    client = Redis.from_url(settings.redis_url)
+    try:
+        keys = [k async for k in client.scan_iter(match=f"{settings.redis_prefix}*", count=1000)]
+        for start in range(0, len(keys), 1000):
+            await client.delete(*keys[start:start + 1000])
+    finally:
+        await client.aclose()
+
+
+@contextmanager
+def _server(settings: Settings, env: dict[str, str], port: int) -> Iterator[str]:
+    """`salon serve` in its own process, as a user starts it (embedded worker included)."""
+    log = open(settings.data_dir / "server.log", "w")  # noqa: SIM115 (closed below)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "salon.cli", "serve", "--port", str(port), "--no-access-log"],
+        env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(url + "/api/v1/instance", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the server did not start: see "
+                                   f"{settings.data_dir / 'server.log'}:\n"
+                                   + (settings.data_dir / "server.log").read_text()[-3000:])
+            time.sleep(0.2)
+        yield url
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+async def _fanout(db: Database, url: str, data: DataSet, echo: Callable[[str], None]
+                  ) -> list[float]:
+    """Seconds from sending a post to its fan-out job being done (the job writes every
+    follower's timeline in one step), checked against the timelines afterwards."""
+    store = timeline_store()
+    took: list[float] = []
+    async with httpx.AsyncClient(base_url=url, timeout=30,
+                                 headers={"Authorization": f"Bearer {data.fanout_token}"}) as web:
+        for attempt in range(3):
+            floor = id_floor(utcnow() - timedelta(seconds=1))
+            started = time.perf_counter()
+            text = f"fan-out test {attempt} {secrets.token_hex(3)}"
+            answer = await web.post("/api/v1/statuses", data={"status": text})
+            answer.raise_for_status()
+            post_id = int(answer.json()["id"])
+            while True:
+                async with db.sessions() as session:
+                    done = await session.scalars(
+                        select(Job.payload).where(Job.kind == "timelines.fanout",
+                                                  Job.status == "done", Job.id > floor))
+                    if any(str(p.get("post_id")) == str(post_id) for p in done):
+                        break
+                if time.perf_counter() - started > 60:
+                    raise RuntimeError("the fan-out job did not finish within 60 s")
+                await asyncio.sleep(0.005)
+            took.append(time.perf_counter() - started)
+            async with db.sessions() as session:
+                followers = await _followers(session, data.fanout)
+                missing = [f for f in followers[:: max(1, len(followers) // 200)]
+                           if post_id not in await store.page(session, f, Cursor(limit=1),
+                                                              set())]
+            if missing:
+                raise RuntimeError(f"post {post_id} missing from {len(missing)} timelines")
+            echo(f"  post {attempt + 1}: in {len(followers):,} home timelines after "
+                 f"{took[-1] * 1000:.0f} ms")
+    return took
+
+
+async def _followers(session: object, account_id: int) -> list[int]:
+    from salon.graph.models import Follow
+
+    rows = await session.scalars(  # type: ignore[attr-defined]
+        select(Follow.follower_id).where(Follow.followee_id == account_id))
+    return list(rows)
+
+
+async def _generations(url: str, token: str, count: int) -> float:
+    """Sketch-engine images per second, request to stored and signed candidates."""
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=url, timeout=60, headers=headers) as web:
+        started = time.perf_counter()
+        made = []
+        for i in range(count):
+            answer = await web.post("/api/v1/salon/generations", data={
+                "prompt": ["a lighthouse at sunset, watercolor", "neon city at night",
+                           "pixel art castle on a green hill", "misty forest at dawn"][i % 4],
+                "count": "1", "seed": str(i)})
+            answer.raise_for_status()
+            made.append(answer.json()["id"])
+        pending = set(made)
+        while pending:
+            for generation_id in list(pending):
+                state = (await web.get(f"/api/v1/salon/generations/{generation_id}")).json()
+                if state["state"] == "succeeded":
+                    pending.discard(generation_id)
+                elif state["state"] in ("failed", "cancelled"):
+                    raise RuntimeError(f"generation {generation_id} {state['state']}")
+            if time.perf_counter() - started > 300:
+                raise RuntimeError("generations did not finish within 5 minutes")
+            await asyncio.sleep(0.05)
+        return count / (time.perf_counter() - started)
+
+
+async def run_bench(base: Settings, scale: Scale, quick: bool, results_dir: Path,
+                    echo: Callable[[str], None] = print) -> Path:
+    load.wrk_version()  # fail early, before minutes of seeding
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per request
+    with tempfile.TemporaryDirectory(prefix="salon-bench-") as tmp:
+        tag = f"{os.getpid()}_{secrets.token_hex(2)}"
+        changes: dict[str, object] = {"data_dir": Path(tmp), "env": "production",
+                                      "secret_key": secrets.token_hex(32),
+                                      "redis_prefix": f"salon-bench-{tag}:", "media_url": ""}
+        if not base.is_sqlite:
+            name = f"salon_bench_{tag}"
+            await _postgres_admin(base.database_url, f'CREATE DATABASE "{name}"')
+            changes["database_url"] = base.database_url.rsplit("/", 1)[0] + "/" + name
+        # A new object, not model_copy(): db_url is cached on the old one.
+        settings = configure(Settings(**{**base.model_dump(), **changes}))
+        mode = report.mode_of(settings)
+        echo(f"salon bench ({'quick' if quick else 'full'}) on {mode}: {scale.describe()}")
+        db = Database(settings)
+        try:
+            await upgrade(settings)
+            data = await build(db, scale, echo)
+            env = {**os.environ, **report.environment(settings)}
+            with _server(settings, env, _free_port()) as url:
+                figures = await _measure(db, url, data, scale, echo)
+            figures.versions = await report.versions(db, settings)
+        finally:
+            await db.dispose()
+            if not base.is_sqlite:
+                await _postgres_admin(base.database_url,
+                                      f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            if settings.redis_url:
+                await _forget_redis(settings)
+    path = report.write(results_dir, settings, scale, quick, figures)
+    for line in path.read_text().splitlines():
+        echo(line)
+    return path
+
+
+async def _measure(db: Database, url: str, data: DataSet, scale: Scale,
+                   echo: Callable[[str], None]) -> report.Figures:
+    seconds = scale.load_seconds
+    async with httpx.AsyncClient() as web:
+        check = await web.get(url + HOME, headers={"Authorization": f"Bearer {data.tokens[0]}"})
+    if check.status_code != 200 or len(check.json()) == 0:
+        raise RuntimeError(f"home timeline answered {check.status_code}: {check.text[:300]}")
+    echo(f"warming up ({min(seconds, 3):.0f} s)")
+    await asyncio.to_thread(load.run, url, HOME, tokens=data.tokens, seconds=min(seconds, 3),
+                            connections=CONNECTIONS)
+    echo(f"ceiling: GET {CEILING}, {CONNECTIONS} connections, {seconds:.0f} s")
+    ceiling = await asyncio.to_thread(load.run, url, CEILING, tokens=[], seconds=seconds,
+                                      connections=CONNECTIONS)
+    echo(f"  {ceiling.rps:,.0f} req/s, p50 {ceiling.p50_ms:.1f} ms, p99 {ceiling.p99_ms:.1f} ms")
+    echo(f"home: GET {HOME} with {len(data.tokens)} tokens, {CONNECTIONS} connections")
+    home = await asyncio.to_thread(load.run, url, HOME, tokens=data.tokens, seconds=seconds,
+                                   connections=CONNECTIONS)
+    echo(f"  {home.rps:,.0f} req/s, p50 {home.p50_ms:.1f} ms, p99 {home.p99_ms:.1f} ms, "
+         f"{home.failed} failed")
+    echo(f"home at 80% of that peak ({0.8 * home.rps:,.0f} req/s)")
+    steady = await asyncio.to_thread(load.paced, url, HOME, tokens=data.tokens,
+                                     seconds=seconds, connections=CONNECTIONS,
+                                     target_rps=0.8 * home.rps, service_ms=home.p50_ms)
+    echo(f"  {steady.rps:,.0f} req/s, p50 {steady.p50_ms:.1f} ms, p99 {steady.p99_ms:.1f} ms")
+    echo(f"fan-out: a post by an account with {scale.fanout_followers:,} followers")
+    fanout = await _fanout(db, url, data, echo)
+    echo(f"generations: {scale.generations} sketch images, 1024x1024, signed")
+    images = await _generations(url, data.fanout_token, scale.generations)
+    echo(f"  {images:.2f} images/s")
+    return report.Figures(ceiling=ceiling, home=home, steady=steady,
+                          fanout_s=statistics.median(fanout), fanout_max_s=max(fanout),
+                          images_per_s=images, follows=data.follows)

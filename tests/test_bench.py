@@ -1,0 +1,47 @@
+"""`salon bench` end to end on a tiny instance, in the mode the tests run in: seeding, a real
+server process, wrk, fan-out, generation and the report. (The figures are not checked:
+this is the benchmark's test, not a timed test.)"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from salon.bench.dataset import Scale
+from salon.bench.run import run_bench
+from salon.settings import Settings
+from tests.databases import POSTGRES, REDIS
+
+TINY = Scale(posters=60, readers=150, posts=2_000, big_followers=120, fanout_followers=100,
+             token_accounts=10, load_seconds=1, generations=1)
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (scripts/test "
+                    "installs it)")
+async def test_bench_reports_every_figure(tmp_path: Path) -> None:
+    base = Settings(
+        data_dir=tmp_path, env="test",
+        database_url=f"{POSTGRES}/unused" if POSTGRES else "",
+        redis_url=REDIS, fanout_follower_limit=100,
+    )
+    lines: list[str] = []
+    report = await run_bench(base, TINY, True, tmp_path / "results", echo=lines.append)
+
+    text = report.read_text()
+    assert report.parent == tmp_path / "results"
+    assert re.fullmatch(r"ratio home/ceiling: \d+\.\d\d", text.splitlines()[-1])
+    assert lines[-1] == text.splitlines()[-1]
+    mode = "SQLite" if not POSTGRES else "PostgreSQL + Redis" if REDIS else "PostgreSQL"
+    assert f"salon bench (quick): {mode}" in text
+    for row in ("Ceiling: `GET /api/v1/custom_emojis`",
+                "`GET /api/v1/timelines/home?limit=20` (peak)", "Home timeline at 80% of peak"):
+        found = re.search(re.escape(row) + r" \| ([\d,]+) \| [\d.]+ ms \| [\d.]+ ms \| (\d+) \|",
+                          text)
+        assert found, (row, text)
+        assert int(found[1].replace(",", "")) > 0 and found[2] == "0", (row, found[0])
+    assert re.search(r"Post → in 100 home timelines .* \| \d+ ms; \d+ ms \|", text)
+    assert re.search(r"\| [\d.]+ images/s \|", text)
+    assert any("post 3: in 100 home timelines" in line for line in lines)
