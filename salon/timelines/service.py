@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, union_all
+from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.accounts.models import Account
@@ -52,29 +53,40 @@ async def home(
     the store rebuilds the timeline, the page holds only what is merged in at read and is
     marked partial."""
     store = store or timeline_store(settings)
-    hidden = set(await session.scalars(graph.hidden_author_ids(account_id)))
+    # Who is hidden, and which followed accounts are too big to fan out: one query.
+    hidden_ids = graph.hidden_author_ids(account_id).subquery()
+    hidden: set[int] = set()
+    authors = [account_id]
+    rows: Any = await session.execute(union_all(
+        select(literal(0), hidden_ids.c[0]),
+        select(literal(1), big_account_ids(settings, account_id).subquery().c[0]),
+    ))
+    for row in rows:
+        if row[0]:
+            authors.append(row[1])
+        else:
+            hidden.add(row[1])
     ready = await store.ready(session, account_id)
-    ids = set(await store.page(session, account_id, cursor, hidden)) if ready else set()
-    # Own posts, and posts of followed accounts too big to fan out, are merged in at read:
-    # one's own post shows at once, before the fan-out job has run.
-    # One index range per author (posts by account and id), not a scan of all posts.
-    authors = [account_id, *await session.scalars(big_account_ids(settings, account_id))]
+    stored = await store.page(session, account_id, cursor, hidden) if ready else []
+    # Own posts, and posts of followed accounts too big to fan out, are merged in at read
+    # (one's own post shows at once, before the fan-out job has run): one index range per
+    # author, fetched with the stored ids in the same query.
     visible = visible_to(account_id)
-    newest = [
-        select(Post.id).where(Post.account_id == author, visible)
+    merged = [
+        cursor.apply(select(Post.id).where(Post.account_id == author, visible), Post.id)
+        .subquery()
         for author in authors if author not in hidden
     ]
-    merged = [cursor.apply(q, Post.id).subquery() for q in newest]
-    ids.update(await session.scalars(union_all(*(select(m.c.id) for m in merged))))
-    ordered = sorted(ids, reverse=not cursor.ascending)[: cursor.limit]
-    ordered.sort(reverse=True)
-    rows = {
-        p.id: p
-        for p in await session.scalars(
-            select(Post).where(Post.id.in_(ordered), visible_to(account_id))
-        )
-    }
-    posts = [rows[i] for i in ordered if i in rows]
+    # One IN over a UNION (each part already paged by the cursor), ordered here: with an
+    # ORDER BY ... LIMIT, SQLite walks the whole posts index looking for the few matches.
+    found = await session.scalars(select(Post).where(
+        Post.id.in_(union_all(select(Post.id).where(Post.id.in_(stored)),
+                              *(select(m.c.id) for m in merged))),
+        visible,
+    ))
+    posts = sorted(found, key=lambda p: p.id, reverse=not cursor.ascending)[: cursor.limit]
+    posts.sort(key=lambda p: p.id, reverse=True)
+    ordered = [p.id for p in posts]
     views = await reading.present(session, posts, account_id)
     # Reposts of posts by muted or blocked accounts are hidden too.
     views = [v for v in views if v.shown.author.id not in hidden]
