@@ -128,6 +128,12 @@ async def transfer(source: Settings, target: Settings, source_store: MediaStore,
                                         f"{theirs.rows} in the target, or their contents "
                                         "differ.")
                 reports.append(mine)
+            if dst.dialect.name == "postgresql":
+                # Planner statistics now, not when autovacuum gets round to it: without them
+                # the first timeline reads on the moved instance take seconds.
+                await dst.commit()
+                await dst.execution_options(isolation_level="AUTOCOMMIT")
+                await dst.execute(text("ANALYZE"))
             keys = await _media_keys(src)
     finally:
         await src_engine.dispose()

@@ -11,6 +11,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Self, TypeVar
 from urllib.parse import urlsplit
@@ -225,18 +226,12 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, databases: Databases) -> Iterator[str]:
-    """`salon serve` in its own process, with its in-process worker, on a free port."""
-    data = tmp_path_factory.mktemp("real-site")
-    port = _free_port()
-    database = databases.fresh(data)
-    env = {**process_env(settings_for(data, database)), "SALON_WORKER_POLL_SECONDS": "0.1",
-           "SALON_BASE_URL": f"http://127.0.0.1:{port}"}
-    salon = Path(sys.executable).parent / "salon"
-    log = open(data / "server.log", "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen([str(salon), "serve", "--port", str(port)], env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
+@contextmanager
+def salon_serve(env: dict[str, str], log_path: Path, port: int) -> Iterator[str]:
+    """`salon serve` in its own process with `env`, until the block ends; yields its URL."""
+    log = open(log_path, "w")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen([str(Path(sys.executable).parent / "salon"), "serve", "--port",
+                             str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(150):
@@ -245,13 +240,27 @@ def server(tmp_path_factory: pytest.TempPathFactory, databases: Databases) -> It
                 break
             except OSError:
                 if proc.poll() is not None:
-                    raise RuntimeError((data / "server.log").read_text()) from None
+                    raise RuntimeError(log_path.read_text()) from None
                 time.sleep(0.1)
         else:
-            raise RuntimeError("server did not start: " + (data / "server.log").read_text())
+            raise RuntimeError("server did not start: " + log_path.read_text())
         yield base
     finally:
         proc.terminate()
         proc.wait(timeout=10)
         log.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, databases: Databases) -> Iterator[str]:
+    """`salon serve` in its own process, with its in-process worker, on a free port."""
+    data = tmp_path_factory.mktemp("real-site")
+    port = _free_port()
+    database = databases.fresh(data)
+    env = {**process_env(settings_for(data, database)), "SALON_WORKER_POLL_SECONDS": "0.1",
+           "SALON_BASE_URL": f"http://127.0.0.1:{port}"}
+    try:
+        with salon_serve(env, data / "server.log", port) as base:
+            yield base
+    finally:
         databases.drop(database)

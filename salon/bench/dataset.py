@@ -14,7 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 
 from salon.accounts.models import Account, Credential
 from salon.accounts.passwords import hash_password
@@ -137,6 +137,12 @@ async def build(db: Database, scale: Scale, echo: Callable[[str], None]) -> Data
          f"{', '.join(f'{c:,}' for c in sorted(followers_count, reverse=True)[:4])}  "
          f"({time.perf_counter() - started:.0f} s)")
     await _posts(db, scale, ids[authors], rng, echo, started)
+    if not db.settings.is_sqlite:
+        # A live database has planner statistics; right after a bulk load it has none, and
+        # PostgreSQL's guesses for the home timeline query are off by seconds.
+        async with db.engine.connect() as connection:
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await connection.execute(text("ANALYZE"))
     data = DataSet(big=[int(ids[0]), int(ids[1])], fanout=int(ids[2]), follows=len(rows))
     # Home readers: popular and ordinary posters, and readers who follow the big accounts.
     picked = np.concatenate([

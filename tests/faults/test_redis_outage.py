@@ -9,11 +9,8 @@ Redis through a TCP proxy that the test cuts and restores."""
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 import threading
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
@@ -29,7 +26,7 @@ from salon.oauth import service as oauth
 from salon.settings import Settings
 from salon.timelines.redis_store import parse
 from salon.timelines.store import close_stores
-from tests.conftest import PASSWORD, _free_port, settings_for
+from tests.conftest import PASSWORD, _free_port, salon_serve, settings_for
 from tests.databases import POSTGRES, REDIS, Databases, process_env
 from tests.faults.proxy import Proxy
 
@@ -58,23 +55,10 @@ def world(tmp_path: Path, databases: Databases) -> Iterator[tuple[World, Proxy]]
            "SALON_REDIS_URL": REDIS.replace(REDIS.split("//")[1].split("/")[0],
                                             f"127.0.0.1:{proxy.port}"),
            "SALON_REDIS_TIMEOUT": str(TIMEOUT), "SALON_BASE_URL": f"http://127.0.0.1:{port}"}
-    log = open(tmp_path / "server.log", "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen([str(Path(sys.executable).parent / "salon"), "serve", "--port",
-                             str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(base + "/public", timeout=1)
-                break
-            except OSError:
-                assert proc.poll() is None, (tmp_path / "server.log").read_text()
-                time.sleep(0.1)
-        yield asyncio.run(_people(base, settings)), proxy
+        with salon_serve(env, tmp_path / "server.log", port) as base:
+            yield asyncio.run(_people(base, settings)), proxy
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        log.close()
         proxy.cut()
         databases.drop(database)
 
