@@ -6,8 +6,10 @@ import asyncio
 import contextlib
 import getpass
 import logging
+import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -33,19 +35,33 @@ def main(verbose: bool) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Server processes sharing the port (more than 1 needs SALON_REDIS_URL).")
 @click.option("--no-worker", is_flag=True, help="Do not run background jobs in this process.")
 @click.option("--no-access-log", is_flag=True, help="Do not log every request (faster).")
-def serve(host: str, port: int, no_worker: bool, no_access_log: bool) -> None:
+def serve(host: str, port: int, workers: int, no_worker: bool, no_access_log: bool) -> None:
     """Run the web server (applies pending migrations on the embedded SQLite default)."""
     import uvicorn
 
     from salon.app import create_app
+    from salon.db.migrate import upgrade_sync
 
-    app = create_app(_settings(), run_worker=False if no_worker else None)
+    settings = _settings()
     click.echo(f"Salon is running at http://{host}:{port}  (Ctrl+C stops it)")
     # Streaming connections stay open; on shutdown they get a few seconds, not forever.
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True,
-                timeout_graceful_shutdown=5, access_log=not no_access_log)
+    options: dict[str, Any] = {"host": host, "port": port, "log_level": "info",
+                               "proxy_headers": True, "timeout_graceful_shutdown": 5,
+                               "access_log": not no_access_log}
+    if workers == 1:
+        uvicorn.run(create_app(settings, run_worker=False if no_worker else None), **options)
+        return
+    if not settings.redis_url:
+        raise click.UsageError("--workers above 1 needs SALON_REDIS_URL: live events and "
+                               "home timelines must be shared between the processes.")
+    upgrade_sync(settings)  # once, before the processes start
+    if no_worker:
+        os.environ["SALON_EMBEDDED_WORKER"] = "false"  # read by each process's settings
+    uvicorn.run("salon.app:create_app", factory=True, workers=workers, **options)
 
 
 @main.command()
@@ -135,7 +151,9 @@ def seed(n_accounts: int, n_posts: int) -> None:
 @click.option("--results", type=click.Path(file_okay=False, path_type=Path),
               default=Path("bench/results"), show_default=True,
               help="Folder for the Markdown report.")
-def bench(quick: bool, results: Path) -> None:
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Server processes (more than 1 needs SALON_REDIS_URL).")
+def bench(quick: bool, results: Path, workers: int) -> None:
     """Measure home timeline throughput and latency against the stack's ceiling, fan-out
     and image generation, on a throwaway instance in the configured mode (needs wrk)."""
     from salon.bench.dataset import Scale
@@ -143,8 +161,12 @@ def bench(quick: bool, results: Path) -> None:
     from salon.bench.run import run_bench
 
     scale = Scale.quick() if quick else Scale.full()
+    settings = _settings()
+    if workers > 1 and not settings.redis_url:
+        raise click.UsageError("--workers above 1 needs SALON_REDIS_URL (see salon serve).")
     try:
-        asyncio.run(run_bench(_settings(), scale, quick, results, echo=click.echo))
+        asyncio.run(run_bench(settings, scale, quick, results, echo=click.echo,
+                              workers=workers))
     except LoadToolMissing as missing:
         raise click.ClickException(str(missing)) from None
 

@@ -227,11 +227,11 @@ def _free_port() -> int:
 
 
 @contextmanager
-def salon_serve(env: dict[str, str], log_path: Path, port: int) -> Iterator[str]:
+def salon_serve(env: dict[str, str], log_path: Path, port: int, *args: str) -> Iterator[str]:
     """`salon serve` in its own process with `env`, until the block ends; yields its URL."""
     log = open(log_path, "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen([str(Path(sys.executable).parent / "salon"), "serve", "--port",
-                             str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
+                             str(port), *args], env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(150):

@@ -84,7 +84,7 @@ def _mark(ok: bool) -> str:
     return "met" if ok else "**missed**"
 
 
-def render(settings: Settings, scale: Scale, quick: bool, f: Figures) -> str:
+def render(settings: Settings, scale: Scale, quick: bool, f: Figures, workers: int) -> str:
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         f"# salon bench ({'quick' if quick else 'full'}): {mode_of(settings)}, {when}",
@@ -94,7 +94,9 @@ def render(settings: Settings, scale: Scale, quick: bool, f: Figures) -> str:
         *(f"| {name} | {value} |" for name, value in f.versions.items()),
         f"| Mode | {mode_of(settings)}; media on local disk |",
         f"| Data set | {scale.describe()}; {f.follows:,} follows |",
-        "| Server | `salon serve` (1 process, uvicorn, embedded worker), access log off |",
+        f"| Server | `salon serve --workers {workers}` ({workers} process"
+        f"{'es' if workers > 1 else ''}, uvicorn on uvloop, embedded worker in each), "
+        "access log off |",
         f"| Settings | db_pool_size {settings.db_pool_size}, "
         f"fanout_follower_limit {settings.fanout_follower_limit:,}, "
         f"home_timeline_size {settings.home_timeline_size}, "
@@ -129,10 +131,11 @@ def render(settings: Settings, scale: Scale, quick: bool, f: Figures) -> str:
 
 
 
-def write(results_dir: Path, settings: Settings, scale: Scale, quick: bool, f: Figures) -> Path:
+def write(results_dir: Path, settings: Settings, scale: Scale, quick: bool, f: Figures,
+          workers: int) -> Path:
     results_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     mode = mode_of(settings).lower().replace(" + ", "-")
     path = results_dir / f"{stamp}-{mode}-{'quick' if quick else 'full'}.md"
-    path.write_text(render(settings, scale, quick, f))
+    path.write_text(render(settings, scale, quick, f, workers))
     return path

@@ -69,11 +69,13 @@ async def _forget_redis(settings: Settings) -> None:
 
 
 @contextmanager
-def _server(settings: Settings, env: dict[str, str], port: int) -> Iterator[str]:
+def _server(settings: Settings, env: dict[str, str], port: int, workers: int
+            ) -> Iterator[str]:
     """`salon serve` in its own process, as a user starts it (embedded worker included)."""
     log = open(settings.data_dir / "server.log", "w")  # noqa: SIM115 (closed below)
     process = subprocess.Popen(
-        [sys.executable, "-m", "salon.cli", "serve", "--port", str(port), "--no-access-log"],
+        [sys.executable, "-m", "salon.cli", "serve", "--port", str(port), "--no-access-log",
+         "--workers", str(workers)],
         env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
@@ -174,7 +176,7 @@ async def _generations(url: str, token: str, count: int) -> float:
 
 
 async def run_bench(base: Settings, scale: Scale, quick: bool, results_dir: Path,
-                    echo: Callable[[str], None] = print) -> Path:
+                    echo: Callable[[str], None] = print, workers: int = 1) -> Path:
     load.wrk_version()  # fail early, before minutes of seeding
     logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per request
     with tempfile.TemporaryDirectory(prefix="salon-bench-") as tmp:
@@ -195,7 +197,7 @@ async def run_bench(base: Settings, scale: Scale, quick: bool, results_dir: Path
             await upgrade(settings)
             data = await build(db, scale, echo)
             env = {**os.environ, **report.environment(settings)}
-            with _server(settings, env, _free_port()) as url:
+            with _server(settings, env, _free_port(), workers) as url:
                 figures = await _measure(db, url, data, scale, echo)
             figures.versions = await report.versions(db, settings)
         finally:
@@ -205,7 +207,7 @@ async def run_bench(base: Settings, scale: Scale, quick: bool, results_dir: Path
                                       f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             if settings.redis_url:
                 await _forget_redis(settings)
-    path = report.write(results_dir, settings, scale, quick, figures)
+    path = report.write(results_dir, settings, scale, quick, figures, workers)
     for line in path.read_text().splitlines():
         echo(line)
     return path
