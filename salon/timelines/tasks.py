@@ -70,16 +70,18 @@ def _announce(session: AsyncSession, post: Post, audience: list[int], tags: list
 async def backfill(session: AsyncSession, payload: dict[str, Any]) -> None:
     """After a follow, the followee's recent posts appear in the follower's home."""
     follower_id, followee_id = int(payload["follower_id"]), int(payload["followee_id"])
-    recent = await session.scalars(
-        select(Post.id)
-        .where(
-            Post.account_id == followee_id,
-            visible_to(follower_id),
-            Post.visibility != Visibility.direct,
-        )
-        .order_by(Post.id.desc())
-        .limit(BACKFILL)
+    follow = await session.scalar(select(Follow).where(
+        Follow.follower_id == follower_id, Follow.followee_id == followee_id))
+    if follow is None:  # unfollowed before the job ran
+        return
+    recent_posts = select(Post.id).where(
+        Post.account_id == followee_id,
+        visible_to(follower_id),
+        Post.visibility != Visibility.direct,
     )
+    if not follow.show_reposts:  # as fan-out does for this follower
+        recent_posts = recent_posts.where(Post.reblog_of_id.is_(None))
+    recent = await session.scalars(recent_posts.order_by(Post.id.desc()).limit(BACKFILL))
     store = timeline_store()
     for post_id in recent:
         await store.push(session, post_id, followee_id, select(literal(follower_id)))

@@ -167,6 +167,20 @@ async def test_follow_backfills_recent_posts(
     assert await home_ids(session, settings, alice) == [private.id, public.id]
 
 
+async def test_backfill_leaves_out_reposts_when_the_follow_does(
+    people: People, session: AsyncSession, settings: Settings, worker: Worker
+) -> None:
+    alice, bob, carol = [await people.make(n) for n in ("alice", "bob", "carol")]
+    original = await write(session, carol, "by carol")
+    await interactions.repost(session, bob, original.id)
+    own = await write(session, bob, "by bob")
+    await worker.drain()
+    await graph.follow(session, alice.id, bob.id, reposts=False)
+    await session.commit()
+    await worker.drain()
+    assert await home_ids(session, settings, alice) == [own.id]
+
+
 async def test_backfill_is_limited(people: People, session: AsyncSession, worker: Worker) -> None:
     alice = await people.make("alice")
     bob = await people.make("bob")
