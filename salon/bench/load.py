@@ -93,13 +93,16 @@ def run(url: str, path: str, *, tokens: list[str], seconds: float, connections: 
 
 def paced(url: str, path: str, *, tokens: list[str], seconds: float, connections: int,
           target_rps: float, service_ms: float) -> Load:
-    """A run near `target_rps`: each connection pauses between requests; one correction
-    after a short first try, since the pause adds to each request's own time."""
+    """A run near `target_rps`: each connection pauses between requests. Requests get
+    faster as the load drops, so the pause is corrected over a few short tries."""
     pause = max(0.0, connections * 1000 / target_rps - service_ms)
-    trial = run(url, path, tokens=tokens, seconds=min(3.0, seconds), connections=connections,
-                pause_ms=round(pause))
-    if trial.rps > 0:
-        cycle = connections * 1000 / trial.rps  # measured ms per request per connection
-        pause = max(0.0, pause + connections * 1000 / target_rps - cycle)
+    for _ in range(3):
+        trial = run(url, path, tokens=tokens, seconds=2, connections=connections,
+                    pause_ms=round(pause))
+        if trial.rps <= 0 or abs(trial.rps - target_rps) <= 0.05 * target_rps:
+            break
+        # ms per request per connection: wanted minus measured, added to the pause
+        pause = max(0.0, pause + connections * 1000 / target_rps
+                    - connections * 1000 / trial.rps)
     return run(url, path, tokens=tokens, seconds=seconds, connections=connections,
                pause_ms=round(pause))

@@ -33,6 +33,10 @@ class Figures:
     versions: dict[str, str] = field(default_factory=dict)
 
     @property
+    def load_share(self) -> float:
+        return self.steady.rps / self.home.rps if self.home.rps else 0.0
+
+    @property
     def ratio(self) -> float:
         return self.home.rps / self.ceiling.rps if self.ceiling.rps else 0.0
 
@@ -109,7 +113,8 @@ def render(settings: Settings, scale: Scale, quick: bool, f: Figures, workers: i
     ]
     for name, run in (("Ceiling: `GET /api/v1/custom_emojis`", f.ceiling),
                       ("`GET /api/v1/timelines/home?limit=20` (peak)", f.home),
-                      ("Home timeline at 80% of peak", f.steady)):
+                      (f"Home timeline paced to 80% of peak (got {f.load_share:.0%})",
+                       f.steady)):
         lines.append(f"| {name} | {run.rps:,.0f} | {run.p50_ms:.1f} ms | {run.p99_ms:.1f} ms "
                      f"| {run.failed} |")
     lines += [
