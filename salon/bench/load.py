@@ -21,7 +21,10 @@ request = function()
   if #tokens > 0 then headers["Authorization"] = "Bearer " .. tokens[(i %% #tokens) + 1] end
   return wrk.format("GET", path, headers)
 end
-if pause > 0 then delay = function() return pause end end
+-- Exponential pauses (same mean): arrivals spread like independent users', instead of
+-- the connections falling into step and arriving in bursts of 16.
+math.randomseed(os.time())
+if pause > 0 then delay = function() return -math.log(1 - math.random()) * pause end end
 done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
@@ -93,8 +96,9 @@ def run(url: str, path: str, *, tokens: list[str], seconds: float, connections: 
 
 def paced(url: str, path: str, *, tokens: list[str], seconds: float, connections: int,
           target_rps: float, service_ms: float) -> Load:
-    """A run near `target_rps`: each connection pauses between requests. Requests get
-    faster as the load drops, so the pause is corrected over a few short tries."""
+    """A run near `target_rps`: each connection pauses between requests. `service_ms` is
+    a request's time on an idle server (at peak, latency is mostly queueing: a pause
+    sized from it keeps the server saturated). A few short tries correct the pause."""
     pause = max(0.0, connections * 1000 / target_rps - service_ms)
     for _ in range(3):
         trial = run(url, path, tokens=tokens, seconds=2, connections=connections,

@@ -198,7 +198,7 @@ async def run_bench(base: Settings, scale: Scale, quick: bool, results_dir: Path
             data = await build(db, scale, echo)
             env = {**os.environ, **report.environment(settings)}
             with _server(settings, env, _free_port(), workers) as url:
-                figures = await _measure(db, url, data, scale, echo)
+                figures = await _measure(db, url, data, scale, echo, workers)
             figures.versions = await report.versions(db, settings)
         finally:
             await db.dispose()
@@ -214,7 +214,7 @@ async def run_bench(base: Settings, scale: Scale, quick: bool, results_dir: Path
 
 
 async def _measure(db: Database, url: str, data: DataSet, scale: Scale,
-                   echo: Callable[[str], None]) -> report.Figures:
+                   echo: Callable[[str], None], workers: int) -> report.Figures:
     seconds = scale.load_seconds
     async with httpx.AsyncClient() as web:
         check = await web.get(url + HOME, headers={"Authorization": f"Bearer {data.tokens[0]}"})
@@ -235,7 +235,8 @@ async def _measure(db: Database, url: str, data: DataSet, scale: Scale,
     echo(f"home at 80% of that peak ({0.8 * home.rps:,.0f} req/s)")
     steady = await asyncio.to_thread(load.paced, url, HOME, tokens=data.tokens,
                                      seconds=seconds, connections=CONNECTIONS,
-                                     target_rps=0.8 * home.rps, service_ms=home.p50_ms)
+                                     target_rps=0.8 * home.rps,
+                                     service_ms=1000 * workers / home.rps)
     echo(f"  {steady.rps:,.0f} req/s, p50 {steady.p50_ms:.1f} ms, p99 {steady.p99_ms:.1f} ms")
     echo(f"fan-out: a post by an account with {scale.fanout_followers:,} followers")
     fanout = await _fanout(db, url, data, echo)
