@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import getpass
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,15 @@ from salon.settings import Settings, configure
 
 
 def _settings() -> Settings:
-    return configure(Settings())
+    from pydantic import ValidationError
+
+    try:
+        return configure(Settings())
+    except ValidationError as invalid:  # a SALON_* variable or .env line to fix, not a bug
+        problems = "; ".join(
+            f"SALON_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
+            for e in invalid.errors())
+        raise click.ClickException(f"Fix these settings: {problems}") from None
 
 
 @click.group()
@@ -33,8 +41,9 @@ def main(verbose: bool) -> None:
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (0.0.0.0: every interface).")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
               help="Server processes sharing the port (more than 1 needs SALON_REDIS_URL).")
 @click.option("--no-worker", is_flag=True, help="Do not run background jobs in this process.")
@@ -47,18 +56,21 @@ def serve(host: str, port: int, workers: int, no_worker: bool, no_access_log: bo
     from salon.db.migrate import upgrade_sync
 
     settings = _settings()
-    click.echo(f"Salon is running at http://{host}:{port}  (Ctrl+C stops it)")
     # Streaming connections stay open; on shutdown they get a few seconds, not forever.
     options: dict[str, Any] = {"host": host, "port": port, "log_level": "info",
                                "proxy_headers": True, "timeout_graceful_shutdown": 5,
                                "access_log": not no_access_log}
     if workers == 1:
-        uvicorn.run(create_app(settings, run_worker=False if no_worker else None), **options)
+        app = create_app(settings, run_worker=False if no_worker else None)
+        click.echo(f"Starting Salon at http://{host}:{port}  (Ctrl+C stops it)")
+        uvicorn.run(app, **options)
         return
     if not settings.redis_url:
-        raise click.UsageError("--workers above 1 needs SALON_REDIS_URL: live events and "
-                               "home timelines must be shared between the processes.")
+        raise click.UsageError("--workers above 1 needs SALON_REDIS_URL: live events must "
+                               "reach streams held by every process.")
     upgrade_sync(settings)  # once, before the processes start
+    click.echo(f"Starting Salon at http://{host}:{port} in {workers} processes  "
+               "(Ctrl+C stops it)")
     if no_worker:
         os.environ["SALON_EMBEDDED_WORKER"] = "false"  # read by each process's settings
     uvicorn.run("salon.app:create_app", factory=True, workers=workers, **options)
@@ -74,23 +86,28 @@ def migrate() -> None:
 
 
 @main.command()
-@click.option("--concurrency", type=int, default=None,
-              help="Jobs run at once (default: SALON_WORKER_CONCURRENCY, 4).")
+@click.option("--concurrency", type=click.IntRange(1, 64), default=None,
+              help="Jobs run at once, 1 to 64 (default: SALON_WORKER_CONCURRENCY, 4).")
 def worker(concurrency: int | None) -> None:
     """Run background jobs in this process until interrupted."""
+    from salon.db.migrate import upgrade
     from salon.db.session import Database
     from salon.events import bus
     from salon.jobs.worker import Worker
     from salon.timelines.store import close_stores
 
-    if concurrency is not None and concurrency < 1:
-        raise click.BadParameter("must be 1 or more", param_hint="--concurrency")
+    settings = _settings()
 
     async def run() -> None:
-        settings = _settings()
         db = Database(settings)
+        if settings.is_sqlite:  # as `salon serve` does on the embedded default
+            await upgrade(settings, db.engine)
         events = bus.configure(settings)  # events reach other processes' streams over Redis
         stop = asyncio.Event()
+        # SIGTERM (docker, systemd) as Ctrl+C: jobs in hand finish, none waits for its lease.
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
         try:
             await Worker(db, concurrency=concurrency).run_forever(stop)
         finally:
@@ -98,8 +115,7 @@ def worker(concurrency: int | None) -> None:
             await close_stores()
             await db.dispose()
 
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run())
+    asyncio.run(run())
 
 
 @main.command("create-user")
@@ -147,7 +163,8 @@ def seed(n_accounts: int, n_posts: int) -> None:
 
 @main.command()
 @click.option("--quick", is_flag=True,
-              help="A smaller instance (1,000 posting accounts, 50,000 posts): about 3 minutes.")
+              help="A smaller instance (1,000 posting + 10,500 reading accounts, 50,000 "
+              "posts): under a minute instead of about five.")
 @click.option("--results", type=click.Path(file_okay=False, path_type=Path),
               default=Path("bench/results"), show_default=True,
               help="Folder for the Markdown report.")
@@ -158,7 +175,7 @@ def bench(quick: bool, results: Path, workers: int) -> None:
     and image generation, on a throwaway instance in the configured mode (needs wrk)."""
     from salon.bench.dataset import Scale
     from salon.bench.load import LoadToolMissing
-    from salon.bench.run import run_bench
+    from salon.bench.run import BenchError, run_bench
 
     scale = Scale.quick() if quick else Scale.full()
     settings = _settings()
@@ -167,7 +184,7 @@ def bench(quick: bool, results: Path, workers: int) -> None:
     try:
         asyncio.run(run_bench(settings, scale, quick, results, echo=click.echo,
                               workers=workers))
-    except LoadToolMissing as missing:
+    except (LoadToolMissing, BenchError) as missing:
         raise click.ClickException(str(missing)) from None
 
 

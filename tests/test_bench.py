@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from salon.bench.dataset import Scale
-from salon.bench.run import run_bench
+from salon.bench.run import BenchError, run_bench
 from salon.settings import Settings
 from tests.databases import POSTGRES, REDIS
 
@@ -33,7 +33,7 @@ async def test_bench_reports_every_figure(tmp_path: Path) -> None:
     text = report.read_text()
     assert report.parent == tmp_path / "results"
     assert re.fullmatch(r"ratio home/ceiling: \d+\.\d\d", text.splitlines()[-1])
-    assert lines[-1] == text.splitlines()[-1]
+    assert lines[-2] == text.splitlines()[-1] and lines[-1] == f"(report written to {report})"
     mode = "SQLite" if not POSTGRES else "PostgreSQL + Redis" if REDIS else "PostgreSQL"
     assert f"salon bench (quick): {mode}" in text
     figures = r"[^|]* \| ([\d,]+) \| [\d.]+ ms \| [\d.]+ ms \| (\d+) \|"
@@ -46,3 +46,11 @@ async def test_bench_reports_every_figure(tmp_path: Path) -> None:
     assert re.search(r"Post → in 100 home timelines .* \| \d+ ms; \d+ ms \|", text)
     assert re.search(r"\| [\d.]+ images/s \|", text)
     assert any("post 3: in 100 home timelines" in line for line in lines)
+
+
+async def test_an_unreachable_redis_is_named_before_any_seeding(tmp_path: Path) -> None:
+    base = Settings(data_dir=tmp_path, env="test", redis_url="redis://127.0.0.1:1/0")
+    with pytest.raises(BenchError, match=r"Cannot reach Redis at redis://127.0.0.1:1/0 .*"
+                       "Start it, or fix SALON_REDIS_URL"):
+        await run_bench(base, TINY, True, tmp_path / "results", echo=lambda line: None)
+    assert not (tmp_path / "results").exists()

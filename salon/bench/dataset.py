@@ -57,8 +57,8 @@ class Scale:
 
     def describe(self) -> str:
         return (f"{self.posters:,} posting accounts + {self.readers:,} reading accounts, "
-                f"{self.posts:,} posts, 2 accounts with {self.big_followers:,} followers, "
-                f"1 with {self.fanout_followers:,}")
+                f"{self.posts:,} posts, 2 accounts followed by {self.big_followers:,} readers "
+                f"and more, 1 followed by exactly {self.fanout_followers:,}")
 
 
 @dataclass
@@ -66,6 +66,7 @@ class DataSet:
     big: list[int]  # the two accounts over the fan-out limit
     fanout: int  # the account with exactly `fanout_followers` followers
     fanout_token: str = ""
+    most_followed: list[int] = field(default_factory=list)  # follower counts, top 4
     tokens: list[str] = field(default_factory=list)  # home readers' bearer tokens
     follows: int = 0
 
@@ -143,7 +144,8 @@ async def build(db: Database, scale: Scale, echo: Callable[[str], None]) -> Data
         async with db.engine.connect() as connection:
             await connection.execution_options(isolation_level="AUTOCOMMIT")
             await connection.execute(text("ANALYZE"))
-    data = DataSet(big=[int(ids[0]), int(ids[1])], fanout=int(ids[2]), follows=len(rows))
+    data = DataSet(big=[int(ids[0]), int(ids[1])], fanout=int(ids[2]), follows=len(rows),
+                   most_followed=sorted(map(int, followers_count), reverse=True)[:4])
     # Home readers: popular and ordinary posters, and readers who follow the big accounts.
     picked = np.concatenate([
         rng.choice(np.arange(3, scale.posters), size=scale.token_accounts // 2, replace=False),

@@ -5,6 +5,7 @@ would, drives it with wrk on loopback and writes a Markdown report to bench/resu
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import secrets
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import httpx
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 
 from salon.bench import load, report
 from salon.bench.dataset import DataSet, Scale, build
@@ -44,16 +46,47 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _database_url(url: str, name: str) -> str:
+    """The same server, user and options as `url`, another database."""
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
 async def _postgres_admin(url: str, statement: str) -> None:
+    """Run `statement` in the server's `postgres` database (creating and dropping the
+    benchmark's own database needs the CREATEDB privilege)."""
     import asyncpg
 
-    base = url.rsplit("/", 1)[0] if url.count("/") > 2 else url
-    connection = await asyncpg.connect(base.replace("postgresql+asyncpg", "postgresql")
-                                       + "/postgres")
+    admin = make_url(url).set(drivername="postgresql", database="postgres")
+    connection = await asyncpg.connect(admin.render_as_string(hide_password=False))
     try:
         await connection.execute(statement)
     finally:
         await connection.close()
+
+
+class BenchError(Exception):
+    """Something the person running the benchmark must fix; the message says what."""
+
+
+async def _reachable(settings: Settings) -> None:
+    """PostgreSQL and Redis answer, before minutes of seeding."""
+    if not settings.is_sqlite:
+        try:
+            await _postgres_admin(settings.database_url, "SELECT 1")
+        except Exception as exc:  # refused, unknown host, bad password, no such role
+            raise BenchError(f"Cannot reach PostgreSQL at {settings.database_url} ({exc}). "
+                             "Start it, or fix SALON_DATABASE_URL.") from None
+    if settings.redis_url:
+        from redis.asyncio import Redis
+
+        client = Redis.from_url(settings.redis_url, socket_connect_timeout=3)
+        try:
+            await client.ping()
+        except Exception as exc:  # refused, unknown host, auth
+            raise BenchError(f"Cannot reach Redis at {settings.redis_url} ({exc}). "
+                             "Start it, or fix SALON_REDIS_URL.") from None
+        finally:
+            await client.aclose()
 
 
 async def _forget_redis(settings: Settings) -> None:
@@ -178,6 +211,7 @@ async def _generations(url: str, token: str, count: int) -> float:
 async def run_bench(base: Settings, scale: Scale, quick: bool, results_dir: Path,
                     echo: Callable[[str], None] = print, workers: int = 1) -> Path:
     load.wrk_version()  # fail early, before minutes of seeding
+    await _reachable(base)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per request
     with tempfile.TemporaryDirectory(prefix="salon-bench-") as tmp:
         tag = f"{os.getpid()}_{secrets.token_hex(2)}"
@@ -187,7 +221,7 @@ async def run_bench(base: Settings, scale: Scale, quick: bool, results_dir: Path
         if not base.is_sqlite:
             name = f"salon_bench_{tag}"
             await _postgres_admin(base.database_url, f'CREATE DATABASE "{name}"')
-            changes["database_url"] = base.database_url.rsplit("/", 1)[0] + "/" + name
+            changes["database_url"] = _database_url(base.database_url, name)
         # A new object, not model_copy(): db_url is cached on the old one.
         settings = configure(Settings(**{**base.model_dump(), **changes}))
         mode = report.mode_of(settings)
@@ -202,14 +236,17 @@ async def run_bench(base: Settings, scale: Scale, quick: bool, results_dir: Path
             figures.versions = await report.versions(db, settings)
         finally:
             await db.dispose()
-            if not base.is_sqlite:
-                await _postgres_admin(base.database_url,
-                                      f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            if settings.redis_url:
-                await _forget_redis(settings)
+            # Best effort: a failure here must not hide the error that got us here.
+            with contextlib.suppress(Exception):
+                if not base.is_sqlite:
+                    await _postgres_admin(base.database_url,
+                                          f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                if settings.redis_url:
+                    await _forget_redis(settings)
     path = report.write(results_dir, settings, scale, quick, figures, workers)
     for line in path.read_text().splitlines():
         echo(line)
+    echo(f"(report written to {path})")
     return path
 
 
@@ -245,4 +282,5 @@ async def _measure(db: Database, url: str, data: DataSet, scale: Scale,
     echo(f"  {images:.2f} images/s")
     return report.Figures(ceiling=ceiling, home=home, steady=steady,
                           fanout_s=statistics.median(fanout), fanout_max_s=max(fanout),
-                          images_per_s=images, follows=data.follows)
+                          images_per_s=images, follows=data.follows,
+                          most_followed=data.most_followed)
