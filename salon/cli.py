@@ -28,6 +28,12 @@ def _settings() -> Settings:
         raise click.ClickException(f"Fix these settings: {problems}") from None
 
 
+def _check_processes(settings: Settings, workers: int) -> None:
+    if workers > 1 and not settings.redis_url:
+        raise click.UsageError("--workers above 1 needs SALON_REDIS_URL: live events must "
+                               "reach streams held by every process.")
+
+
 @click.group()
 @click.option("-v", "--verbose", is_flag=True, help="Log more.")
 def main(verbose: bool) -> None:
@@ -65,9 +71,7 @@ def serve(host: str, port: int, workers: int, no_worker: bool, no_access_log: bo
         click.echo(f"Starting Salon at http://{host}:{port}  (Ctrl+C stops it)")
         uvicorn.run(app, **options)
         return
-    if not settings.redis_url:
-        raise click.UsageError("--workers above 1 needs SALON_REDIS_URL: live events must "
-                               "reach streams held by every process.")
+    _check_processes(settings, workers)
     upgrade_sync(settings)  # once, before the processes start
     click.echo(f"Starting Salon at http://{host}:{port} in {workers} processes  "
                "(Ctrl+C stops it)")
@@ -179,8 +183,7 @@ def bench(quick: bool, results: Path, workers: int) -> None:
 
     scale = Scale.quick() if quick else Scale.full()
     settings = _settings()
-    if workers > 1 and not settings.redis_url:
-        raise click.UsageError("--workers above 1 needs SALON_REDIS_URL (see salon serve).")
+    _check_processes(settings, workers)
     try:
         asyncio.run(run_bench(settings, scale, quick, results, echo=click.echo,
                               workers=workers))

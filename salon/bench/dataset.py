@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import insert, text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.accounts.models import Account, Credential
 from salon.accounts.passwords import hash_password
@@ -172,7 +173,7 @@ async def build(db: Database, scale: Scale, echo: Callable[[str], None]) -> Data
     return data
 
 
-async def _account(session: Any, account_id: int) -> Account:
+async def _account(session: AsyncSession, account_id: int) -> Account:
     account = await session.get(Account, account_id)
     assert account is not None
     return account

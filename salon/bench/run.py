@@ -24,12 +24,14 @@ from pathlib import Path
 import httpx
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.bench import load, report
 from salon.bench.dataset import DataSet, Scale, build
 from salon.db.ids import id_floor, utcnow
 from salon.db.migrate import upgrade
 from salon.db.session import Database
+from salon.graph import service as graph
 from salon.jobs.models import Job
 from salon.settings import Settings, configure
 from salon.timelines.schemas import Cursor
@@ -173,12 +175,8 @@ async def _fanout(db: Database, url: str, data: DataSet, echo: Callable[[str], N
     return took
 
 
-async def _followers(session: object, account_id: int) -> list[int]:
-    from salon.graph.models import Follow
-
-    rows = await session.scalars(  # type: ignore[attr-defined]
-        select(Follow.follower_id).where(Follow.followee_id == account_id))
-    return list(rows)
+async def _followers(session: AsyncSession, account_id: int) -> list[int]:
+    return list(await session.scalars(graph.follower_ids(account_id)))
 
 
 async def _generations(url: str, token: str, count: int) -> float:
