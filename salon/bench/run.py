@@ -107,34 +107,33 @@ async def _forget_redis(settings: Settings) -> None:
 def _server(settings: Settings, env: dict[str, str], port: int, workers: int
             ) -> Iterator[str]:
     """`salon serve` in its own process, as a user starts it (embedded worker included)."""
-    log = open(settings.data_dir / "server.log", "w")  # noqa: SIM115 (closed below)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "salon.cli", "serve", "--port", str(port), "--no-access-log",
-         "--workers", str(workers)],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
+    log_path = settings.data_dir / "server.log"
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(url + "/api/v1/instance", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the server did not start: see "
-                                   f"{settings.data_dir / 'server.log'}:\n"
-                                   + (settings.data_dir / "server.log").read_text()[-3000:])
-            time.sleep(0.2)
-        yield url
-    finally:
-        process.send_signal(signal.SIGINT)
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "salon.cli", "serve", "--port", str(port),
+             "--no-access-log", "--workers", str(workers)],
+            env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
         try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if httpx.get(url + "/api/v1/instance", timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise BenchError("The server did not start; its log ends:\n"
+                                     + log_path.read_text()[-3000:])
+                time.sleep(0.2)
+            yield url
+        finally:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
 
 
 async def _fanout(db: Database, url: str, data: DataSet, echo: Callable[[str], None]
