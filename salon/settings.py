@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 10 * 1024 * 1024
     max_image_pixels: int = 40_000_000
     home_timeline_size: int = 800
+    # Rendered statuses (and accounts) each server process keeps for the API's timelines,
+    # checked against their rows on every read: memory, not correctness (about 1 KB each).
+    status_cache_size: int = Field(20_000, ge=0)
     fanout_follower_limit: int = 10_000  # above this, posts are merged at read time
     poll_min_seconds: int = 300
     poll_max_seconds: int = 30 * 24 * 3600

@@ -17,7 +17,7 @@ from salon.accounts.passwords import (
     hash_password,
     verify_password,
 )
-from salon.db.ids import utcnow
+from salon.db.ids import ids_param, utcnow
 from salon.errors import Conflict, Forbidden, Invalid, NotFound
 from salon.settings import Settings
 from salon.timelines.store import timeline_store
@@ -187,11 +187,14 @@ async def get(session: AsyncSession, account_id: int) -> Account:
     return account
 
 
+_MANY = select(Account).where(Account.id.in_(ids_param("ids")))  # built once: every page
+
+
 async def get_many(session: AsyncSession, ids: Iterable[int]) -> dict[int, Account]:
-    wanted = set(ids)
+    wanted = list(set(ids))
     if not wanted:
         return {}
-    rows = await session.scalars(select(Account).where(Account.id.in_(wanted)))
+    rows = await session.scalars(_MANY, {"ids": wanted})
     return {a.id: a for a in rows}
 
 

@@ -9,6 +9,12 @@ import threading
 import time
 from datetime import UTC, datetime
 
+from sqlalchemy import BigInteger, BindParameter, bindparam
+
+# An id, or a parameter standing for one in a statement built once and run many times
+# (building a statement costs more than running it on the hottest reads).
+IdArg = int | BindParameter[int]
+
 _lock = threading.Lock()
 _last_ms = 0
 _seq = secrets.randbelow(1 << 16)
@@ -41,3 +47,12 @@ def id_time(value: int) -> datetime:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def id_param(name: str) -> BindParameter[int]:
+    return bindparam(name, type_=BigInteger)
+
+
+def ids_param(name: str) -> BindParameter[int]:
+    """A list of ids, spread into `IN (…)` when the statement runs."""
+    return bindparam(name, expanding=True, type_=BigInteger)

@@ -8,6 +8,7 @@ from sqlalchemy import CompoundSelect, Select, delete, exists, or_, select, unio
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.accounts import service as accounts
+from salon.db.ids import IdArg
 from salon.errors import Forbidden, Invalid
 from salon.graph.models import Block, Follow, Mute
 from salon.jobs import service as jobs
@@ -182,7 +183,7 @@ async def is_following(session: AsyncSession, follower_id: int, followee_id: int
 # Subqueries other domains filter with, so reads stay one query (no N+1).
 
 
-def followed_ids(account_id: int) -> Select[int]:
+def followed_ids(account_id: IdArg) -> Select[int]:
     return select(Follow.followee_id).where(Follow.follower_id == account_id)
 
 
@@ -196,7 +197,7 @@ def follower_ids(account_id: int) -> Select[int]:
     return select(Follow.follower_id).where(Follow.followee_id == account_id)
 
 
-def hidden_author_ids(viewer_id: int) -> CompoundSelect:
+def hidden_author_ids(viewer_id: IdArg) -> CompoundSelect:
     """Accounts whose posts the viewer must not see: blocked either way, or muted."""
     return union(
         select(Block.target_id).where(Block.account_id == viewer_id),
@@ -205,7 +206,7 @@ def hidden_author_ids(viewer_id: int) -> CompoundSelect:
     )
 
 
-def blocking_ids(viewer_id: int) -> CompoundSelect:
+def blocking_ids(viewer_id: IdArg) -> CompoundSelect:
     """Accounts blocked either way (mutes hide posts from feeds but not from threads)."""
     return union(
         select(Block.target_id).where(Block.account_id == viewer_id),

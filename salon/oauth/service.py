@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.accounts import service as accounts
@@ -232,15 +232,18 @@ async def revoke(session: AsyncSession, app: OAuthApp, token: str) -> None:
     )
 
 
+# One statement, built once: every API request starts here.
+_RESOLVE = (
+    select(OAuthToken, OAuthApp, Account)
+    .join(OAuthApp, OAuthApp.id == OAuthToken.app_id)
+    .outerjoin(Account, Account.id == OAuthToken.account_id)
+    .where(OAuthToken.token_hash == bindparam("token_hash"))
+)
+
+
 async def resolve(session: AsyncSession, bearer: str) -> TokenContext | None:
     """The live token a request carries, with its app and account; None if it is not one."""
-    # One statement: every API request starts here.
-    found = (await session.execute(
-        select(OAuthToken, OAuthApp, Account)
-        .join(OAuthApp, OAuthApp.id == OAuthToken.app_id)
-        .outerjoin(Account, Account.id == OAuthToken.account_id)
-        .where(OAuthToken.token_hash == _hash(bearer))
-    )).first()
+    found = (await session.execute(_RESOLVE, {"token_hash": _hash(bearer)})).first()
     if found is None:
         return None
     token, app, account = found

@@ -9,11 +9,23 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    update,
+)
+from sqlalchemy.orm import Mapped, Mapper, mapped_column
 
 from salon.db.base import Base, CreatedMixin, IdMixin
 from salon.db.ids import utcnow
+from salon.media.models import MediaAttachment
 
 
 class Visibility(StrEnum):
@@ -43,6 +55,9 @@ class Post(IdMixin, CreatedMixin, Base):
     remix_of_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="SET NULL"))
     remixes_count: Mapped[int] = mapped_column(BigInteger, default=0)
     recipe_hidden: Mapped[bool] = mapped_column(default=False)
+    # Moves when what shows with the post changes outside this row (an attached picture's
+    # alt text or file), so a rendered post can be checked against the row alone.
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (
         Index("ix_posts_account_id", "account_id", "id"),
@@ -163,3 +178,13 @@ class Pin(Base):
         ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+@event.listens_for(MediaAttachment, "after_update")
+def _revise_post(_mapper: Mapper[MediaAttachment], connection: Connection,
+                 media: MediaAttachment) -> None:
+    """An attached picture changed (alt text, focus, file): its post's rendering did too."""
+    if media.post_id is not None:
+        connection.execute(
+            update(Post).where(Post.id == media.post_id).values(revision=Post.revision + 1)
+        )

@@ -2,32 +2,57 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Collection, Sequence
+from typing import Any, TypeVar
 
-from sqlalchemy import literal, select, union_all
+from sqlalchemy import CompoundSelect, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.accounts import service as accounts
 from salon.accounts.models import Account
-from salon.db.ids import utcnow
+from salon.db.ids import id_param, ids_param, utcnow
 from salon.generation import posting as generated
 from salon.media import service as media
 from salon.posts.models import Bookmark, Like, Pin, Poll, PollOption, PollVote, Post
 from salon.posts.schemas import PollOptionView, PollView, PostView
 from salon.posts.visibility import visible_to
 
+T = TypeVar("T")
+# Turns a page of posts into what an interface shows, for one viewer, leaving out reposts of
+# `hidden` authors: `present` gives PostViews; the API gives its JSON.
+Presenter = Callable[[AsyncSession, Sequence[Post], "int | None", Collection[int]],
+                     Awaitable[list[T]]]
 
-async def _load_visible(
+
+# The reads every page makes, built once (building costs more than running them).
+_VISIBLE_TO_ANYONE = select(Post).where(Post.id.in_(ids_param("ids")), visible_to(None))
+_VISIBLE_TO_VIEWER = select(Post).where(Post.id.in_(ids_param("ids")),
+                                        visible_to(id_param("viewer")))
+_FLAGS: CompoundSelect = union_all(
+    select(literal(0), Like.post_id)
+    .where(Like.account_id == id_param("viewer"), Like.post_id.in_(ids_param("ids"))),
+    select(literal(1), Bookmark.post_id)
+    .where(Bookmark.account_id == id_param("viewer"), Bookmark.post_id.in_(ids_param("ids"))),
+    select(literal(2), Pin.post_id)
+    .where(Pin.account_id == id_param("viewer"), Pin.post_id.in_(ids_param("ids"))),
+    select(literal(3), Post.reblog_of_id)
+    .where(Post.account_id == id_param("viewer"), Post.reblog_of_id.in_(ids_param("ids"))),
+)
+
+
+async def visible(
     session: AsyncSession, ids: set[int], viewer_id: int | None
 ) -> dict[int, Post]:
     if not ids:
         return {}
-    rows = await session.scalars(select(Post).where(Post.id.in_(ids), visible_to(viewer_id)))
+    if viewer_id is None:
+        rows = await session.scalars(_VISIBLE_TO_ANYONE, {"ids": list(ids)})
+    else:
+        rows = await session.scalars(_VISIBLE_TO_VIEWER, {"ids": list(ids), "viewer": viewer_id})
     return {p.id: p for p in rows}
 
 
-async def _polls(
+async def polls(
     session: AsyncSession, post_ids: list[int], viewer_id: int | None
 ) -> dict[int, PollView]:
     polls = list(await session.scalars(select(Poll).where(Poll.post_id.in_(post_ids))))
@@ -62,50 +87,50 @@ async def _polls(
     }
 
 
-async def _flags(
+async def flags(
     session: AsyncSession, ids: list[int], viewer_id: int
 ) -> tuple[set[int], set[int], set[int], set[int]]:
     """Which of `ids` the viewer liked, bookmarked, pinned and reposted: one query."""
-    rows: Any = await session.execute(
-        union_all(
-            select(literal(0), Like.post_id)
-            .where(Like.account_id == viewer_id, Like.post_id.in_(ids)),
-            select(literal(1), Bookmark.post_id)
-            .where(Bookmark.account_id == viewer_id, Bookmark.post_id.in_(ids)),
-            select(literal(2), Pin.post_id)
-            .where(Pin.account_id == viewer_id, Pin.post_id.in_(ids)),
-            select(literal(3), Post.reblog_of_id)
-            .where(Post.account_id == viewer_id, Post.reblog_of_id.in_(ids)),
-        )
-    )
+    rows: Any = await session.execute(_FLAGS, {"viewer": viewer_id, "ids": list(ids)})
     found: tuple[set[int], set[int], set[int], set[int]] = (set(), set(), set(), set())
     for row in rows:
         found[row[0]].add(row[1])
     return found
 
 
-async def present(
+async def linked(
     session: AsyncSession, posts: Sequence[Post], viewer_id: int | None
-) -> list[PostView]:
-    """PostViews in the given order. Reposts whose original the viewer may not see are
-    dropped; quotes of such posts are marked unavailable."""
-    if not posts:
-        return []
-    linked = await _load_visible(
+) -> dict[int, Post]:
+    """The reposted and quoted originals of `posts` that the viewer may see, and the posts
+    those originals quote (shown one level deep)."""
+    found = await visible(
         session,
         {p.reblog_of_id for p in posts if p.reblog_of_id}
         | {p.quote_of_id for p in posts if p.quote_of_id},
         viewer_id,
     )
-    # Quotes inside reposted originals are shown too (one level deep).
-    nested = await _load_visible(
+    found.update(await visible(
         session,
-        {p.quote_of_id for p in linked.values() if p.quote_of_id} - set(linked),
+        {p.quote_of_id for p in found.values() if p.quote_of_id} - set(found),
         viewer_id,
-    )
-    linked.update(nested)
-    everything = {p.id: p for p in posts} | linked
-    sources = await _load_visible(
+    ))
+    return found
+
+
+async def present(
+    session: AsyncSession,
+    posts: Sequence[Post],
+    viewer_id: int | None,
+    hidden: Collection[int] = (),
+) -> list[PostView]:
+    """PostViews in the given order. Reposts whose original the viewer may not see, or whose
+    original's author is in `hidden`, are dropped; quotes of such posts are marked
+    unavailable."""
+    if not posts:
+        return []
+    linked_posts = await linked(session, posts, viewer_id)
+    everything = {p.id: p for p in posts} | linked_posts
+    sources = await visible(
         session, {p.remix_of_id for p in everything.values() if p.remix_of_id}, viewer_id
     )
     authors = await accounts.get_many(
@@ -117,20 +142,20 @@ async def present(
     recipes = await generated.for_posts(session, list(everything.values()))
     ids = list(everything)
     media_by_post = await media.for_posts(session, ids)
-    polls = await _polls(session, ids, viewer_id)
+    poll_views = await polls(session, ids, viewer_id)
     liked = reposted = bookmarked = pinned = set[int]()
     if viewer_id is not None:
-        liked, bookmarked, pinned, reposted = await _flags(session, ids, viewer_id)
+        liked, bookmarked, pinned, reposted = await flags(session, ids, viewer_id)
 
     def view(post: Post, depth: int = 0) -> PostView | None:
         author = authors.get(post.account_id)
-        if author is None:
+        if author is None or (depth == 0 and not post.reblog_of_id and author.id in hidden):
             return None
         item = PostView(
             post=post,
             author=author,
             media=media_by_post.get(post.id, []),
-            poll=polls.get(post.id),
+            poll=poll_views.get(post.id),
             liked=post.id in liked,
             reposted=post.id in reposted,
             bookmarked=post.id in bookmarked,
@@ -142,12 +167,13 @@ async def present(
         if post.remix_of_id and (source := sources.get(post.remix_of_id)) is not None:
             item.remix_of, item.remix_of_author = source, authors.get(source.account_id)
         if post.reblog_of_id:
-            original = linked.get(post.reblog_of_id)
-            item.reblog = view(original, depth + 1) if original and depth == 0 else None
+            original = linked_posts.get(post.reblog_of_id)
+            shown = depth == 0 and original is not None and original.account_id not in hidden
+            item.reblog = view(original, depth + 1) if original and shown else None
             if item.reblog is None:
                 return None
         if post.quote_of_id and depth < 2:
-            quoted = linked.get(post.quote_of_id)
+            quoted = linked_posts.get(post.quote_of_id)
             item.quote = view(quoted, depth + 1) if quoted else None
             item.quote_unavailable = item.quote is None
         return item

@@ -9,13 +9,14 @@ from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.accounts import service as accounts
+from salon.db.ids import IdArg
 from salon.graph import service as graph
 from salon.posts.models import Mention, Post, Visibility
 
 OPEN = (Visibility.public, Visibility.unlisted)
 
 
-def visible_to(viewer_id: int | None) -> ColumnElement[bool]:
+def visible_to(viewer_id: IdArg | None) -> ColumnElement[bool]:
     """SQL condition on Post: the viewer may see it. Public and unlisted posts are seen by
     all; followers-only by the author, followers and mentioned accounts; direct by the author
     and mentioned accounts. Blocks either way and suspended authors hide everything."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select
+from sqlalchemy import ColumnElement, Integer, Select, bindparam
 from sqlalchemy.orm import InstrumentedAttribute
 
 T = TypeVar("T")
@@ -39,6 +39,31 @@ class Cursor:
     @property
     def ascending(self) -> bool:
         return self.min_id is not None
+
+    # The same paging for statements built once: `bound` applies it with parameters for
+    # the values, `shape` says which statement fits, `params` gives the values.
+    @property
+    def shape(self) -> tuple[bool, bool, bool]:
+        return (self.max_id is not None, self.since_id is not None, self.min_id is not None)
+
+    @property
+    def params(self) -> dict[str, int]:
+        given = {"max_id": self.max_id, "since_id": self.since_id, "min_id": self.min_id}
+        return {"limit": self.limit} | {k: v for k, v in given.items() if v is not None}
+
+    @staticmethod
+    def bound(stmt: AnySelect, column: ColumnElement[Any] | InstrumentedAttribute[Any],
+              shape: tuple[bool, bool, bool]) -> AnySelect:
+        has_max, has_since, has_min = shape
+        if has_max:
+            stmt = stmt.where(column < bindparam("max_id", type_=column.type))
+        if has_since:
+            stmt = stmt.where(column > bindparam("since_id", type_=column.type))
+        limit = bindparam("limit", type_=Integer)
+        if has_min:
+            stmt = stmt.where(column > bindparam("min_id", type_=column.type))
+            return stmt.order_by(column.asc()).limit(limit)
+        return stmt.order_by(column.desc()).limit(limit)
 
 
 @dataclass

@@ -4,13 +4,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from functools import lru_cache
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, union_all
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    func,
+    literal,
+    or_,
+    select,
+    union,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.accounts.models import Account
-from salon.db.ids import id_floor, utcnow
+from salon.db.ids import IdArg, id_floor, id_param, ids_param, utcnow
 from salon.generation.models import Candidate
 from salon.graph import service as graph
 from salon.media.models import MediaAttachment
@@ -24,22 +37,56 @@ from salon.timelines.models import HomeMarker
 from salon.timelines.schemas import Cursor, Page
 from salon.timelines.store import TimelineStore, timeline_store
 
+T = TypeVar("T")
+
 
 async def _page_of_posts(
-    session: AsyncSession, stmt: Select[Post], cursor: Cursor, viewer_id: int | None
-) -> Page[PostView]:
+    session: AsyncSession,
+    stmt: Select[Post],
+    cursor: Cursor,
+    viewer_id: int | None,
+    present: reading.Presenter[T],
+) -> Page[T]:
     posts = list(await session.scalars(cursor.apply(stmt, Post.id)))
     posts.sort(key=lambda p: p.id, reverse=True)
-    views = await reading.present(session, posts, viewer_id)
-    return Page.of(views, [p.id for p in posts], cursor)
+    items = await present(session, posts, viewer_id, ())
+    return Page.of(items, [p.id for p in posts], cursor)
 
 
-def big_account_ids(settings: Settings, follower_id: int) -> Select[int]:
-    """Followed accounts too big to fan out: their posts are merged in at read time."""
+def big_account_ids(follower_id: IdArg, limit: int | BindParameter[int]) -> Select[int]:
+    """Followed accounts too big to fan out (over `limit` followers): their posts are
+    merged in at read time."""
     return select(Account.id).where(
         Account.id.in_(graph.followed_ids(follower_id)),
-        Account.followers_count > settings.fanout_follower_limit,
+        Account.followers_count > limit,
     )
+
+
+# Who is hidden from a reader, and which followed accounts are too big to fan out: one
+# query, built once (every home read starts with it).
+_HIDDEN_AND_BIG = union_all(
+    select(literal(0), graph.hidden_author_ids(id_param("viewer")).subquery().c[0]),
+    select(literal(1), big_account_ids(id_param("viewer"), bindparam("fanout_limit"))
+           .subquery().c[0]),
+)
+
+
+@lru_cache(maxsize=256)
+def _home_posts(merged: int, shape: tuple[bool, bool, bool]) -> Select[Post]:
+    """The posts of a home page: the stored ids and one index range per merged author
+    (parameters author0…), each filtered by the visibility rule, then paged together.
+    Built once per shape."""
+    visible = visible_to(id_param("viewer"))
+    parts = [select(Post.id).where(Post.id.in_(ids_param("stored")), visible)] + [
+        Cursor.bound(select(Post.id).where(Post.account_id == id_param(f"author{i}"), visible),
+                     Post.id, shape)
+        for i in range(merged)
+    ]
+    found = union(*(select(part.subquery().c.id) for part in parts)).subquery()
+    page = Cursor.bound(select(found.c.id), found.c.id, shape)
+    # IN over the paged ids, ordered in Python: with ORDER BY ... LIMIT on posts itself,
+    # SQLite walks the whole posts index looking for the few matches.
+    return select(Post).where(Post.id.in_(page))
 
 
 async def home(
@@ -49,18 +96,25 @@ async def home(
     cursor: Cursor,
     store: TimelineStore | None = None,
 ) -> Page[PostView]:
-    """Followed accounts and self, with reposts; blocks and mutes applied at read. While
-    the store rebuilds the timeline, the page holds only what is merged in at read and is
-    marked partial."""
+    return await home_page(session, settings, account_id, cursor, reading.present, store)
+
+
+async def home_page(
+    session: AsyncSession,
+    settings: Settings,
+    account_id: int,
+    cursor: Cursor,
+    present: reading.Presenter[T],
+    store: TimelineStore | None = None,
+) -> Page[T]:
+    """Followed accounts and self, with reposts; blocks and mutes applied at read (reposts
+    of muted or blocked accounts too). While the store rebuilds the timeline, the page
+    holds only what is merged in at read and is marked partial."""
     store = store or timeline_store(settings)
-    # Who is hidden, and which followed accounts are too big to fan out: one query.
-    hidden_ids = graph.hidden_author_ids(account_id).subquery()
     hidden: set[int] = set()
     authors = [account_id]
-    rows: Any = await session.execute(union_all(
-        select(literal(0), hidden_ids.c[0]),
-        select(literal(1), big_account_ids(settings, account_id).subquery().c[0]),
-    ))
+    rows: Any = await session.execute(_HIDDEN_AND_BIG, {
+        "viewer": account_id, "fanout_limit": settings.fanout_follower_limit})
     for row in rows:
         if row[0]:
             authors.append(row[1])
@@ -69,28 +123,15 @@ async def home(
     ready = await store.ready(session, account_id)
     stored = await store.page(session, account_id, cursor, hidden) if ready else []
     # Own posts, and posts of followed accounts too big to fan out, are merged in at read
-    # (one's own post shows at once, before the fan-out job has run): one index range per
-    # author, fetched with the stored ids in the same query.
-    visible = visible_to(account_id)
-    merged = [
-        cursor.apply(select(Post.id).where(Post.account_id == author, visible), Post.id)
-        .subquery()
-        for author in authors if author not in hidden
-    ]
-    # One IN over a UNION (each part already paged by the cursor), ordered here: with an
-    # ORDER BY ... LIMIT, SQLite walks the whole posts index looking for the few matches.
-    found = await session.scalars(select(Post).where(
-        Post.id.in_(union_all(select(Post.id).where(Post.id.in_(stored)),
-                              *(select(m.c.id) for m in merged))),
-        visible,
-    ))
-    posts = sorted(found, key=lambda p: p.id, reverse=not cursor.ascending)[: cursor.limit]
+    # (one's own post shows at once, before the fan-out job has run).
+    merged = [author for author in authors if author not in hidden]
+    found = await session.scalars(_home_posts(len(merged), cursor.shape), {
+        "viewer": account_id, "stored": stored, **cursor.params,
+        **{f"author{i}": author for i, author in enumerate(merged)}})
+    posts = list(found)
     posts.sort(key=lambda p: p.id, reverse=True)
     ordered = [p.id for p in posts]
-    views = await reading.present(session, posts, account_id)
-    # Reposts of posts by muted or blocked accounts are hidden too.
-    views = [v for v in views if v.shown.author.id not in hidden]
-    page = Page.of(views, ordered, cursor)
+    page = Page.of(await present(session, posts, account_id, hidden), ordered, cursor)
     page.partial = not ready
     return page
 
@@ -121,7 +162,7 @@ async def public(
         stmt = stmt.where(
             select(MediaAttachment.id).where(MediaAttachment.post_id == Post.id).exists()
         )
-    return await _page_of_posts(session, stmt, cursor, viewer_id)
+    return await _page_of_posts(session, stmt, cursor, viewer_id, reading.present)
 
 
 async def tag(
@@ -134,7 +175,7 @@ async def tag(
         visible_to(viewer_id),
         *_not_hidden(viewer_id),
     )
-    return await _page_of_posts(session, stmt, cursor, viewer_id)
+    return await _page_of_posts(session, stmt, cursor, viewer_id, reading.present)
 
 
 @dataclass
@@ -170,7 +211,7 @@ async def profile(
         )
     if not filters.with_reposts or filters.only_media:
         stmt = stmt.where(Post.reblog_of_id.is_(None))
-    return await _page_of_posts(session, stmt, cursor, viewer_id)
+    return await _page_of_posts(session, stmt, cursor, viewer_id, reading.present)
 
 
 async def _marked(

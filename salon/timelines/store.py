@@ -3,18 +3,29 @@ default), or Redis sorted sets when SALON_REDIS_URL is set (`redis_store.py`).""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Protocol
 
 from sqlalchemy import Select, delete, func, insert, literal, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from salon.db.ids import id_param, ids_param
 from salon.db.session import dialect_name
 from salon.settings import Settings, get_settings
 from salon.timelines.models import HomeEntry
 from salon.timelines.schemas import Cursor
 
 Entry = tuple[int, int]  # (post id, author id)
+
+
+@lru_cache(maxsize=32)
+def _page_statement(hiding: bool, shape: tuple[bool, bool, bool]) -> Select[int]:
+    """A page of stored ids, built once per shape (every home read runs one)."""
+    stmt = select(HomeEntry.post_id).where(HomeEntry.account_id == id_param("account"))
+    if hiding:
+        stmt = stmt.where(HomeEntry.author_id.not_in(ids_param("hidden")))
+    return Cursor.bound(stmt, HomeEntry.post_id, shape)
 
 
 class TimelineStore(Protocol):
@@ -78,10 +89,9 @@ class SqlTimelineStore:
         cursor: Cursor,
         hidden_authors: set[int],
     ) -> list[int]:
-        stmt = select(HomeEntry.post_id).where(HomeEntry.account_id == account_id)
-        if hidden_authors:
-            stmt = stmt.where(HomeEntry.author_id.not_in(hidden_authors))
-        ids = list(await session.scalars(cursor.apply(stmt, HomeEntry.post_id)))
+        ids = list(await session.scalars(
+            _page_statement(bool(hidden_authors), cursor.shape),
+            {"account": account_id, "hidden": list(hidden_authors), **cursor.params}))
         return sorted(ids, reverse=True)
 
     async def ready(self, session: AsyncSession, account_id: int) -> bool:

@@ -7,15 +7,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from salon.accounts.models import Account
 from salon.errors import Forbidden
 from salon.generation import posting, provenance
-from salon.generation import service as generation
 from salon.generation.models import Candidate
-from salon.generation.schemas import GenerationSpec
 from salon.graph import service as graph
 from salon.jobs.worker import Worker
-from salon.media.models import MediaAttachment
 from salon.media.store import media_store
 from salon.notifications.models import Notification
 from salon.posts import reading
@@ -24,23 +20,14 @@ from salon.posts.models import Post
 from salon.settings import Settings
 from salon.timelines.schemas import Cursor
 from tests.conftest import People, stored
-
-
-async def _generate(session: AsyncSession, settings: Settings, worker: Worker, who: Account,
-                    prompt: str, count: int = 2, **kwargs: object) -> list[MediaAttachment]:
-    made = await generation.request(session, settings, who,
-                                    GenerationSpec(prompt, count=count, **kwargs))  # type: ignore[arg-type]
-    await session.commit()
-    await worker.drain()
-    views = (await generation.candidates(session, [made.id]))[made.id]
-    return [v.media for v in views if v.media is not None]
+from tests.generation.helpers import generate
 
 
 async def test_a_post_records_picked_and_passed_candidates(
     session: AsyncSession, settings: Settings, people: People, worker: Worker
 ) -> None:
     alice = await people.make("alice")
-    pictures = await _generate(session, settings, worker, alice, "three moons", count=3)
+    pictures = await generate(session, settings, worker, alice, "three moons", count=3)
     post = await posts.create_post(session, alice, "this one", media_ids=[pictures[1].id])
     await session.commit()
     rows = list(await session.scalars(select(Candidate).order_by(Candidate.position)))
@@ -56,10 +43,10 @@ async def test_a_remix_links_counts_and_tells_the_source_author(
     session: AsyncSession, settings: Settings, people: People, worker: Worker
 ) -> None:
     alice, bob = await people.make("alice"), await people.make("bob")
-    source_pictures = await _generate(session, settings, worker, alice, "a red kite", count=1)
+    source_pictures = await generate(session, settings, worker, alice, "a red kite", count=1)
     source = await posts.create_post(session, alice, "kite", media_ids=[source_pictures[0].id])
     await session.commit()
-    remix_pictures = await _generate(session, settings, worker, bob, "a red kite at night",
+    remix_pictures = await generate(session, settings, worker, bob, "a red kite at night",
                                      count=1, remix_of_id=source.id)
     remix = await posts.create_post(session, bob, "mine", media_ids=[remix_pictures[0].id])
     await session.commit()
@@ -83,10 +70,10 @@ async def test_a_followers_only_remix_does_not_notify_a_source_author_who_cannot
     session: AsyncSession, settings: Settings, people: People, worker: Worker
 ) -> None:
     alice, bob = await people.make("alice"), await people.make("bob")
-    pictures = await _generate(session, settings, worker, alice, "a blue bird", count=1)
+    pictures = await generate(session, settings, worker, alice, "a blue bird", count=1)
     source = await posts.create_post(session, alice, "bird", media_ids=[pictures[0].id])
     await session.commit()
-    mine = await _generate(session, settings, worker, bob, "a blue bird", count=1,
+    mine = await generate(session, settings, worker, bob, "a blue bird", count=1,
                            remix_of_id=source.id)
     await posts.create_post(session, bob, "secret", media_ids=[mine[0].id],
                             visibility="private")
@@ -105,7 +92,7 @@ async def test_a_hidden_recipe_is_in_no_view_and_no_posted_file(
 ) -> None:
     alice, bob = await people.make("alice"), await people.make("bob")
     store = media_store(settings)
-    pictures = await _generate(session, settings, worker, alice, "a secret garden", count=2)
+    pictures = await generate(session, settings, worker, alice, "a secret garden", count=2)
     with_recipe_key = pictures[0].file_key
     post = await posts.create_post(session, alice, "guess how", media_ids=[pictures[0].id],
                                     recipe_hidden=True)
@@ -142,7 +129,7 @@ async def test_only_the_author_hides_a_recipe(
     session: AsyncSession, settings: Settings, people: People, worker: Worker
 ) -> None:
     alice, bob = await people.make("alice"), await people.make("bob")
-    pictures = await _generate(session, settings, worker, alice, "tea", count=1)
+    pictures = await generate(session, settings, worker, alice, "tea", count=1)
     post = await posts.create_post(session, alice, "tea", media_ids=[pictures[0].id])
     await session.commit()
     with pytest.raises(Forbidden):
@@ -153,7 +140,7 @@ async def test_deleting_a_post_deletes_every_copy_of_its_pictures(
     session: AsyncSession, settings: Settings, people: People, worker: Worker
 ) -> None:
     alice = await people.make("alice")
-    pictures = await _generate(session, settings, worker, alice, "gone", count=1)
+    pictures = await generate(session, settings, worker, alice, "gone", count=1)
     candidate = await session.scalar(select(Candidate))
     assert candidate is not None and candidate.plain_key and candidate.recipe_key
     store = media_store(settings)

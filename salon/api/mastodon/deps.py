@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.accounts.models import Account
+from salon.api.mastodon.rendered import RenderedStatuses
 from salon.errors import SalonError
 from salon.oauth import scopes as scope_rules
 from salon.oauth import service as oauth
@@ -111,3 +112,13 @@ def path_id(raw: str) -> int:
 
 def base_url(settings: Settings) -> str:
     return settings.base_url.rstrip("/")
+
+
+def rendered_statuses(request: Request) -> RenderedStatuses:
+    """This process's rendered statuses, made with the first request that needs them."""
+    kept: RenderedStatuses | None = getattr(request.app.state, "rendered_statuses", None)
+    if kept is None:
+        settings: Settings = request.app.state.settings
+        kept = RenderedStatuses(base_url(settings), settings.status_cache_size)
+        request.app.state.rendered_statuses = kept
+    return kept

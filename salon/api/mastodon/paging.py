@@ -6,7 +6,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from salon.api.mastodon.deps import ApiError
 from salon.timelines.schemas import Cursor, Page
@@ -35,14 +35,27 @@ def cursor(p: dict[str, Any], default: int = 20, maximum: int = 40) -> Cursor:
 def paged(request: Request, body: list[Any], page: Page[Any]) -> JSONResponse:
     """The list, with `Link: <…max_id=…>; rel="next", <…min_id=…>; rel="prev"`; 206, as
     Mastodon answers, for a home timeline still being rebuilt."""
+    return JSONResponse(body, status_code=_status(page), headers=_links(request, page))
+
+
+def paged_json(request: Request, page: Page[str]) -> Response:
+    """`paged` for items that are JSON texts already."""
+    return Response("[" + ",".join(page.items) + "]", status_code=_status(page),
+                    headers=_links(request, page), media_type="application/json")
+
+
+def _status(page: Page[Any]) -> int:
+    return 206 if page.partial else 200
+
+
+def _links(request: Request, page: Page[Any]) -> dict[str, str]:
     base = str(request.url.remove_query_params(["max_id", "min_id", "since_id"]))
     links = []
     if page.next_max_id is not None and page.items:
         links.append(f'<{_with(base, max_id=page.next_max_id)}>; rel="next"')
     if page.prev_min_id is not None and page.items:
         links.append(f'<{_with(base, min_id=page.prev_min_id)}>; rel="prev"')
-    headers = {"Link": ", ".join(links)} if links else {}
-    return JSONResponse(body, status_code=206 if page.partial else 200, headers=headers)
+    return {"Link": ", ".join(links)} if links else {}
 
 
 def _with(url: str, **params: int) -> str:

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from salon.api.mastodon import render
-from salon.api.mastodon.deps import account_of, base_url, optional_token, params, scoped, viewer_of
-from salon.api.mastodon.paging import cursor, paged
+from salon.api.mastodon import render, rendered
+from salon.api.mastodon.deps import (
+    account_of,
+    base_url,
+    optional_token,
+    params,
+    rendered_statuses,
+    scoped,
+    viewer_of,
+)
+from salon.api.mastodon.paging import cursor, paged, paged_json
 from salon.oauth.service import TokenContext
 from salon.settings import Settings
 from salon.timelines import service as timelines
@@ -24,11 +32,12 @@ def _truthy(value: object) -> bool:
 @router.get("/timelines/home")
 async def home(request: Request, context: TokenContext = Depends(scoped("read:statuses")),
                session: AsyncSession = Depends(db_session),
-               settings: Settings = Depends(get_settings)) -> JSONResponse:
+               settings: Settings = Depends(get_settings),
+               kept: rendered.RenderedStatuses = Depends(rendered_statuses)) -> Response:
     me = account_of(context)
-    page = await timelines.home(session, settings, me.id, cursor(await params(request)))
-    body = await render.statuses(session, page.items, base_url(settings), me.id)
-    return paged(request, body, page)
+    page = await timelines.home_page(session, settings, me.id, cursor(await params(request)),
+                                     rendered.presenter(kept))
+    return paged_json(request, page)
 
 
 @router.get("/timelines/public")

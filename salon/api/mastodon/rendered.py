@@ -1,0 +1,251 @@
+"""Pages of statuses from rendered parts kept per process.
+
+Each post's viewer-independent JSON, and each account's, is made once and kept with the row
+it was made from; it is reused only while the row read for this page is still equal, so
+nothing stale is served and no process has to tell another to forget anything. Whatever
+shows with a post outside its row moves the post's `revision` (an attached picture's alt
+text or file), and polls, which change with every vote, are read per page. What depends on
+the viewer (favourited, reblogged, bookmarked, pinned, poll votes, which reposted and quoted
+originals and remix sources the viewer may see) is added for each page.
+
+A page then costs the queries that find its posts, their authors and the viewer's flags,
+and no entity building: the JSON text is joined, never parsed or dumped again.
+`tests/api/mastodon/test_rendered.py` holds it equal to `entities.status`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from operator import attrgetter
+from typing import Any
+
+from sqlalchemy import inspect
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from salon.accounts import service as accounts
+from salon.accounts.models import Account
+from salon.api.mastodon import entities
+from salon.api.mastodon.entities.statuses import PINNABLE
+from salon.generation import posting as generated
+from salon.media import service as media
+from salon.posts import reading
+from salon.posts.models import Post
+from salon.posts.schemas import PollView, PostView
+
+# Keys the parts leave out: each page adds them for its viewer.
+_PER_VIEWER = ("account", "reblog", "poll", "quote", "salon")
+
+
+def to_json(value: Any) -> str:
+    """JSON as the API's responses write it (Starlette's JSONResponse settings)."""
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+def _row_reader(model: type[Any]) -> attrgetter[Any]:
+    return attrgetter(*(attr.key for attr in inspect(model).column_attrs))
+
+
+_post_row = _row_reader(Post)
+_account_row = _row_reader(Account)
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """A post's status JSON without its braces and the per-viewer keys."""
+
+    body: str
+    salon: str | None  # the `salon` object without its braces and `remix_of`; None on reposts
+    has_poll: bool
+
+
+class RenderedStatuses:
+    """Rendered posts and accounts of one site (one base address), least recently used
+    forgotten first."""
+
+    def __init__(self, base: str, size: int) -> None:
+        self.base = base
+        self.size = size
+        self._posts: OrderedDict[int, tuple[tuple[Any, ...], Part]] = OrderedDict()
+        self._accounts: OrderedDict[int, tuple[tuple[Any, ...], str]] = OrderedDict()
+
+    def part(self, post: Post) -> Part | None:
+        kept = self._posts.get(post.id)
+        if kept is None or kept[0] != _post_row(post):
+            return None
+        self._posts.move_to_end(post.id)
+        return kept[1]
+
+    def keep(self, post: Post, part: Part) -> None:
+        self._posts[post.id] = (_post_row(post), part)
+        self._posts.move_to_end(post.id)
+        while len(self._posts) > self.size:
+            self._posts.popitem(last=False)
+
+    def account(self, acc: Account) -> str:
+        row = _account_row(acc)
+        kept = self._accounts.get(acc.id)
+        if kept is not None and kept[0] == row:
+            self._accounts.move_to_end(acc.id)
+            return kept[1]
+        made = to_json(entities.account(acc, self.base).model_dump(mode="json"))
+        self._accounts[acc.id] = (row, made)
+        while len(self._accounts) > self.size:
+            self._accounts.popitem(last=False)
+        return made
+
+
+async def _render_parts(
+    session: AsyncSession,
+    cache: RenderedStatuses,
+    missing: list[Post],
+    everything: dict[int, Post],
+    authors: dict[int, Account],
+    polled: set[int],
+) -> dict[int, Part]:
+    """Render the posts not kept yet (as an anonymous reader sees them) and keep them."""
+    made: dict[int, Part] = {}
+    ids = [p.id for p in missing]
+    media_by_post = await media.for_posts(session, ids)
+    recipes = await generated.for_posts(session, missing)
+    mentions = await reading.mentioned_accounts(session, ids)
+    for post in missing:
+        author = authors.get(post.account_id)
+        original = everything.get(post.reblog_of_id or 0)
+        if author is None or (post.reblog_of_id and original is None):
+            continue  # not shown on this page: nothing to keep
+        view = PostView(post=post, author=author, media=media_by_post.get(post.id, []))
+        if original is not None:
+            original_author = authors.get(original.account_id)
+            if original_author is None:
+                continue
+            view.reblog = PostView(post=original, author=original_author)  # left out below
+        if (recipe := recipes.get(post.id)) is not None:
+            view.ai_generated, view.recipe = recipe.ai_generated, recipe.recipe
+        status = entities.status(view, cache.base, None, mentions=mentions).model_dump(mode="json")
+        salon = status.get("salon")
+        for key in _PER_VIEWER:
+            status.pop(key, None)
+        if salon is not None:
+            salon.pop("remix_of")
+        made[post.id] = Part(
+            body=to_json(status)[1:-1],
+            salon=to_json(salon)[1:-1] if salon is not None else None,
+            has_poll=post.id in polled,
+        )
+        cache.keep(post, made[post.id])
+    return made
+
+
+class _Page:
+    """What one page needs to join its statuses for its viewer."""
+
+    def __init__(self, cache: RenderedStatuses, viewer_id: int | None,
+                 hidden: Collection[int]) -> None:
+        self.cache, self.viewer_id, self.hidden = cache, viewer_id, hidden
+        self.linked: dict[int, Post] = {}
+        self.parts: dict[int, Part | None] = {}
+        self.authors: dict[int, Account] = {}
+        self.sources: set[int] = set()
+        self.polls: dict[int, PollView] = {}
+        self.liked = self.bookmarked = self.pinned = self.reposted = set[int]()
+
+    def _flags(self, post: Post) -> str:
+        def word(flag: bool) -> str:
+            return "true" if flag else "false"
+
+        pid = post.id
+        text = (f',"favourited":{word(pid in self.liked)},'
+                f'"reblogged":{word(pid in self.reposted)},"muted":false,'
+                f'"bookmarked":{word(pid in self.bookmarked)},"filtered":[]')
+        if (self.viewer_id == post.account_id and post.reblog_of_id is None
+                and post.visibility in PINNABLE):
+            text += f',"pinned":{word(pid in self.pinned)}'
+        return text
+
+    def status(self, post: Post, depth: int = 0, shallow: bool = False) -> str | None:
+        """A post's status JSON, or None where `reading.present` drops it."""
+        author = self.authors.get(post.account_id)
+        part = self.parts.get(post.id)
+        if author is None or part is None:
+            return None
+        if depth == 0 and post.reblog_of_id is None and author.id in self.hidden:
+            return None
+        text = ["{", part.body, ',"account":', self.cache.account(author)]
+        if self.viewer_id is not None:
+            text.append(self._flags(post))
+        if post.reblog_of_id is not None:
+            original = self.linked.get(post.reblog_of_id)
+            if depth != 0 or original is None or original.account_id in self.hidden:
+                return None
+            inner = self.status(original, depth + 1)
+            if inner is None:
+                return None
+            text += [',"reblog":', inner, ',"poll":null,"quote":null}']
+            return "".join(text)
+        poll = self.polls.get(post.id)
+        text += [',"reblog":null,"poll":', "null" if poll is None else to_json(
+            entities.poll(poll, self.viewer_id, post.account_id).model_dump(mode="json"))]
+        text += [',"quote":', self._quote(post, depth, shallow)]
+        if part.salon is not None:
+            source = post.remix_of_id if post.remix_of_id in self.sources else None
+            text += [',"salon":{', part.salon, ',"remix_of":',
+                     "null" if source is None else f'"{source}"', "}"]
+        text.append("}")
+        return "".join(text)
+
+    def _quote(self, post: Post, depth: int, shallow: bool) -> str:
+        if post.quote_of_id is None:
+            return "null"
+        quoted = self.linked.get(post.quote_of_id) if depth < 2 else None
+        inner = self.status(quoted, depth + 1, shallow=True) if quoted is not None else None
+        if shallow:
+            if inner is None:
+                return '{"state":"unauthorized","quoted_status_id":null}'
+            return f'{{"state":"accepted","quoted_status_id":"{post.quote_of_id}"}}'
+        if inner is None:
+            return '{"state":"unauthorized","quoted_status":null}'
+        return '{"state":"accepted","quoted_status":' + inner + "}"
+
+
+async def statuses(
+    session: AsyncSession,
+    cache: RenderedStatuses,
+    posts: Sequence[Post],
+    viewer_id: int | None,
+    hidden: Collection[int] = (),
+) -> list[str]:
+    """Status JSON texts for a page of posts, in order, dropping what `reading.present`
+    drops; a `reading.Presenter` once bound to its cache (see `presenter`)."""
+    if not posts:
+        return []
+    page = _Page(cache, viewer_id, hidden)
+    page.linked = await reading.linked(session, posts, viewer_id)
+    everything = {p.id: p for p in posts} | page.linked
+    page.authors = await accounts.get_many(session, {p.account_id for p in everything.values()})
+    remixed = {p.remix_of_id for p in everything.values() if p.remix_of_id}
+    if remixed:
+        page.sources = set(await reading.visible(session, remixed, viewer_id))
+    page.parts = {p.id: cache.part(p) for p in everything.values()}
+    missing = [p for p in everything.values() if page.parts[p.id] is None]
+    # Polls change with every vote: read for each page, for the posts known to have one.
+    wanted = [i for i, part in page.parts.items() if part is None or part.has_poll]
+    if wanted:
+        page.polls = await reading.polls(session, wanted, viewer_id)
+    if missing:
+        page.parts.update(await _render_parts(session, cache, missing, everything,
+                                              page.authors, set(page.polls)))
+    if viewer_id is not None:
+        page.liked, page.bookmarked, page.pinned, page.reposted = await reading.flags(
+            session, list(everything), viewer_id)
+    return [text for p in posts if (text := page.status(p)) is not None]
+
+
+def presenter(cache: RenderedStatuses) -> reading.Presenter[str]:
+    async def present(session: AsyncSession, posts: Sequence[Post], viewer_id: int | None,
+                      hidden: Collection[int]) -> list[str]:
+        return await statuses(session, cache, posts, viewer_id, hidden)
+
+    return present
