@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -15,6 +17,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import NullPool
 
+from salon.db import sqlite
 from salon.settings import Settings
 
 
@@ -27,10 +30,19 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def sqlite_path(settings: Settings) -> Path:
+    database = make_url(settings.db_url).database
+    if not database or database == ":memory:":
+        raise ValueError("Salon keeps its SQLite database in a file: set SALON_DATA_DIR, or "
+                         "a SALON_DATABASE_URL of the form sqlite+aiosqlite:///path/salon.db")
+    return Path(database)
+
+
 def make_engine(settings: Settings) -> AsyncEngine:
     if settings.is_sqlite:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(settings.db_url, connect_args={"timeout": 10})
+        engine = create_async_engine(
+            settings.db_url, async_creator=sqlite.connector(sqlite_path(settings), timeout=10))
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     pooling: dict[str, Any] = (

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from operator import attrgetter
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import inspect
@@ -44,8 +44,20 @@ def to_json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
-def _row_reader(model: type[Any]) -> attrgetter[Any]:
-    return attrgetter(*(attr.key for attr in inspect(model).column_attrs))
+def _row_reader(model: type[Any]) -> Callable[[Any], tuple[Any, ...] | None]:
+    """The loaded column values of a row object, read from its __dict__ (the ORM's
+    attribute descriptors cost more than the rest of a kept page); None if any is not
+    loaded (expired), which reads as not kept."""
+    values = itemgetter(*(attr.key for attr in inspect(model).column_attrs))
+
+    def read(row: Any) -> tuple[Any, ...] | None:
+        try:
+            found: tuple[Any, ...] = values(row.__dict__)
+        except KeyError:
+            return None
+        return found
+
+    return read
 
 
 _post_row = _row_reader(Post)
@@ -79,22 +91,27 @@ class RenderedStatuses:
         return kept[1]
 
     def keep(self, post: Post, part: Part) -> None:
-        self._posts[post.id] = (_post_row(post), part)
-        self._posts.move_to_end(post.id)
-        while len(self._posts) > self.size:
-            self._posts.popitem(last=False)
+        if (row := _post_row(post)) is not None:
+            _keep(self._posts, self.size, post.id, row, part)
 
     def account(self, acc: Account) -> str:
         row = _account_row(acc)
         kept = self._accounts.get(acc.id)
-        if kept is not None and kept[0] == row:
+        if row is not None and kept is not None and kept[0] == row:
             self._accounts.move_to_end(acc.id)
             return kept[1]
         made = to_json(entities.account(acc, self.base).model_dump(mode="json"))
-        self._accounts[acc.id] = (row, made)
-        while len(self._accounts) > self.size:
-            self._accounts.popitem(last=False)
+        if row is not None:
+            _keep(self._accounts, self.size, acc.id, row, made)
         return made
+
+
+def _keep(kept: OrderedDict[int, tuple[tuple[Any, ...], Any]], size: int, key: int,
+          row: tuple[Any, ...], value: Any) -> None:
+    kept[key] = (row, value)
+    kept.move_to_end(key)
+    while len(kept) > size:
+        kept.popitem(last=False)
 
 
 async def _render_parts(
