@@ -7,8 +7,9 @@ import re
 import secrets
 from collections.abc import Iterable
 
-from sqlalchemy import CompoundSelect, Select, case, delete, func, or_, select, update
+from sqlalchemy import CompoundSelect, Select, case, delete, func, inspect, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.util import identity_key
 
 from salon.accounts.models import Account, Credential, LoginSession
 from salon.accounts.passwords import (
@@ -191,11 +192,19 @@ _MANY = select(Account).where(Account.id.in_(ids_param("ids")))  # built once: e
 
 
 async def get_many(session: AsyncSession, ids: Iterable[int]) -> dict[int, Account]:
-    wanted = list(set(ids))
-    if not wanted:
-        return {}
-    rows = await session.scalars(_MANY, {"ids": wanted})
-    return {a.id: a for a in rows}
+    """Accounts by id; those this session has loaded already (and not expired) come
+    without a query, as a SELECT of them would return the same objects."""
+    found: dict[int, Account] = {}
+    wanted = []
+    for account_id in set(ids):
+        loaded = session.identity_map.get(identity_key(Account, account_id))
+        if isinstance(loaded, Account) and not inspect(loaded).expired_attributes:
+            found[account_id] = loaded
+        else:
+            wanted.append(account_id)
+    if wanted:
+        found.update((a.id, a) for a in await session.scalars(_MANY, {"ids": wanted}))
+    return found
 
 
 async def usernames_for_keys(session: AsyncSession, keys: Iterable[str]) -> dict[str, Account]:

@@ -174,6 +174,20 @@ async def _fanout(db: Database, url: str, data: DataSet, echo: Callable[[str], N
     return took
 
 
+async def _first_reads(url: str, tokens: list[str]) -> tuple[float, float]:
+    """p50 and p99 ms of each reader's first home page, alone on the server: the posts on
+    it are rendered for the first time (the timed runs afterwards find them kept)."""
+    took = []
+    async with httpx.AsyncClient(base_url=url, timeout=30) as web:
+        for token in tokens:
+            started = time.perf_counter()
+            answer = await web.get(HOME, headers={"Authorization": f"Bearer {token}"})
+            took.append((time.perf_counter() - started) * 1000)
+            answer.raise_for_status()
+    cuts = statistics.quantiles(took, n=100)
+    return statistics.median(took), cuts[98]
+
+
 async def _followers(session: AsyncSession, account_id: int) -> list[int]:
     return list(await session.scalars(graph.follower_ids(account_id)))
 
@@ -254,6 +268,9 @@ async def _measure(db: Database, url: str, data: DataSet, scale: Scale,
         check = await web.get(url + HOME, headers={"Authorization": f"Bearer {data.tokens[0]}"})
     if check.status_code != 200 or len(check.json()) == 0:
         raise RuntimeError(f"home timeline answered {check.status_code}: {check.text[:300]}")
+    echo(f"first reads: each reader's home once, one at a time ({len(data.tokens)} readers)")
+    first = await _first_reads(url, data.tokens)
+    echo(f"  p50 {first[0]:.1f} ms, p99 {first[1]:.1f} ms")
     echo(f"warming up ({min(seconds, 3):.0f} s)")
     await asyncio.to_thread(load.run, url, HOME, tokens=data.tokens, seconds=min(seconds, 3),
                             connections=CONNECTIONS)
@@ -280,4 +297,4 @@ async def _measure(db: Database, url: str, data: DataSet, scale: Scale,
     return report.Figures(ceiling=ceiling, home=home, steady=steady,
                           fanout_s=statistics.median(fanout), fanout_max_s=max(fanout),
                           images_per_s=images, follows=data.follows,
-                          most_followed=data.most_followed)
+                          most_followed=data.most_followed, first_reads_ms=first)

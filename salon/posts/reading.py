@@ -28,6 +28,10 @@ Presenter = Callable[[AsyncSession, Sequence[Post], "int | None", Collection[int
 _VISIBLE_TO_ANYONE = select(Post).where(Post.id.in_(ids_param("ids")), visible_to(None))
 _VISIBLE_TO_VIEWER = select(Post).where(Post.id.in_(ids_param("ids")),
                                         visible_to(id_param("viewer")))
+_POLLS = (select(Poll, PollOption).join(PollOption, PollOption.poll_id == Poll.id)
+          .where(Poll.post_id.in_(ids_param("ids"))).order_by(PollOption.position))
+_OWN_VOTES = select(PollVote.poll_id, PollVote.position).where(
+    PollVote.poll_id.in_(ids_param("ids")), PollVote.account_id == id_param("viewer"))
 _FLAGS: CompoundSelect = union_all(
     select(literal(0), Like.post_id)
     .where(Like.account_id == id_param("viewer"), Like.post_id.in_(ids_param("ids"))),
@@ -55,22 +59,17 @@ async def visible(
 async def polls(
     session: AsyncSession, post_ids: list[int], viewer_id: int | None
 ) -> dict[int, PollView]:
-    polls = list(await session.scalars(select(Poll).where(Poll.post_id.in_(post_ids))))
+    polls: dict[int, Poll] = {}
+    options: dict[int, list[PollOptionView]] = {}
+    for poll, option in await session.execute(_POLLS, {"ids": post_ids}):
+        polls[poll.id] = poll
+        options.setdefault(poll.id, []).append(PollOptionView(option.title, option.votes_count))
     if not polls:
         return {}
-    by_id = {p.id: p for p in polls}
-    options: dict[int, list[PollOptionView]] = {p.id: [] for p in polls}
-    for option in await session.scalars(
-        select(PollOption).where(PollOption.poll_id.in_(by_id)).order_by(PollOption.position)
-    ):
-        options[option.poll_id].append(PollOptionView(option.title, option.votes_count))
-    own: dict[int, list[int]] = {p.id: [] for p in polls}
+    own: dict[int, list[int]] = {poll_id: [] for poll_id in polls}
     if viewer_id is not None:
         for poll_id, position in await session.execute(
-            select(PollVote.poll_id, PollVote.position).where(
-                PollVote.poll_id.in_(by_id), PollVote.account_id == viewer_id
-            )
-        ):
+                _OWN_VOTES, {"ids": list(polls), "viewer": viewer_id}):
             own[poll_id].append(position)
     now = utcnow()
     return {
@@ -83,7 +82,7 @@ async def polls(
             options=options[p.id],
             own_votes=own[p.id],
         )
-        for p in polls
+        for p in polls.values()
     }
 
 

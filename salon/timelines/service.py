@@ -72,7 +72,7 @@ _HIDDEN_AND_BIG = union_all(
 
 
 @lru_cache(maxsize=256)
-def _home_posts(merged: int, shape: tuple[bool, bool, bool]) -> Select[Post]:
+def _home_posts(merged: int, shape: tuple[bool, bool, bool]) -> Select[Post, Account]:
     """The posts of a home page: the stored ids and one index range per merged author
     (parameters author0…), each filtered by the visibility rule, then paged together.
     Built once per shape."""
@@ -85,8 +85,10 @@ def _home_posts(merged: int, shape: tuple[bool, bool, bool]) -> Select[Post]:
     found = union(*(select(part.subquery().c.id) for part in parts)).subquery()
     page = Cursor.bound(select(found.c.id), found.c.id, shape)
     # IN over the paged ids, ordered in Python: with ORDER BY ... LIMIT on posts itself,
-    # SQLite walks the whole posts index looking for the few matches.
-    return select(Post).where(Post.id.in_(page))
+    # SQLite walks the whole posts index looking for the few matches. The authors come
+    # along, so presenting the page reads none of them again (accounts.get_many).
+    return (select(Post, Account).join(Account, Account.id == Post.account_id)
+            .where(Post.id.in_(page)))
 
 
 async def home(
