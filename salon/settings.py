@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 10 * 1024 * 1024
     max_image_pixels: int = 40_000_000
     home_timeline_size: int = 800
+    # Requests one server process runs at once (0: no limit); the rest wait their turn, so
+    # under load each finishes in about its own time (salon/web/admission.py).
+    max_active_requests: int = Field(4, ge=0)
     # Rendered statuses (and accounts) each server process keeps for the API's timelines,
     # checked against their rows on every read: memory, not correctness (about 1 KB each).
     status_cache_size: int = Field(20_000, ge=0)

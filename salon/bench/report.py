@@ -18,7 +18,8 @@ from salon.settings import Settings
 
 # What the server process is told; everything else comes from the environment as usual.
 PASSED = ("data_dir", "database_url", "redis_url", "redis_prefix", "env", "secret_key",
-          "media_url", "fanout_follower_limit", "home_timeline_size")
+          "media_url", "fanout_follower_limit", "home_timeline_size", "max_active_requests",
+          "status_cache_size")
 
 
 @dataclass
@@ -107,7 +108,9 @@ def render(settings: Settings, scale: Scale, quick: bool, f: Figures, workers: i
         f"| Settings | db_pool_size {settings.db_pool_size}, "
         f"fanout_follower_limit {settings.fanout_follower_limit:,}, "
         f"home_timeline_size {settings.home_timeline_size}, "
-        f"worker_concurrency {settings.worker_concurrency} |",
+        f"worker_concurrency {settings.worker_concurrency}, "
+        f"max_active_requests {settings.max_active_requests}, "
+        f"status_cache_size {settings.status_cache_size:,} |",
         f"| Load | wrk, 1 thread, {load.CONNECTIONS} connections, "
         f"{scale.load_seconds:.0f} s per run, loopback |",
         "",
