@@ -63,10 +63,13 @@ def big_account_ids(follower_id: IdArg, limit: int | BindParameter[int]) -> Sele
 
 
 # Who is hidden from a reader, and which followed accounts are too big to fan out: one
-# query, built once (every home read starts with it).
+# query, built once (every home read starts with it). The follower limit is written into
+# the SQL: as a parameter, PostgreSQL's generic plan for the prepared statement walked every
+# account (2 ms of 2.2 on 11,500 accounts).
 _HIDDEN_AND_BIG = union_all(
     select(literal(0), graph.hidden_author_ids(id_param("viewer")).subquery().c[0]),
-    select(literal(1), big_account_ids(id_param("viewer"), bindparam("fanout_limit"))
+    select(literal(1), big_account_ids(id_param("viewer"),
+                                       bindparam("fanout_limit", literal_execute=True))
            .subquery().c[0]),
 )
 
