@@ -61,7 +61,7 @@ class Settings(BaseSettings):
     # under load each finishes in about its own time (salon/web/admission.py).
     max_active_requests: int = Field(4, ge=0)
     # Rendered statuses (and accounts) each server process keeps for the API's timelines,
-    # checked against their rows on every read: memory, not correctness (about 1 KB each).
+    # checked against their rows on every read: memory, not correctness (about 2 KB each).
     status_cache_size: int = Field(20_000, ge=0)
     fanout_follower_limit: int = 10_000  # above this, posts are merged at read time
     poll_min_seconds: int = 300
