@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from datetime import timedelta
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -122,25 +122,53 @@ class RedisTimelineStore:
         hidden_authors: set[int],
     ) -> list[int]:
         client = self.clients.here()
-        key = self.key(account_id)
+        first = await self._window(client, self.key(account_id), cursor, _bounds(cursor))
+        return await self._collect(client, account_id, cursor, hidden_authors, first)
+
+    async def read(
+        self,
+        session: AsyncSession,
+        account_id: int,
+        cursor: Cursor,
+        hidden_authors: set[int],
+    ) -> list[int] | None:
+        # The lease renewal and the page's first window in one round trip.
+        client = self.clients.here()
         low, high = _bounds(cursor)
-        # Read beyond the page, and on again, so a page filtered of hidden authors is full.
-        window = cursor.limit * 2
+        async with client.pipeline(transaction=False) as pipe:
+            pipe.expire(self.key(account_id, ":seen"), ACTIVE_FOR)
+            pipe.expire(self.key(account_id), KEEP_FOR)
+            self._window(pipe, self.key(account_id), cursor, (low, high))
+            seen, _, first = await pipe.execute()
+        if not seen:
+            await self._rebuild_soon(session, account_id)
+            return None
+        return await self._collect(client, account_id, cursor, hidden_authors, first)
+
+    def _window(self, client: Any, key: str, cursor: Cursor, bounds: tuple[str, str]) -> Any:
+        """Up to twice a page of members within `bounds`, in the cursor's order (so a page
+        filtered of hidden authors is usually full): a command, or its pipeline slot."""
+        low, high = bounds
+        if cursor.ascending:
+            return client.zrangebylex(key, low, high, 0, cursor.limit * 2)
+        return client.zrevrangebylex(key, high, low, 0, cursor.limit * 2)
+
+    async def _collect(self, client: Any, account_id: int, cursor: Cursor,
+                       hidden_authors: set[int], raw: list[Any]) -> list[int]:
+        """The page's post ids from the first window `raw`, reading on while hidden
+        authors left it short."""
+        low, high = _bounds(cursor)
         found: list[int] = []
-        while len(found) < cursor.limit:
-            if cursor.ascending:
-                raw = await client.zrangebylex(key, low, high, 0, window)
-            else:
-                raw = await client.zrevrangebylex(key, high, low, 0, window)
+        while True:
             for item in raw:
                 post_id, author_id = parse(item)
                 if author_id not in hidden_authors and len(found) < cursor.limit:
                     found.append(post_id)
-            if len(raw) < window:
-                break
+            if len(found) >= cursor.limit or len(raw) < cursor.limit * 2:
+                return sorted(found, reverse=True)
             last = "(" + (raw[-1].decode() if isinstance(raw[-1], bytes) else raw[-1])
             low, high = (last, high) if cursor.ascending else (low, last)
-        return sorted(found, reverse=True)
+            raw = await self._window(client, self.key(account_id), cursor, (low, high))
 
     async def ready(self, session: AsyncSession, account_id: int) -> bool:
         client = self.clients.here()
@@ -150,9 +178,16 @@ class RedisTimelineStore:
             seen, _ = await pipe.execute()
         if seen:
             return True
+        await self._rebuild_soon(session, account_id)
+        return False
+
+    async def _rebuild_soon(self, session: AsyncSession, account_id: int) -> None:
+        """The timeline is gone (away a week, or Redis lost it): enqueue its rebuild,
+        unless another read has."""
+        client = self.clients.here()
         rebuilding = self.key(account_id, ":rebuilding")
         if not await client.set(rebuilding, "1", nx=True, ex=REBUILD_MARK):
-            return False  # another read started the rebuild
+            return  # another read started the rebuild
         try:
             # Its own transaction: a read's session is rolled back, never committed.
             async with side_transaction(session) as side:
@@ -161,7 +196,6 @@ class RedisTimelineStore:
             with contextlib.suppress(Exception):
                 await client.delete(rebuilding)  # so that the next read tries again
             raise
-        return False
 
     async def start(self, account_id: int) -> None:
         try:

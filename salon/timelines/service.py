@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import (
     BindParameter,
@@ -37,16 +37,14 @@ from salon.timelines.models import HomeMarker
 from salon.timelines.schemas import Cursor, Page
 from salon.timelines.store import TimelineStore, timeline_store
 
-T = TypeVar("T")
-
 
 async def _page_of_posts(
     session: AsyncSession,
     stmt: Select[Post],
     cursor: Cursor,
     viewer_id: int | None,
-    present: reading.Presenter[T],
-) -> Page[T]:
+    present: reading.Presenter[Any],
+) -> Page[Any]:
     posts = list(await session.scalars(cursor.apply(stmt, Post.id)))
     posts.sort(key=lambda p: p.id, reverse=True)
     items = await present(session, posts, viewer_id, ())
@@ -100,18 +98,8 @@ async def home(
     account_id: int,
     cursor: Cursor,
     store: TimelineStore | None = None,
-) -> Page[PostView]:
-    return await home_page(session, settings, account_id, cursor, reading.present, store)
-
-
-async def home_page(
-    session: AsyncSession,
-    settings: Settings,
-    account_id: int,
-    cursor: Cursor,
-    present: reading.Presenter[T],
-    store: TimelineStore | None = None,
-) -> Page[T]:
+    present: reading.Presenter[Any] = reading.present,
+) -> Page[Any]:
     """Followed accounts and self, with reposts; blocks and mutes applied at read (reposts
     of muted or blocked accounts too). While the store rebuilds the timeline, the page
     holds only what is merged in at read and is marked partial."""
@@ -125,19 +113,18 @@ async def home_page(
             authors.append(row[1])
         else:
             hidden.add(row[1])
-    ready = await store.ready(session, account_id)
-    stored = await store.page(session, account_id, cursor, hidden) if ready else []
+    stored = await store.read(session, account_id, cursor, hidden)
     # Own posts, and posts of followed accounts too big to fan out, are merged in at read
     # (one's own post shows at once, before the fan-out job has run).
     merged = [author for author in authors if author not in hidden]
     found = await session.scalars(_home_posts(len(merged), cursor.shape), {
-        "viewer": account_id, "stored": stored, **cursor.params,
+        "viewer": account_id, "stored": stored or [], **cursor.params,
         **{f"author{i}": author for i, author in enumerate(merged)}})
     posts = list(found)
     posts.sort(key=lambda p: p.id, reverse=True)
     ordered = [p.id for p in posts]
     page = Page.of(await present(session, posts, account_id, hidden), ordered, cursor)
-    page.partial = not ready
+    page.partial = stored is None
     return page
 
 
@@ -149,8 +136,9 @@ def _not_hidden(viewer_id: int | None) -> list[ColumnElement[bool]]:
 
 
 async def public(
-    session: AsyncSession, viewer_id: int | None, cursor: Cursor, *, only_media: bool = False
-) -> Page[PostView]:
+    session: AsyncSession, viewer_id: int | None, cursor: Cursor, *, only_media: bool = False,
+    present: reading.Presenter[Any] = reading.present,
+) -> Page[Any]:
     """The local public timeline: public top-level posts, no reposts."""
     stmt = select(Post).where(
         listed(),
@@ -167,12 +155,13 @@ async def public(
         stmt = stmt.where(
             select(MediaAttachment.id).where(MediaAttachment.post_id == Post.id).exists()
         )
-    return await _page_of_posts(session, stmt, cursor, viewer_id, reading.present)
+    return await _page_of_posts(session, stmt, cursor, viewer_id, present)
 
 
 async def tag(
-    session: AsyncSession, name: str, viewer_id: int | None, cursor: Cursor
-) -> Page[PostView]:
+    session: AsyncSession, name: str, viewer_id: int | None, cursor: Cursor,
+    present: reading.Presenter[Any] = reading.present,
+) -> Page[Any]:
     tag_id = select(Tag.id).where(Tag.name == name.lower().lstrip("#")).scalar_subquery()
     stmt = select(Post).where(
         Post.id.in_(select(PostTag.post_id).where(PostTag.tag_id == tag_id)),
@@ -180,7 +169,7 @@ async def tag(
         visible_to(viewer_id),
         *_not_hidden(viewer_id),
     )
-    return await _page_of_posts(session, stmt, cursor, viewer_id, reading.present)
+    return await _page_of_posts(session, stmt, cursor, viewer_id, present)
 
 
 @dataclass
@@ -197,7 +186,8 @@ async def profile(
     cursor: Cursor,
     filters: ProfileFilter | None = None,
     tagged: str | None = None,
-) -> Page[PostView]:
+    present: reading.Presenter[Any] = reading.present,
+) -> Page[Any]:
     filters = filters or ProfileFilter()
     stmt = select(Post).where(Post.account_id == account_id, visible_to(viewer_id))
     if tagged:
@@ -216,12 +206,13 @@ async def profile(
         )
     if not filters.with_reposts or filters.only_media:
         stmt = stmt.where(Post.reblog_of_id.is_(None))
-    return await _page_of_posts(session, stmt, cursor, viewer_id, reading.present)
+    return await _page_of_posts(session, stmt, cursor, viewer_id, present)
 
 
 async def _marked(
-    session: AsyncSession, model: type[Bookmark] | type[Like], account_id: int, cursor: Cursor
-) -> Page[PostView]:
+    session: AsyncSession, model: type[Bookmark] | type[Like], account_id: int, cursor: Cursor,
+    present: reading.Presenter[Any],
+) -> Page[Any]:
     """Bookmarks or likes, paged by when they were made."""
     stmt = (
         select(model.id, model.post_id)
@@ -234,16 +225,18 @@ async def _marked(
         p.id: p
         for p in await session.scalars(select(Post).where(Post.id.in_([r[1] for r in rows])))
     }
-    views = await reading.present(session, [by_id[r[1]] for r in rows if r[1] in by_id], account_id)
-    return Page.of(views, [r[0] for r in rows], cursor)
+    items = await present(session, [by_id[r[1]] for r in rows if r[1] in by_id], account_id, ())
+    return Page.of(items, [r[0] for r in rows], cursor)
 
 
-async def bookmarks(session: AsyncSession, account_id: int, cursor: Cursor) -> Page[PostView]:
-    return await _marked(session, Bookmark, account_id, cursor)
+async def bookmarks(session: AsyncSession, account_id: int, cursor: Cursor,
+                    present: reading.Presenter[Any] = reading.present) -> Page[Any]:
+    return await _marked(session, Bookmark, account_id, cursor, present)
 
 
-async def likes(session: AsyncSession, account_id: int, cursor: Cursor) -> Page[PostView]:
-    return await _marked(session, Like, account_id, cursor)
+async def likes(session: AsyncSession, account_id: int, cursor: Cursor,
+                present: reading.Presenter[Any] = reading.present) -> Page[Any]:
+    return await _marked(session, Like, account_id, cursor, present)
 
 
 @dataclass

@@ -47,6 +47,16 @@ class TimelineStore(Protocol):
         """Called on each read of the home timeline. False when the store no longer holds
         it (its owner was away, or the store lost it): a rebuild is then under way."""
 
+    async def read(
+        self,
+        session: AsyncSession,
+        account_id: int,
+        cursor: Cursor,
+        hidden_authors: set[int],
+    ) -> list[int] | None:
+        """A read of the home timeline: `ready`, then `page` (None when not ready), in as
+        few round trips as the store can."""
+
     async def start(self, account_id: int) -> None:
         """A new account's timeline is complete as it is (empty): nothing to rebuild."""
 
@@ -96,6 +106,15 @@ class SqlTimelineStore:
 
     async def ready(self, session: AsyncSession, account_id: int) -> bool:
         return True  # rows in the database are never lost or expired
+
+    async def read(
+        self,
+        session: AsyncSession,
+        account_id: int,
+        cursor: Cursor,
+        hidden_authors: set[int],
+    ) -> list[int] | None:
+        return await self.page(session, account_id, cursor, hidden_authors)
 
     async def start(self, account_id: int) -> None:
         pass

@@ -5,28 +5,29 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 
 from salon.accounts import service as accounts
 from salon.accounts.models import Account
-from salon.api.mastodon import entities, render
+from salon.api.mastodon import entities, render, rendered
 from salon.api.mastodon.deps import (
     ApiError,
     account_of,
     base_url,
     optional_token,
     params,
+    rendered_statuses,
     scoped,
     viewer_of,
 )
-from salon.api.mastodon.paging import cursor, paged
+from salon.api.mastodon.paging import cursor, paged_json
 from salon.graph import service as graph
 from salon.media import service as media
 from salon.oauth import service as oauth
 from salon.oauth.service import TokenContext
-from salon.posts import interactions, reading
+from salon.posts import interactions
 from salon.settings import Settings
 from salon.timelines import service as timelines
 from salon.timelines.service import ProfileFilter
@@ -157,8 +158,8 @@ async def statuses(
     account_id: str,
     context: TokenContext | None = Depends(optional_token),
     session: AsyncSession = Depends(db_session),
-    settings: Settings = Depends(get_settings),
-) -> JSONResponse:
+    kept: rendered.RenderedStatuses = Depends(rendered_statuses),
+) -> Response:
     found = await _account(session, account_id)
     p = await params(request)
     viewer_id = viewer_of(context)
@@ -166,13 +167,14 @@ async def statuses(
                             only_media=_truthy(p.get("only_media", "")),
                             with_reposts=not _truthy(p.get("exclude_reblogs", "")))
     if _truthy(p.get("pinned", "")):
-        pinned = await reading.present(
-            session, await interactions.pinned_posts(session, found.id, viewer_id), viewer_id)
-        return JSONResponse(await render.statuses(session, pinned, base_url(settings), viewer_id))
+        pinned = await rendered.statuses(
+            session, kept, await interactions.pinned_posts(session, found.id, viewer_id),
+            viewer_id)
+        return Response("[" + ",".join(pinned) + "]", media_type="application/json")
     page = await timelines.profile(session, found.id, viewer_id, cursor(p), filters,
-                                   tagged=str(p["tagged"]) if p.get("tagged") else None)
-    body = await render.statuses(session, page.items, base_url(settings), viewer_id)
-    return paged(request, body, page)
+                                   tagged=str(p["tagged"]) if p.get("tagged") else None,
+                                   present=rendered.presenter(kept))
+    return paged_json(request, page)
 
 
 async def _relate(session: AsyncSession, context: TokenContext, account_id: str,

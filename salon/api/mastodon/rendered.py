@@ -1,4 +1,4 @@
-"""Pages of statuses from rendered parts kept per process.
+"""Pages of statuses from rendered parts kept per process (the API's timelines).
 
 Each post's viewer-independent JSON, and each account's, is made once and kept with the row
 it was made from; it is reused only while the row read for this page is still equal, so

@@ -6,17 +6,16 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from salon.api.mastodon import render, rendered
+from salon.api.mastodon import rendered
 from salon.api.mastodon.deps import (
     account_of,
-    base_url,
     optional_token,
     params,
     rendered_statuses,
     scoped,
     viewer_of,
 )
-from salon.api.mastodon.paging import cursor, paged, paged_json
+from salon.api.mastodon.paging import cursor, paged_json
 from salon.oauth.service import TokenContext
 from salon.settings import Settings
 from salon.timelines import service as timelines
@@ -35,52 +34,49 @@ async def home(request: Request, context: TokenContext = Depends(scoped("read:st
                settings: Settings = Depends(get_settings),
                kept: rendered.RenderedStatuses = Depends(rendered_statuses)) -> Response:
     me = account_of(context)
-    page = await timelines.home_page(session, settings, me.id, cursor(await params(request)),
-                                     rendered.presenter(kept))
+    page = await timelines.home(session, settings, me.id, cursor(await params(request)),
+                                present=rendered.presenter(kept))
     return paged_json(request, page)
 
 
 @router.get("/timelines/public")
 async def public(request: Request, context: TokenContext | None = Depends(optional_token),
                  session: AsyncSession = Depends(db_session),
-                 settings: Settings = Depends(get_settings)) -> JSONResponse:
+                 kept: rendered.RenderedStatuses = Depends(rendered_statuses)) -> Response:
     p = await params(request)
     viewer_id = viewer_of(context)
     if _truthy(p.get("remote", "")):  # no federation yet: nothing is remote
         return JSONResponse([])
     page = await timelines.public(session, viewer_id, cursor(p),
-                                  only_media=_truthy(p.get("only_media", "")))
-    body = await render.statuses(session, page.items, base_url(settings), viewer_id)
-    return paged(request, body, page)
+                                  only_media=_truthy(p.get("only_media", "")),
+                                  present=rendered.presenter(kept))
+    return paged_json(request, page)
 
 
 @router.get("/timelines/tag/{hashtag}")
 async def tag(request: Request, hashtag: str,
               context: TokenContext | None = Depends(optional_token),
               session: AsyncSession = Depends(db_session),
-              settings: Settings = Depends(get_settings)) -> JSONResponse:
-    viewer_id = viewer_of(context)
-    page = await timelines.tag(session, hashtag, viewer_id, cursor(await params(request)))
-    body = await render.statuses(session, page.items, base_url(settings), viewer_id)
-    return paged(request, body, page)
+              kept: rendered.RenderedStatuses = Depends(rendered_statuses)) -> Response:
+    page = await timelines.tag(session, hashtag, viewer_of(context), cursor(await params(request)),
+                               present=rendered.presenter(kept))
+    return paged_json(request, page)
 
 
 @router.get("/bookmarks")
 async def bookmarks(request: Request, context: TokenContext = Depends(scoped("read:bookmarks")),
                     session: AsyncSession = Depends(db_session),
-                    settings: Settings = Depends(get_settings)) -> JSONResponse:
-    me = account_of(context)
-    page = await timelines.bookmarks(session, me.id, cursor(await params(request)))
-    body = await render.statuses(session, page.items, base_url(settings), me.id)
-    return paged(request, body, page)
+                    kept: rendered.RenderedStatuses = Depends(rendered_statuses)) -> Response:
+    page = await timelines.bookmarks(session, account_of(context).id,
+                                     cursor(await params(request)), rendered.presenter(kept))
+    return paged_json(request, page)
 
 
 @router.get("/favourites")
 async def favourites(request: Request,
                      context: TokenContext = Depends(scoped("read:favourites")),
                      session: AsyncSession = Depends(db_session),
-                     settings: Settings = Depends(get_settings)) -> JSONResponse:
-    me = account_of(context)
-    page = await timelines.likes(session, me.id, cursor(await params(request)))
-    body = await render.statuses(session, page.items, base_url(settings), me.id)
-    return paged(request, body, page)
+                     kept: rendered.RenderedStatuses = Depends(rendered_statuses)) -> Response:
+    page = await timelines.likes(session, account_of(context).id,
+                                 cursor(await params(request)), rendered.presenter(kept))
+    return paged_json(request, page)
