@@ -137,7 +137,7 @@ async def _home_sets(settings: Settings, fans: list[int]) -> list[set[int]]:
     """Each fan's home timeline as Redis holds it (the test reaches Redis directly)."""
     from redis.asyncio import Redis
 
-    async with Redis.from_url(REDIS) as client:
+    async with Redis.from_url(settings.redis_url) as client:
         return [{parse(m)[0] for m in await client.zrange(f"{settings.redis_prefix}home:{fan}",
                                                           0, -1) if isinstance(m, bytes)}
                 for fan in fans]
