@@ -15,13 +15,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from salon import __version__
 from salon.db import migrate
 from salon.db.session import Database
-from salon.errors import UNAVAILABLE, SalonError
+from salon.errors import UNAVAILABLE, SalonError, storage_unreachable
 from salon.events import bus as events_bus
 from salon.jobs.worker import Worker
 from salon.media.store import LocalMediaStore, media_origin, media_store
@@ -133,9 +132,7 @@ def _errors(app: FastAPI) -> None:
     async def unavailable(request: Request, exc: Exception) -> Response:
         """The database or Redis is down or restarting: say so at once (503, retry soon)
         instead of hanging; the pools reconnect by themselves when it is back."""
-        if isinstance(exc, DBAPIError) and not (
-            exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)
-        ):
+        if not storage_unreachable(exc):
             raise exc  # a real bug (an integrity error...) stays a 500
         log.warning("storage unavailable for %s %s: %s", request.method, request.url.path,
                     str(exc).splitlines()[0] if str(exc) else type(exc).__name__)

@@ -49,3 +49,20 @@ def _unavailable() -> tuple[type[Exception], ...]:
 
 
 UNAVAILABLE = _unavailable()
+
+# SQLSTATE classes that mean the database cannot serve now, not that the statement is
+# wrong: connection exceptions, too many connections, and a server shutting down or
+# starting ("the database system is shutting down", which asyncpg raises on connect).
+UNREACHABLE_STATES = ("08", "53", "57P")
+
+
+def storage_unreachable(exc: Exception) -> bool:
+    """Whether an error from UNAVAILABLE means storage is out of reach; a database error
+    that is not about reaching it (an integrity error...) is a bug."""
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+    if not isinstance(exc, DBAPIError):
+        return True
+    state = str(getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None) or "")
+    return (exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)
+            or state.startswith(UNREACHABLE_STATES))
