@@ -16,12 +16,11 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from tests.conftest import _free_port, salon_serve, settings_for
 from tests.databases import POSTGRES, REDIS, Databases, process_env
-from tests.faults.test_redis_outage import TIMEOUT, Load, World, _home_sets, _people
+from tests.faults.test_redis_outage import TIMEOUT, Load, World, _people, every_post_arrives
 
 REDIS_SERVER = shutil.which("redis-server")
 pytestmark = pytest.mark.skipif(not (REDIS and POSTGRES and REDIS_SERVER),
@@ -105,17 +104,4 @@ def test_redis_restarted_empty_rebuilds_every_timeline(
     assert posts.count(200) == len(load.posted) > 20
 
     # Every acknowledged post, before, during and after, in every home timeline.
-    with httpx.Client(base_url=people.base, timeout=10) as client:
-        wanted = set(load.posted)
-        deadline = time.monotonic() + 60
-        while True:
-            found = asyncio.run(_home_sets(people.settings, [f for f, _ in people.fans]))
-            if all(wanted <= home for home in found):
-                break
-            missing = max(len(wanted - home) for home in found)
-            assert time.monotonic() < deadline, f"{missing} acknowledged posts never arrived"
-            time.sleep(0.5)
-        newest = client.get("/api/v1/timelines/home", headers=people.fans[-1][1],
-                            params={"limit": 40})
-        assert newest.status_code == 200
-        assert [int(s["id"]) for s in newest.json()] == sorted(wanted, reverse=True)[:40]
+    every_post_arrives(people, load.posted)
