@@ -134,11 +134,10 @@ class RedisTimelineStore:
     ) -> list[int] | None:
         # The lease renewal and the page's first window in one round trip.
         client = self.clients.here()
-        low, high = _bounds(cursor)
         async with client.pipeline(transaction=False) as pipe:
             pipe.expire(self.key(account_id, ":seen"), ACTIVE_FOR)
             pipe.expire(self.key(account_id), KEEP_FOR)
-            self._window(pipe, self.key(account_id), cursor, (low, high))
+            self._window(pipe, self.key(account_id), cursor, _bounds(cursor))
             seen, _, first = await pipe.execute()
         if not seen:
             await self._rebuild_soon(session, account_id)
@@ -169,17 +168,6 @@ class RedisTimelineStore:
             last = "(" + (raw[-1].decode() if isinstance(raw[-1], bytes) else raw[-1])
             low, high = (last, high) if cursor.ascending else (low, last)
             raw = await self._window(client, self.key(account_id), cursor, (low, high))
-
-    async def ready(self, session: AsyncSession, account_id: int) -> bool:
-        client = self.clients.here()
-        async with client.pipeline(transaction=False) as pipe:
-            pipe.expire(self.key(account_id, ":seen"), ACTIVE_FOR)
-            pipe.expire(self.key(account_id), KEEP_FOR)
-            seen, _ = await pipe.execute()
-        if seen:
-            return True
-        await self._rebuild_soon(session, account_id)
-        return False
 
     async def _rebuild_soon(self, session: AsyncSession, account_id: int) -> None:
         """The timeline is gone (away a week, or Redis lost it): enqueue its rebuild,

@@ -43,10 +43,6 @@ class TimelineStore(Protocol):
     ) -> list[int]:
         """Post ids for one page, newest first, without posts by `hidden_authors`."""
 
-    async def ready(self, session: AsyncSession, account_id: int) -> bool:
-        """Called on each read of the home timeline. False when the store no longer holds
-        it (its owner was away, or the store lost it): a rebuild is then under way."""
-
     async def read(
         self,
         session: AsyncSession,
@@ -54,8 +50,9 @@ class TimelineStore(Protocol):
         cursor: Cursor,
         hidden_authors: set[int],
     ) -> list[int] | None:
-        """A read of the home timeline: `ready`, then `page` (None when not ready), in as
-        few round trips as the store can."""
+        """Each read of the home timeline: a `page`, or None when the store no longer holds
+        the timeline (its owner was away, or the store lost it): a rebuild is then under
+        way."""
 
     async def start(self, account_id: int) -> None:
         """A new account's timeline is complete as it is (empty): nothing to rebuild."""
@@ -104,9 +101,6 @@ class SqlTimelineStore:
             {"account": account_id, "hidden": list(hidden_authors), **cursor.params}))
         return sorted(ids, reverse=True)
 
-    async def ready(self, session: AsyncSession, account_id: int) -> bool:
-        return True  # rows in the database are never lost or expired
-
     async def read(
         self,
         session: AsyncSession,
@@ -114,6 +108,7 @@ class SqlTimelineStore:
         cursor: Cursor,
         hidden_authors: set[int],
     ) -> list[int] | None:
+        # Rows in the database are never lost or expired: always ready.
         return await self.page(session, account_id, cursor, hidden_authors)
 
     async def start(self, account_id: int) -> None:
