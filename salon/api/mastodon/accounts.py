@@ -22,7 +22,7 @@ from salon.api.mastodon.deps import (
     scoped,
     viewer_of,
 )
-from salon.api.mastodon.paging import cursor, paged_json
+from salon.api.mastodon.paging import cursor, json_list, paged_json
 from salon.graph import service as graph
 from salon.media import service as media
 from salon.oauth import service as oauth
@@ -170,7 +170,7 @@ async def statuses(
         pinned = await rendered.statuses(
             session, kept, await interactions.pinned_posts(session, found.id, viewer_id),
             viewer_id)
-        return Response("[" + ",".join(pinned) + "]", media_type="application/json")
+        return json_list(pinned)
     page = await timelines.profile(session, found.id, viewer_id, cursor(p), filters,
                                    tagged=str(p["tagged"]) if p.get("tagged") else None,
                                    present=rendered.presenter(kept))

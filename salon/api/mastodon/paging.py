@@ -38,10 +38,16 @@ def paged(request: Request, body: list[Any], page: Page[Any]) -> JSONResponse:
     return JSONResponse(body, status_code=_status(page), headers=_links(request, page))
 
 
+def json_list(items: list[str], status_code: int = 200,
+              headers: dict[str, str] | None = None) -> Response:
+    """A JSON array of items that are JSON texts already."""
+    return Response("[" + ",".join(items) + "]", status_code=status_code, headers=headers,
+                    media_type="application/json")
+
+
 def paged_json(request: Request, page: Page[str]) -> Response:
     """`paged` for items that are JSON texts already."""
-    return Response("[" + ",".join(page.items) + "]", status_code=_status(page),
-                    headers=_links(request, page), media_type="application/json")
+    return json_list(page.items, _status(page), _links(request, page))
 
 
 def _status(page: Page[Any]) -> int:
