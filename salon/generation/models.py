@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from salon.db.base import Base, CreatedMixin, IdMixin
@@ -55,6 +55,11 @@ class Generation(IdMixin, CreatedMixin, Base):
     strength: Mapped[float] = mapped_column(Float, default=0.0)
     remix_of_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="SET NULL"))
     error: Mapped[str | None] = mapped_column(Text)
+    # What a paid engine reported (its token counts) and what that cost, if it is known.
+    usage: Mapped[dict[str, int] | None] = mapped_column(JSON)
+    cost_usd: Mapped[float | None] = mapped_column(Float)
+    # Moves each time previews of the pictures in progress are stored (0: none yet).
+    preview_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
 

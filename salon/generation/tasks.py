@@ -15,6 +15,7 @@ import logging
 import secrets
 import threading
 import time
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -24,8 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.db.ids import new_id, utcnow
 from salon.db.session import side_transaction
-from salon.generation import credentials, engines, provenance, service
-from salon.generation.engines.base import Engine, EngineError, EngineRequest
+from salon.generation import credentials, engines, previews, provenance, service
+from salon.generation.engines.base import Engine, EngineError, EngineRequest, Output
 from salon.generation.models import Candidate, Generation, State
 from salon.generation.posting import RESTORE_RECIPE_JOB, prompt_alt
 from salon.jobs import service as jobs
@@ -53,11 +54,16 @@ class _Progress:
     def __init__(self) -> None:
         self.value = 0.0
         self.cancelled = threading.Event()
+        self.previews: list[Image.Image] = []
+        self.preview_version = 0
 
-    def report(self, fraction: float) -> None:
+    def report(self, fraction: float, previews: Sequence[Image.Image] | None = None) -> None:
         if self.cancelled.is_set():
             raise Cancelled
         self.value = max(self.value, min(1.0, float(fraction)))
+        if previews:
+            self.previews = list(previews)
+            self.preview_version += 1
 
 
 def _software_agent(engine: Engine) -> str:
@@ -92,6 +98,8 @@ async def _start(session: AsyncSession, generation_id: int) -> Generation | None
             return None
         generation.state, generation.progress = State.running, 0.0
         generation.started_at, generation.error = utcnow(), None
+        # Previews left by an earlier try are not shown; this try overwrites them.
+        generation.preview_version, generation.usage, generation.cost_usd = 0, None, None
         service.changed(side, generation)
         return generation
 
@@ -111,18 +119,26 @@ async def _init_image(store: MediaStore, session: AsyncSession,
 
 async def _watch(session: AsyncSession, generation_id: int, progress: _Progress,
                  done: asyncio.Event) -> None:
-    """Save progress for live views, notice cancellation, and keep the job's lease."""
-    saved = -1.0
+    """Save progress and previews for live views, notice cancellation, and keep the job's
+    lease."""
+    settings, store = get_settings(), media_store(get_settings())
+    saved, shown = -1.0, 0
     running = RUNNING.get()
     while not done.is_set():
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(done.wait(), TICK)
+        version, pictures = progress.preview_version, progress.previews
+        encoded = (await asyncio.to_thread(previews.encode, pictures)
+                   if version != shown and not done.is_set() else None)
         async with side_transaction(session) as side:
             generation = await side.get(Generation, generation_id)
             if generation is None or generation.state == State.cancelled:
                 progress.cancelled.set()
                 return
-            if progress.value - saved >= 0.05 and not done.is_set():
+            if encoded is not None:
+                await previews.store(settings, store, generation, encoded)
+                generation.preview_version, shown = generation.preview_version + 1, version
+            if (progress.value - saved >= 0.05 or encoded is not None) and not done.is_set():
                 generation.progress = saved = round(progress.value, 3)
                 service.changed(side, generation)
             if running is not None:
@@ -164,7 +180,8 @@ async def run(session: AsyncSession, payload: dict[str, Any]) -> None:
             strength=generation.strength,
         )
         started = time.perf_counter()
-        pictures = await asyncio.to_thread(engine.generate, request, progress.report)
+        output = await asyncio.to_thread(engine.generate, request, progress.report)
+        pictures = _checked(engine, request, output)
         encoded = [
             await asyncio.to_thread(
                 _encode, settings, engine, picture,
@@ -186,16 +203,28 @@ async def run(session: AsyncSession, payload: dict[str, Any]) -> None:
     finally:
         done.set()
         await watcher
-    await _save(session, store, generation_id, encoded)
+        if progress.preview_version:  # the same keys as an earlier try's, if any
+            media.schedule_delete(session, previews.keys(settings, generation))
+    await _save(session, store, generation_id, encoded, output)
+
+
+def _checked(engine: Engine, request: EngineRequest, output: Output) -> list[Image.Image]:
+    """The engine's pictures in RGB, if it made what was asked for."""
+    if len(output.images) != request.count:
+        raise EngineError(f"The {engine.name} engine made {len(output.images)} pictures "
+                          f"instead of {request.count}. Try again.")
+    return [p if p.mode == "RGB" else p.convert("RGB") for p in output.images]
 
 
 async def _save(session: AsyncSession, store: MediaStore, generation_id: int,
-                encoded: list[tuple[bytes, bytes, images.EncodedImage, str]]) -> None:
+                encoded: list[tuple[bytes, bytes, images.EncodedImage, str]],
+                output: Output) -> None:
     generation = await session.get(Generation, generation_id)
     if generation is None or generation.state != State.running:
         return  # cancelled while the files were being made
     keys: list[str] = []
-    for position, (with_recipe, plain, thumbnail, blurhash) in enumerate(encoded):
+    for position, ((with_recipe, plain, thumbnail, blurhash), picture) in enumerate(
+            zip(encoded, output.images, strict=True)):
         media_id = new_id()
         folder = f"{generation.account_id}/{media_id}"
         recipe_key = f"{folder}/{secrets.token_urlsafe(9)}.png"
@@ -212,8 +241,8 @@ async def _save(session: AsyncSession, store: MediaStore, generation_id: int,
             content_type="image/png",
             file_key=recipe_key,
             thumb_key=thumb_key,
-            width=generation.width,
-            height=generation.height,
+            width=picture.width,
+            height=picture.height,
             size_bytes=len(with_recipe),
             blurhash=blurhash,
             description=prompt_alt(generation),
@@ -224,6 +253,7 @@ async def _save(session: AsyncSession, store: MediaStore, generation_id: int,
                               recipe_key=recipe_key, plain_key=plain_key))
     generation.state, generation.progress, generation.finished_at = (
         State.succeeded, 1.0, utcnow())
+    generation.usage, generation.cost_usd = output.usage or None, output.cost_usd
     service.changed(session, generation)
 
 

@@ -161,6 +161,11 @@ def _within(image: Image.Image, side: int) -> Image.Image:
     return small
 
 
+def small(image: Image.Image, side: int) -> EncodedImage:
+    """A WebP no longer than `side` on either side (previews in progress, thumbnails)."""
+    return encode_thumbnail(_within(image, side))
+
+
 def encode_thumbnail(image: Image.Image) -> EncodedImage:
     """WebP: small, keeps transparency, and every browser we serve reads it."""
     buf = io.BytesIO()

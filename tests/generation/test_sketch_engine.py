@@ -19,10 +19,14 @@ from salon.generation.engines.sketch_style import pixel_cell
 SEEDS = (1, 2, 3)
 
 
+def ignore(fraction: float, previews: object = None) -> None:
+    """A progress callback that keeps nothing."""
+
+
 @functools.lru_cache(maxsize=128)
 def _render(prompt: str, seed: int, fields: tuple[tuple[str, object], ...]) -> Image.Image:
     request = EngineRequest(prompt=prompt, seed=seed, **dict(fields))  # type: ignore[arg-type]
-    return ENGINE.generate(request, lambda _: None)[0]
+    return ENGINE.generate(request, ignore).images[0]
 
 
 def render(prompt: str, seed: int = 1, **fields: object) -> Image.Image:
@@ -77,7 +81,7 @@ def test_engine_describes_itself() -> None:
 def test_every_aspect_renders_at_its_size(aspect: str) -> None:
     width, height = ASPECTS[aspect]
     images = ENGINE.generate(EngineRequest(prompt="a lighthouse by the sea", width=width,
-                                           height=height, seed=5, count=2), lambda _: None)
+                                           height=height, seed=5, count=2), ignore).images
     assert len(images) == 2
     for img in images:
         assert img.mode == "RGB" and img.size == (width, height)
@@ -85,8 +89,8 @@ def test_every_aspect_renders_at_its_size(aspect: str) -> None:
 
 def test_same_request_same_pixels_and_seeds_differ() -> None:
     request = EngineRequest(prompt="stormy sea with a boat, oil", seed=42, count=2)
-    first = ENGINE.generate(request, lambda _: None)
-    second = ENGINE.generate(request, lambda _: None)
+    first = ENGINE.generate(request, ignore).images
+    second = ENGINE.generate(request, ignore).images
     assert [i.tobytes() for i in first] == [i.tobytes() for i in second]
     assert first[0].tobytes() != first[1].tobytes()
     assert diff(render("stormy sea with a boat, oil", 42), render("stormy sea", 7)) > 5
@@ -98,7 +102,8 @@ def test_pixels_do_not_depend_on_the_process() -> None:
             "from salon.generation.engines.base import EngineRequest as R; "
             "r = R(prompt='a cat by the sea, no clouds, pixel art', seed=3, subseed=4, "
             "subseed_strength=0.2); "
-            "print(hashlib.sha256(ENGINE.generate(r, lambda _: None)[0].tobytes()).hexdigest())")
+            "print(hashlib.sha256(ENGINE.generate(r, lambda *_: None).images[0].tobytes())"
+            ".hexdigest())")
     digests = {
         subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True,
                        env={**os.environ, "PYTHONHASHSEED": str(salt)}).stdout.strip()
@@ -108,13 +113,15 @@ def test_pixels_do_not_depend_on_the_process() -> None:
 
 
 def test_the_ith_image_uses_seed_plus_i() -> None:
-    batch = ENGINE.generate(EngineRequest(prompt="a garden", seed=10, count=3), lambda _: None)
+    batch = ENGINE.generate(EngineRequest(prompt="a garden", seed=10, count=3),
+                            ignore).images
     assert batch[2].tobytes() == render("a garden", 12).tobytes()
 
 
 def test_progress_is_monotonic_and_ends_at_one() -> None:
     seen: list[float] = []
-    ENGINE.generate(EngineRequest(prompt="forest at dawn", count=2), seen.append)
+    ENGINE.generate(EngineRequest(prompt="forest at dawn", count=2),
+                    lambda f, previews=None: seen.append(f))
     assert len(seen) >= 4
     assert seen == sorted(seen)
     assert all(0.0 <= f <= 1.0 for f in seen)
@@ -133,7 +140,7 @@ def test_progress_is_monotonic_and_ends_at_one() -> None:
 def test_requests_it_cannot_do_are_refused(fields: dict[str, object], message: str) -> None:
     with pytest.raises(EngineError, match=message):
         ENGINE.generate(EngineRequest(prompt="a cat", **fields),  # type: ignore[arg-type]
-                        lambda _: None)
+                        ignore)
 
 
 @pytest.mark.parametrize("style", ENGINE.capabilities.styles)

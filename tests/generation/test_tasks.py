@@ -20,7 +20,7 @@ from salon.db.ids import utcnow
 from salon.db.session import Database
 from salon.generation import credentials, engines, provenance
 from salon.generation import service as generation
-from salon.generation.engines.base import EngineError, EngineRequest, Progress
+from salon.generation.engines.base import EngineError, EngineRequest, Output, Progress
 from salon.generation.engines.sketch import ENGINE
 from salon.generation.models import Candidate, Generation, State
 from salon.generation.schemas import GenerationSpec
@@ -72,7 +72,7 @@ async def test_a_generation_stores_signed_candidates_with_their_recipe(
     # Same recipe, same pixels: the engine is deterministic.
     again = ENGINE.generate(EngineRequest(made.prompt, width=1152, height=768, seed=8,
                                           steps=made.steps, guidance=made.guidance),
-                            lambda _f: None)[0]
+                            lambda _f, previews=None: None).images[0]
     stored = Image.open(BytesIO(await store.get(rows[1][1].file_key)))  # type: ignore[union-attr]
     assert stored.convert("RGB").tobytes() == again.tobytes()
 
@@ -83,7 +83,7 @@ class Broken:
     name, model, label = "sketch", "salon-sketch-1", "broken"
     capabilities = ENGINE.capabilities
 
-    def generate(self, request: EngineRequest, progress: Progress) -> list[object]:
+    def generate(self, request: EngineRequest, progress: Progress) -> Output:
         progress(0.3)
         raise EngineError("The model refused this prompt.")
 
@@ -95,7 +95,7 @@ async def test_a_failed_engine_call_leaves_a_reason_and_can_be_retried(
     alice = await people.make("alice")
     made = await generation.request(session, settings, alice, GenerationSpec("a cat"))
     await session.commit()
-    monkeypatch.setitem(engines.KNOWN, "sketch", Broken)
+    monkeypatch.setitem(engines.KNOWN, "sketch", lambda _settings: Broken())
     await worker.drain()
     await session.refresh(made)
     assert (made.state, made.error) == (State.failed, "The model refused this prompt.")

@@ -70,6 +70,9 @@ def _imagine(settings: Settings) -> dict[str, Any]:
             "max_count": e.capabilities.max_count,
             "aspects": {a: list(size) for a, size in e.capabilities.sizes.items()},
             "styles": list(e.capabilities.styles),
+            "seeds": e.capabilities.seeds, "previews": e.capabilities.previews,
+            "default_steps": e.capabilities.default_steps,
+            "default_guidance": e.capabilities.default_guidance,
         } for name, e in offered.items()],
     }
 

@@ -1,12 +1,14 @@
 """The Engine protocol: what every image engine offers and how the workers call it.
 
 Engines are synchronous and CPU/GPU bound; the generation task runs them in a thread and
-passes a `progress` callback that may be called from that thread with a fraction 0..1.
+passes a `progress` callback that may be called from that thread with a fraction 0..1 and,
+where the engine can show them, rough previews of the pictures so far (one per candidate).
+The callback raises when the generation was cancelled: engines let that propagate.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -22,7 +24,10 @@ ASPECTS: dict[str, tuple[int, int]] = {
 }
 MAX_SEED = 2**32 - 1
 
-Progress = Callable[[float], None]
+
+class Progress(Protocol):
+    def __call__(self, fraction: float, previews: Sequence[Image.Image] | None = None
+                 ) -> None: ...
 
 
 class EngineError(Exception):
@@ -39,6 +44,8 @@ class Capabilities:
     styles: tuple[str, ...] = ()  # style presets the engine understands; "" is always allowed
     default_steps: int = 20
     default_guidance: float = 7.0
+    seeds: bool = True  # the same seed gives the same picture (the recipe can be remade)
+    previews: bool = False  # shows pictures in progress while it works
 
 
 @dataclass(frozen=True)
@@ -62,13 +69,22 @@ class EngineRequest:
     strength: float = 0.6
 
 
+@dataclass
+class Output:
+    """What an engine made, and what it cost where a paid service says so."""
+
+    images: list[Image.Image]
+    usage: dict[str, int] = field(default_factory=dict)  # e.g. the API's token counts
+    cost_usd: float | None = None
+
+
 class Engine(Protocol):
     name: str  # the key people choose: "sketch"
     model: str  # what made the picture, for the recipe: "salon-sketch-1"
     label: str  # shown in the composer: honest about what it is
     capabilities: Capabilities
 
-    def generate(self, request: EngineRequest, progress: Progress) -> list[Image.Image]:
+    def generate(self, request: EngineRequest, progress: Progress) -> Output:
         """Return `request.count` RGB images of `request.width` x `request.height`, in seed
-        order. Same request, same pixels (for engines that can promise it)."""
+        order. Same request, same pixels (where `capabilities.seeds`)."""
         ...

@@ -22,6 +22,7 @@ from salon.generation.engines.base import (
     Capabilities,
     EngineError,
     EngineRequest,
+    Output,
     Progress,
 )
 from salon.generation.engines.sketch_color import Palette, build_palette
@@ -167,7 +168,7 @@ def _blend(a: Image.Image, b: Image.Image, t: float) -> Image.Image:
 
 
 class _Monotonic:
-    def __init__(self, progress: Progress, start: float, span: float) -> None:
+    def __init__(self, progress: Callable[[float], None], start: float, span: float) -> None:
         self.progress, self.start, self.span = progress, start, span
 
     def __call__(self, fraction: float) -> None:
@@ -205,7 +206,7 @@ class SketchEngine:
                 raise EngineError(f"The {label} must be a number.")
         return style
 
-    def generate(self, request: EngineRequest, progress: Progress) -> list[Image.Image]:
+    def generate(self, request: EngineRequest, progress: Progress) -> Output:
         style = self.check(request)
         out: list[Image.Image] = []
         last = [0.0]
@@ -219,7 +220,7 @@ class SketchEngine:
             step = _Monotonic(report, i / request.count, 1.0 / request.count)
             out.append(self.render(request, style, i, step))
         report(1.0)
-        return out
+        return Output(out)
 
     def render(self, request: EngineRequest, style: str, index: int,
                report: Callable[[float], None]) -> Image.Image:

@@ -15,13 +15,14 @@ from starlette.datastructures import FormData
 from salon.accounts.models import Account
 from salon.db.ids import utcnow
 from salon.errors import Invalid, SalonError
-from salon.generation import engines, posting
+from salon.generation import engines, posting, previews
 from salon.generation import service as generation
 from salon.generation.models import Generation
 from salon.generation.schemas import FIELDS, GenerationSpec, whole_number
 from salon.media.models import MediaAttachment
 from salon.posts import service as posts
 from salon.settings import Settings
+from salon.settings import get_settings as current_settings
 from salon.timelines import service as timelines
 from salon.timelines.schemas import Page
 from salon.web.deps import (
@@ -48,7 +49,9 @@ def _text(form: FormData | dict[str, str], name: str) -> str:
 async def cards(session: AsyncSession, rows: list[Generation]) -> list[dict[str, Any]]:
     """What the generation card template needs, for several generations in one query."""
     found = await generation.candidates(session, [g.id for g in rows])
-    return [{"g": g, "candidates": found[g.id]} for g in rows]
+    settings = current_settings()  # the app's own (configure made them current)
+    return [{"g": g, "candidates": found[g.id], "previews": previews.shown(settings, g)}
+            for g in rows]
 
 
 async def _recent(session: AsyncSession, settings: Settings, me: Account) -> list[Generation]:

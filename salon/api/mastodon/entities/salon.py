@@ -3,12 +3,14 @@ Mastodon clients ignore attributes they do not know, so these ride along safely.
 
 from __future__ import annotations
 
-from salon.api.mastodon.entities.common import Entity, maybe_timestamp, timestamp
+from salon.api.mastodon.entities.common import Entity, maybe_timestamp, media_url, timestamp
 from salon.api.mastodon.entities.media import MediaAttachmentEntity, media
+from salon.generation import previews
 from salon.generation.models import Generation
 from salon.generation.schemas import Recipe
 from salon.generation.service import CandidateView
 from salon.posts.schemas import PostView
+from salon.settings import get_settings
 
 
 class RecipeEntity(Entity):
@@ -74,6 +76,10 @@ class GenerationEntity(Entity):
     created_at: str
     finished_at: str | None
     candidates: list[MediaAttachmentEntity]
+    # While it runs, on engines that show them: the pictures so far (they change each tick).
+    previews: list[str]
+    usage: dict[str, int] | None  # what a paid engine reported using
+    cost_usd: float | None
 
 
 def generation(g: Generation, candidates: list[CandidateView], base: str) -> GenerationEntity:
@@ -100,4 +106,8 @@ def generation(g: Generation, candidates: list[CandidateView], base: str) -> Gen
         created_at=timestamp(g.created_at),
         finished_at=maybe_timestamp(g.finished_at),
         candidates=[media(c.media, base) for c in candidates if c.media is not None],
+        previews=[f"{media_url(base, key)}?v={g.preview_version}"
+                  for key in previews.shown(get_settings(), g)],
+        usage=g.usage,
+        cost_usd=g.cost_usd,
     )
