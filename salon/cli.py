@@ -19,13 +19,19 @@ from salon.settings import Settings, configure
 def _settings() -> Settings:
     from pydantic import ValidationError
 
+    from salon.generation import engines
+
     try:
-        return configure(Settings())
+        settings = configure(Settings())
+        engines.check(settings)
     except ValidationError as invalid:  # a SALON_* variable or .env line to fix, not a bug
         problems = "; ".join(
             f"SALON_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
             for e in invalid.errors())
         raise click.ClickException(f"Fix these settings: {problems}") from None
+    except ValueError as invalid:  # an engine that cannot work as configured
+        raise click.ClickException(f"Fix these settings: {invalid}") from None
+    return settings
 
 
 def _check_processes(settings: Settings, workers: int) -> None:
@@ -112,8 +118,12 @@ def worker(concurrency: int | None) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
+        from salon.generation import engines
+
+        warming = asyncio.create_task(asyncio.to_thread(engines.warm, settings))
         try:
             await Worker(db, concurrency=concurrency).run_forever(stop)
+            await warming
         finally:
             await events.close()
             await close_stores()
@@ -163,6 +173,37 @@ def seed(n_accounts: int, n_posts: int) -> None:
     from salon.seed import run_seed
 
     asyncio.run(run_seed(_settings(), n_accounts, n_posts, echo=click.echo))
+
+
+def _words(value: str) -> list[str]:
+    return [w.strip() for w in value.split(",") if w.strip()]
+
+
+@main.command("bench-gpu")
+@click.option("--sizes", default="sd-turbo,sdxl", show_default=True,
+              help="Architectures: sd-turbo (SD 2.1 / SD-Turbo, 512 px), sdxl (SDXL / "
+              "SDXL-Turbo, 1024 px), tiny-sd, tiny-sdxl.")
+@click.option("--dtypes", default="float16,bfloat16", show_default=True)
+@click.option("--compile", "compiles", type=click.Choice(["off", "on", "both"]),
+              default="both", show_default=True, help="torch.compile the UNet.")
+@click.option("--batches", default="1,4", show_default=True)
+@click.option("--steps", type=click.IntRange(1, 100), default=4, show_default=True)
+@click.option("--runs", type=click.IntRange(1, 50), default=3, show_default=True)
+@click.option("--device", default="cuda", show_default=True)
+@click.option("--results", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("bench/results"), show_default=True)
+def bench_gpu(sizes: str, dtypes: str, compiles: str, batches: str, steps: int, runs: int,
+              device: str, results: Path) -> None:
+    """Time the diffusers engine on random-weight SD-Turbo- and SDXL-size pipelines: ms per
+    image and images/s per dtype, batch and torch.compile (needs the diffusers extra)."""
+    from salon.bench import gpu
+
+    try:
+        gpu.run(_words(sizes), _words(dtypes),
+                {"off": [False], "on": [True], "both": [False, True]}[compiles],
+                [int(b) for b in _words(batches)], device, steps, runs, results, click.echo)
+    except (ValueError, RuntimeError) as bad:
+        raise click.ClickException(str(bad)) from None
 
 
 @main.command()

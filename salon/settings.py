@@ -70,6 +70,36 @@ class Settings(BaseSettings):
     # Imagine: image generation.
     engines: str = "sketch"  # comma-separated engines people may pick
     default_engine: str = "sketch"
+    # The diffusers engine (pip install "salon[diffusers]"): a pipeline folder saved by
+    # diffusers (model_index.json inside), or a hub id where downloads are allowed.
+    diffusers_model: str = ""
+    diffusers_allow_download: bool = False  # nothing downloads at run time unless this is on
+    diffusers_device: str = "auto"  # auto (cuda, then mps, then cpu), cuda, cuda:1, mps, cpu
+    diffusers_dtype: str = "auto"  # auto (bf16 for FLUX, fp16 on GPU, fp32 on CPU), or one
+    diffusers_steps: int = Field(0, ge=0, le=150)  # 0: the model family's usual number
+    diffusers_guidance: float = Field(-1.0, le=30.0)  # below 0: the family's usual value
+    diffusers_compile: bool = False  # torch.compile the denoiser (slow first image, then fast)
+    diffusers_preview_vae: str = ""  # a tiny autoencoder (TAESD) folder for live previews
+    diffusers_max_batch: int = Field(4, ge=1, le=16)  # candidates denoised together
+    diffusers_gpu_memory_fraction: float = Field(0.9, gt=0.0, le=1.0)  # of the GPU's memory
+    diffusers_offload: str = "none"  # none, model (whole models to CPU between uses)
+    # The openai engine: any server speaking OpenAI's Images API.
+    openai_base_url: str = "https://api.openai.com/v1"
+    openai_api_key: str = ""
+    openai_model: str = ""  # required with the openai engine; models come and go
+    openai_label: str = ""  # shown in the composer; empty: the model's name
+    openai_sizes: str = "1:1=1024x1024,3:2=1536x1024,2:3=1024x1536"  # aspect=WxH the model takes
+    openai_quality: str = ""  # empty: the server's default (auto); low, medium, high, ...
+    openai_output_format: str = "png"  # png, jpeg or webp
+    openai_background: str = ""  # empty: the server's default; transparent, opaque, auto
+    openai_moderation: str = ""  # empty: the server's default; low, auto
+    openai_partial_images: int = Field(2, ge=0, le=3)  # streamed previews; 0: no streaming
+    openai_timeout: float = Field(120.0, gt=0)  # seconds per request
+    openai_retries: int = Field(3, ge=0, le=10)  # more tries on 429 and 5xx, with backoff
+    openai_max_count: int = Field(4, ge=1, le=10)
+    openai_cost_per_image: float = Field(0.0, ge=0)  # USD, when the server reports no tokens
+    openai_cost_per_m_input: float = Field(0.0, ge=0)  # USD per million input tokens
+    openai_cost_per_m_output: float = Field(0.0, ge=0)  # USD per million output tokens
     generation_daily_quota: int = 200  # images per account per rolling 24 hours
     generation_keep_hours: float = 24.0  # candidates not posted are removed after this
     prompt_blocklist: str = ""  # comma-separated words or phrases refused in prompts

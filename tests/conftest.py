@@ -52,7 +52,7 @@ async def stored(store: MediaStore, key: str) -> bool:
     return True
 
 
-def fetch_media(client: TestClient, url: str) -> httpx.Response:
+def fetch_media(client: TestClient, url: str) -> Any:  # httpx's or httpx2's Response
     """A stored file as a browser gets it: from the app itself (its /media/..., whatever host
     the address names) or, with media on S3, from the bucket's public address."""
     if isinstance(client.app.state.store, LocalMediaStore):  # type: ignore[attr-defined]

@@ -1,7 +1,13 @@
-"""The engines this instance offers, chosen by settings (SALON_ENGINES, SALON_DEFAULT_ENGINE)."""
+"""The engines this instance offers, chosen by settings (SALON_ENGINES, SALON_DEFAULT_ENGINE).
+
+Building an engine is cheap and reads only settings and small config files: the composer
+builds them for every page. Model weights load in the worker, on the first generation, and
+stay loaded (each engine module keeps its own).
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from salon.errors import Invalid
@@ -9,14 +15,28 @@ from salon.generation.engines.base import Engine
 from salon.settings import Settings
 
 
-def _sketch() -> Engine:
+def _sketch(settings: Settings) -> Engine:
     from salon.generation.engines.sketch import ENGINE
 
     return ENGINE
 
 
-# Engines are loaded on first use: real model engines import heavy libraries.
-KNOWN: dict[str, Callable[[], Engine]] = {"sketch": _sketch}
+def _diffusers(settings: Settings) -> Engine:
+    from salon.generation.engines.diffusion import from_settings
+
+    return from_settings(settings)
+
+
+def _openai(settings: Settings) -> Engine:
+    from salon.generation.engines.openai_images import from_settings
+
+    return from_settings(settings)
+
+
+# Engines are imported on first use: real model engines import heavy libraries.
+KNOWN: dict[str, Callable[[Settings], Engine]] = {
+    "sketch": _sketch, "diffusers": _diffusers, "openai": _openai,
+}
 
 
 def enabled_names(settings: Settings) -> list[str]:
@@ -24,11 +44,37 @@ def enabled_names(settings: Settings) -> list[str]:
     unknown = [n for n in names if n not in KNOWN]
     if unknown:
         raise ValueError(f"SALON_ENGINES names unknown engines {unknown}; known: {sorted(KNOWN)}")
+    if not names:
+        raise ValueError(f"SALON_ENGINES is empty; name one or more of {sorted(KNOWN)}")
+    if settings.default_engine not in names:
+        raise ValueError(f"SALON_DEFAULT_ENGINE={settings.default_engine!r} is not one of "
+                         f"SALON_ENGINES ({', '.join(names)})")
     return names
 
 
+def check(settings: Settings) -> None:
+    """Fail at start-up, with the setting to change, when an enabled engine can't work."""
+    for name in enabled_names(settings):
+        KNOWN[name](settings)
+
+
+def warm(settings: Settings) -> None:
+    """Load model weights now, in a worker that starts, rather than on the first generation
+    (engines with weights have a `warm` method). A failure is logged: the generations that
+    need the engine report it to the people who asked."""
+    for name, engine in enabled(settings).items():
+        load = getattr(engine, "warm", None)
+        if load is None:
+            continue
+        try:
+            load()
+        except Exception:
+            logging.getLogger("salon.generation").exception("warming the %s engine failed",
+                                                            name)
+
+
 def enabled(settings: Settings) -> dict[str, Engine]:
-    return {name: KNOWN[name]() for name in enabled_names(settings)}
+    return {name: KNOWN[name](settings) for name in enabled_names(settings)}
 
 
 def pick(settings: Settings, name: str | None) -> Engine:
@@ -39,4 +85,4 @@ def pick(settings: Settings, name: str | None) -> Engine:
         raise Invalid(
             f"There is no engine {chosen!r} here; choose one of: {', '.join(names)}.", "engine"
         )
-    return KNOWN[chosen]()
+    return KNOWN[chosen](settings)
