@@ -98,7 +98,6 @@ async def _imagine_page(request: Request, session: AsyncSession, settings: Setti
         "title": "Imagine",
         "engines": offered,
         "default_engine": settings.default_engine,
-        "aspects": next(iter(offered.values())).capabilities.sizes if offered else {},
         "cards": await cards(session, await _recent(session, settings, me)),
         "used": await generation.images_used(session, me.id),
         **extra,
