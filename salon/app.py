@@ -41,8 +41,9 @@ STATIC = Path(__file__).parent / "web" / "static"
 
 def create_app(settings: Settings | None = None, *, run_worker: bool | None = None) -> FastAPI:
     settings = configure(settings or Settings())
-    engines.check(settings)  # a misconfigured engine stops start-up, not a first generation
     run_worker = settings.embedded_worker if run_worker is None else run_worker
+    # A misconfigured engine stops start-up, not a first generation.
+    engines.check(settings, runs_jobs=run_worker)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

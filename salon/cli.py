@@ -66,8 +66,13 @@ def serve(host: str, port: int, workers: int, no_worker: bool, no_access_log: bo
 
     from salon.app import create_app
     from salon.db.migrate import upgrade_sync
+    from salon.generation import engines
 
     settings = _settings()
+    try:  # the embedded worker runs generations: what the engines need must be here too
+        engines.check(settings, runs_jobs=settings.embedded_worker and not no_worker)
+    except ValueError as invalid:
+        raise click.ClickException(f"Fix these settings: {invalid}") from None
     # Streaming connections stay open; on shutdown they get a few seconds, not forever.
     options: dict[str, Any] = {"host": host, "port": port, "log_level": "info",
                                "proxy_headers": True, "timeout_graceful_shutdown": 5,
@@ -103,10 +108,15 @@ def worker(concurrency: int | None) -> None:
     from salon.db.migrate import upgrade
     from salon.db.session import Database
     from salon.events import bus
+    from salon.generation import engines
     from salon.jobs.worker import Worker
     from salon.timelines.store import close_stores
 
     settings = _settings()
+    try:
+        engines.check(settings, runs_jobs=True)  # what running the engines needs, too
+    except ValueError as invalid:
+        raise click.ClickException(f"Fix these settings: {invalid}") from None
 
     async def run() -> None:
         db = Database(settings)
@@ -118,8 +128,6 @@ def worker(concurrency: int | None) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        from salon.generation import engines
-
         warming = asyncio.create_task(asyncio.to_thread(engines.warm, settings))
         try:
             await Worker(db, concurrency=concurrency).run_forever(stop)

@@ -318,3 +318,14 @@ def test_the_gpu_benchmark_runs_here_on_tiny_pipelines(tmp_path: Path) -> None:
     assert any("ms/image" in line for line in said)
     with pytest.raises(ValueError, match="unknown sizes"):
         gpu.run(["sd3"], ["float32"], [False], [1], "cpu", 2, 1, tmp_path, said.append)
+
+
+def test_only_processes_that_run_jobs_need_the_extra(models: dict[str, Path],
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = Settings(engines="sketch,diffusers", diffusers_model=str(models["sd"]))
+    real = diffusion.importlib.util.find_spec
+    monkeypatch.setattr(diffusion.importlib.util, "find_spec",
+                        lambda name, *a: None if name == "diffusers" else real(name, *a))
+    engines.check(settings)  # a web server reads the configs only
+    with pytest.raises(ValueError, match=r'pip install "salon\[diffusers\]"'):
+        engines.check(settings, runs_jobs=True)

@@ -52,10 +52,15 @@ def enabled_names(settings: Settings) -> list[str]:
     return names
 
 
-def check(settings: Settings) -> None:
-    """Fail at start-up, with the setting to change, when an enabled engine can't work."""
+def check(settings: Settings, *, runs_jobs: bool = False) -> None:
+    """Fail at start-up, with the setting to change, when an enabled engine can't work.
+    Processes that run jobs also check what running it needs (engines with a `ready`
+    method): web servers show and validate requests from settings and configs alone."""
     for name in enabled_names(settings):
-        KNOWN[name](settings)
+        engine = KNOWN[name](settings)
+        ready = getattr(engine, "ready", None)
+        if runs_jobs and ready is not None:
+            ready()
 
 
 def warm(settings: Settings) -> None:

@@ -289,6 +289,12 @@ class DiffusersEngine:
             offload=settings.diffusers_offload,
         )
 
+    def ready(self) -> None:
+        """Whether this process can run it (web servers need only the configs)."""
+        if not all(importlib.util.find_spec(name) for name in ("torch", "diffusers")):
+            raise ValueError('the diffusers engine runs in processes with its extra: '
+                             'pip install "salon[diffusers]"')
+
     def warm(self) -> None:
         _load(self.config)
 
@@ -401,8 +407,6 @@ class DiffusersEngine:
 
 
 def from_settings(settings: Settings) -> DiffusersEngine:
-    if importlib.util.find_spec("diffusers") is None or importlib.util.find_spec("torch") is None:
-        raise ValueError('the diffusers engine needs its extra: pip install "salon[diffusers]"')
     if not settings.diffusers_model:
         raise ValueError("SALON_DIFFUSERS_MODEL must name a diffusers pipeline folder (with "
                          "model_index.json) for the diffusers engine")
