@@ -96,7 +96,7 @@ class Settings(BaseSettings):
     openai_partial_images: int = Field(2, ge=0, le=3)  # streamed previews; 0: no streaming
     openai_timeout: float = Field(120.0, gt=0)  # seconds per request
     openai_retries: int = Field(3, ge=0, le=10)  # more tries on 429 and 5xx, with backoff
-    openai_max_count: int = Field(4, ge=1, le=10)
+    openai_max_count: int = Field(4, ge=1, le=4)  # candidates per request (the composer shows 4)
     openai_cost_per_image: float = Field(0.0, ge=0)  # USD, when the server reports no tokens
     openai_cost_per_m_input: float = Field(0.0, ge=0)  # USD per million input tokens
     openai_cost_per_m_output: float = Field(0.0, ge=0)  # USD per million output tokens
