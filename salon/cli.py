@@ -190,7 +190,8 @@ def _words(value: str) -> list[str]:
 @main.command("bench-gpu")
 @click.option("--sizes", default="sd-turbo,sdxl", show_default=True,
               help="Architectures: sd-turbo (SD 2.1 / SD-Turbo, 512 px), sdxl (SDXL / "
-              "SDXL-Turbo, 1024 px), tiny-sd, tiny-sdxl.")
+              "SDXL-Turbo, 1024 px), flux-schnell (FLUX.1, 1024 px; about 33 GB in bf16), "
+              "tiny-sd, tiny-sdxl, tiny-flux.")
 @click.option("--dtypes", default="float16,bfloat16", show_default=True)
 @click.option("--compile", "compiles", type=click.Choice(["off", "on", "both"]),
               default="both", show_default=True, help="torch.compile the UNet.")

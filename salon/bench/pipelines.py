@@ -88,7 +88,51 @@ SIZES: dict[str, dict[str, Any]] = {
         "transformer_layers_per_block": (1, 2, 10),
         "projection_class_embeddings_input_dim": 2816, "cross_attention_dim": 2048},
         "vae": (128, 256, 512, 512), "text": (768, 12, 12, 768), "text_2": (1280, 32, 20, 1280)},
+    "tiny-flux": {"family": "flux", "transformer": {
+        "patch_size": 1, "in_channels": 4, "num_layers": 1, "num_single_layers": 1,
+        "attention_head_dim": 16, "num_attention_heads": 2, "joint_attention_dim": 32,
+        "pooled_projection_dim": 32, "axes_dims_rope": [4, 4, 8]},
+        "vae": (4,), "latent_channels": 1, "vae_sample_size": 32, "text": (32, 2, 2, 32),
+        "t5": {"d_model": 32, "d_kv": 8, "d_ff": 64, "num_layers": 2, "num_heads": 4}},
+    # FLUX.1-schnell: a 12B-parameter transformer, 1024 px; CLIP-L and T5-XXL encoders.
+    "flux-schnell": {"family": "flux", "transformer": {
+        "patch_size": 1, "in_channels": 64, "num_layers": 19, "num_single_layers": 38,
+        "attention_head_dim": 128, "num_attention_heads": 24, "joint_attention_dim": 4096,
+        "pooled_projection_dim": 768, "axes_dims_rope": [16, 56, 56]},
+        "vae": (128, 256, 512, 512), "latent_channels": 16, "vae_sample_size": 1024,
+        "text": (768, 12, 12, 768),
+        "t5": {"d_model": 4096, "d_kv": 64, "d_ff": 10240, "num_layers": 24, "num_heads": 64,
+               "feed_forward_proj": "gated-gelu"}},
 }
+
+
+def _flux(spec: dict[str, Any], vocab: int, tokenizer: Any, device: str) -> Any:
+    import torch
+    from diffusers import (
+        AutoencoderKL,
+        FlowMatchEulerDiscreteScheduler,
+        FluxPipeline,
+        FluxTransformer2DModel,
+    )
+    from transformers import CLIPTextModel, T5Config, T5EncoderModel
+
+    blocks = spec["vae"]
+    with torch.device(device):
+        transformer = FluxTransformer2DModel(**spec["transformer"])
+        vae = AutoencoderKL(block_out_channels=blocks, latent_channels=spec["latent_channels"],
+                            down_block_types=["DownEncoderBlock2D"] * len(blocks),
+                            up_block_types=["UpDecoderBlock2D"] * len(blocks),
+                            norm_num_groups=min(32, blocks[0] // 2) or 1,
+                            sample_size=spec["vae_sample_size"], use_quant_conv=False,
+                            use_post_quant_conv=False, shift_factor=0.1159,
+                            scaling_factor=0.3611)
+        text = CLIPTextModel(_text_config(vocab, *spec["text"]))
+        # The T5 encoder reads the same byte-level tokens (a CLIP tokenizer stands in).
+        t5 = T5EncoderModel(T5Config(vocab_size=vocab, pad_token_id=1, eos_token_id=1,
+                                     decoder_start_token_id=0, **spec["t5"]))
+    return FluxPipeline(scheduler=FlowMatchEulerDiscreteScheduler(shift=1.0), vae=vae,
+                        text_encoder=text, tokenizer=tokenizer, text_encoder_2=t5,
+                        tokenizer_2=tokenizer, transformer=transformer)
 
 
 def random_pipeline(size: str, device: str = "cpu", dtype: Any = None, *, seed: int = 0,
@@ -111,6 +155,9 @@ def random_pipeline(size: str, device: str = "cpu", dtype: Any = None, *, seed: 
     with tempfile.TemporaryDirectory() as words:
         vocab = write_tokenizer(Path(words))
         tokenizer = CLIPTokenizer.from_pretrained(words)
+    if spec["family"] == "flux":
+        flux = _flux(spec, vocab, tokenizer, device)
+        return flux.to(dtype=dtype) if dtype is not None else flux
     sched: dict[str, Any] = {"beta_start": 0.00085, "beta_end": 0.012,
                              "beta_schedule": "scaled_linear", "timestep_spacing": "trailing",
                              "steps_offset": 1}

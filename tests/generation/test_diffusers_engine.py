@@ -43,6 +43,7 @@ def models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {"sd": build("tiny-sd", root / "tiny-sd"),
             "sdxl": build("tiny-sdxl", root / "tiny-sdxl"),
             "turbo": build("tiny-sd", root / "tiny-sd-turbo", turbo=True),
+            "flux": build("tiny-flux", root / "tiny-flux-schnell"),
             "taesd": build_tiny_autoencoder(root / "taesd")}
 
 
@@ -329,3 +330,21 @@ def test_only_processes_that_run_jobs_need_the_extra(models: dict[str, Path],
     engines.check(settings)  # a web server reads the configs only
     with pytest.raises(ValueError, match=r'pip install "salon\[diffusers\]"'):
         engines.check(settings, runs_jobs=True)
+
+
+def test_flux_pipelines_make_pictures_from_text_and_from_pictures(
+    models: dict[str, Path]
+) -> None:
+    engine = engine_for(models["flux"], diffusers_steps=0)
+    caps = engine.capabilities
+    assert "FLUX.1" in engine.label and not caps.negative_prompt and not caps.previews
+    assert (caps.default_steps, caps.default_guidance) == (4, 0.0)  # schnell
+    seen = Seen()
+    made = engine.generate(ask(engine, steps=4, guidance=0.0, count=2), seen).images
+    assert [im.size for im in made] == [caps.sizes["3:2"]] * 2
+    assert len(seen.fractions) == 4 + 1
+    again = engine.generate(ask(engine, steps=4, guidance=0.0, count=2), Seen()).images
+    assert [im.tobytes() for im in made] == [im.tobytes() for im in again]
+    edited = engine.generate(ask(engine, steps=4, guidance=0.0, init_image=made[0],
+                                 strength=0.5), Seen()).images
+    assert [im.size for im in edited] == [caps.sizes["3:2"]]

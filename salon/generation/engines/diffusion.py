@@ -92,8 +92,8 @@ def read_model(source: str, allow_download: bool) -> Model:
                          f"the diffusers engine runs {', '.join(FAMILIES)}")
     vae = _json(folder / "vae" / "config.json")
     vae_scale = 2 ** (len(vae.get("block_out_channels", [0] * 4)) - 1)
-    if family == "flux":
-        base, multiple = 1024, vae_scale * 2  # latents are packed in 2x2 patches
+    if family == "flux":  # latents are packed in 2x2 patches
+        base, multiple = int(vae.get("sample_size", 1024)), vae_scale * 2
     else:
         unet = _json(folder / "unet" / "config.json")
         base = int(unet.get("sample_size", 64)) * vae_scale
@@ -361,6 +361,8 @@ class DiffusersEngine:
                 fitted = ImageOps.fit(init.convert("RGB"), (request.width, request.height),
                                       Image.Resampling.LANCZOS)
                 kwargs["image"] = [fitted] * len(group)
+                if self.info.family == "flux":  # it would make its default size otherwise
+                    kwargs["width"], kwargs["height"] = request.width, request.height
                 # At least one denoising step, however low the strength.
                 kwargs["strength"] = min(1.0, max(request.strength, 1.0 / kwargs[
                     "num_inference_steps"] + 1e-6))
