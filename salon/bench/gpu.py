@@ -57,8 +57,10 @@ class Timing:
 def _write_configs(pipe: Any, folder: Path) -> None:
     """The JSON files the engine reads its capabilities from (no weights)."""
     pipe.save_config(folder)
-    for name in ("unet", "vae"):
-        getattr(pipe, name).save_config(folder / name)
+    for name in ("unet", "transformer", "vae"):
+        part = getattr(pipe, name, None)
+        if part is not None:
+            part.save_config(folder / name)
 
 
 def time_case(case: Case, device: str, steps: int, runs: int,

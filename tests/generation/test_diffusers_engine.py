@@ -310,12 +310,13 @@ def test_the_gpu_benchmark_runs_here_on_tiny_pipelines(tmp_path: Path) -> None:
     from salon.bench import gpu
 
     said: list[str] = []
-    path = gpu.run(["tiny-sd"], ["float32"], [False], [1, 2], "cpu", 2, 1, tmp_path,
+    path = gpu.run(["tiny-sd", "tiny-flux"], ["float32"], [False], [1, 2], "cpu", 2, 1, tmp_path,
                    said.append)
     table = path.read_text()
     assert "| tiny-sd | 64x64 | float32 | no | 1 |" in table
     assert "| tiny-sd | 64x64 | float32 | no | 2 |" in table
-    assert len(json.loads(path.with_suffix(".json").read_text())) == 2
+    assert "| tiny-flux | 32x32 | float32 | no | 2 |" in table
+    assert len(json.loads(path.with_suffix(".json").read_text())) == 4
     assert any("ms/image" in line for line in said)
     with pytest.raises(ValueError, match="unknown sizes"):
         gpu.run(["sd3"], ["float32"], [False], [1], "cpu", 2, 1, tmp_path, said.append)
