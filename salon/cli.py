@@ -19,25 +19,33 @@ from salon.settings import Settings, configure
 def _settings() -> Settings:
     from pydantic import ValidationError
 
-    from salon.generation import engines
-
     try:
-        settings = configure(Settings())
-        engines.check(settings)
+        return configure(Settings())
     except ValidationError as invalid:  # a SALON_* variable or .env line to fix, not a bug
         problems = "; ".join(
             f"SALON_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
             for e in invalid.errors())
         raise click.ClickException(f"Fix these settings: {problems}") from None
+
+
+def _check_engines(settings: Settings, runs_jobs: bool) -> None:
+    """The engines of a process that shows the composer or runs generations must work."""
+    from salon.generation import engines
+
+    try:
+        engines.check(settings, runs_jobs=runs_jobs)
     except ValueError as invalid:  # an engine that cannot work as configured
         raise click.ClickException(f"Fix these settings: {invalid}") from None
-    return settings
 
 
-def _check_processes(settings: Settings, workers: int) -> None:
+def _check_processes(settings: Settings, workers: int, embedded_worker: bool = False) -> None:
     if workers > 1 and not settings.redis_url:
         raise click.UsageError("--workers above 1 needs SALON_REDIS_URL: live events must "
                                "reach streams held by every process.")
+    if workers > 1 and embedded_worker and "diffusers" in settings.engines:
+        raise click.UsageError("--workers above 1 with the built-in worker would load the "
+                               "diffusers model once per process: add --no-worker and run "
+                               "`salon worker`, one per GPU.")
 
 
 @click.group()
@@ -66,13 +74,10 @@ def serve(host: str, port: int, workers: int, no_worker: bool, no_access_log: bo
 
     from salon.app import create_app
     from salon.db.migrate import upgrade_sync
-    from salon.generation import engines
 
     settings = _settings()
-    try:  # the embedded worker runs generations: what the engines need must be here too
-        engines.check(settings, runs_jobs=settings.embedded_worker and not no_worker)
-    except ValueError as invalid:
-        raise click.ClickException(f"Fix these settings: {invalid}") from None
+    embedded = settings.embedded_worker and not no_worker
+    _check_engines(settings, runs_jobs=embedded)  # the embedded worker runs generations
     # Streaming connections stay open; on shutdown they get a few seconds, not forever.
     options: dict[str, Any] = {"host": host, "port": port, "log_level": "info",
                                "proxy_headers": True, "timeout_graceful_shutdown": 5,
@@ -82,7 +87,7 @@ def serve(host: str, port: int, workers: int, no_worker: bool, no_access_log: bo
         click.echo(f"Starting Salon at http://{host}:{port}  (Ctrl+C stops it)")
         uvicorn.run(app, **options)
         return
-    _check_processes(settings, workers)
+    _check_processes(settings, workers, embedded)
     upgrade_sync(settings)  # once, before the processes start
     click.echo(f"Starting Salon at http://{host}:{port} in {workers} processes  "
                "(Ctrl+C stops it)")
@@ -113,10 +118,7 @@ def worker(concurrency: int | None) -> None:
     from salon.timelines.store import close_stores
 
     settings = _settings()
-    try:
-        engines.check(settings, runs_jobs=True)  # what running the engines needs, too
-    except ValueError as invalid:
-        raise click.ClickException(f"Fix these settings: {invalid}") from None
+    _check_engines(settings, runs_jobs=True)
 
     async def run() -> None:
         db = Database(settings)

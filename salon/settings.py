@@ -90,7 +90,7 @@ class Settings(BaseSettings):
     openai_label: str = ""  # shown in the composer; empty: the model's name
     openai_sizes: str = "1:1=1024x1024,3:2=1536x1024,2:3=1024x1536"  # aspect=WxH the model takes
     openai_quality: str = ""  # empty: the server's default (auto); low, medium, high, ...
-    openai_output_format: str = "png"  # png, jpeg or webp
+    openai_output_format: str = ""  # empty: the server's default; png, jpeg or webp
     openai_background: str = ""  # empty: the server's default; transparent, opaque, auto
     openai_moderation: str = ""  # empty: the server's default; low, auto
     openai_partial_images: int = Field(2, ge=0, le=3)  # streamed previews; 0: no streaming

@@ -22,6 +22,27 @@ def test_several_processes_need_redis(tmp_path: Path) -> None:
     assert "--workers above 1 needs SALON_REDIS_URL" in result.output
 
 
+def test_engine_settings_that_cannot_work_stop_serve_and_worker(tmp_path: Path) -> None:
+    env = {"SALON_DATA_DIR": str(tmp_path), "SALON_ENGINES": "sketch,diffusers",
+           "SALON_DIFFUSERS_MODEL": str(tmp_path / "nowhere")}
+    for command in (["serve"], ["worker"]):
+        result = CliRunner().invoke(main, command, env=env)
+        assert result.exit_code != 0
+        assert "Fix these settings: SALON_DIFFUSERS_MODEL=" in result.output
+    model = tmp_path / "model"  # a pipeline's configs are enough to get past them
+    (model / "unet").mkdir(parents=True)
+    (model / "vae").mkdir()
+    (model / "model_index.json").write_text('{"_class_name": "StableDiffusionPipeline"}')
+    for part in ("unet", "vae"):
+        (model / part / "config.json").write_text('{"block_out_channels": [8, 16]}')
+    result = CliRunner().invoke(main, ["serve", "--workers", "2"], env={
+        **env, "SALON_DIFFUSERS_MODEL": str(model), "SALON_REDIS_URL": "redis://127.0.0.1:1"})
+    assert result.exit_code == 2
+    assert "load the diffusers model once per process: add --no-worker" in result.output
+    # Commands that run no engine do not care.
+    assert CliRunner().invoke(main, ["migrate"], env=env).exit_code == 0
+
+
 @pytest.mark.skipif(not REDIS, reason="several processes share state through Redis")
 def test_two_processes_serve_one_instance(tmp_path: Path, databases: Databases) -> None:
     database = databases.fresh(tmp_path)

@@ -128,8 +128,10 @@ def _flux(spec: dict[str, Any], vocab: int, tokenizer: Any, device: str) -> Any:
                             scaling_factor=0.3611)
         text = CLIPTextModel(_text_config(vocab, *spec["text"]))
         # The T5 encoder reads the same byte-level tokens (a CLIP tokenizer stands in).
-        t5 = T5EncoderModel(T5Config(vocab_size=vocab, pad_token_id=1, eos_token_id=1,
-                                     decoder_start_token_id=0, **spec["t5"]))
+        t5_config: dict[str, Any] = {"vocab_size": vocab, "pad_token_id": 1,
+                                     "eos_token_id": 1, "decoder_start_token_id": 0,
+                                     **spec["t5"]}
+        t5 = T5EncoderModel(T5Config(**t5_config))
     return FluxPipeline(scheduler=FlowMatchEulerDiscreteScheduler(shift=1.0), vae=vae,
                         text_encoder=text, tokenizer=tokenizer, text_encoder_2=t5,
                         tokenizer_2=tokenizer, transformer=transformer)

@@ -27,8 +27,13 @@ def keys(settings: Settings, generation: Generation) -> list[str]:
     return [f"{folder}/preview-{i}.webp" for i in range(generation.count)]
 
 
-def encode(pictures: Sequence[Image.Image]) -> list[bytes]:
-    return [images.small(p.convert("RGB"), SIDE).data for p in pictures]
+def encode(pictures: Sequence[Image.Image], count: int) -> list[bytes]:
+    """One WebP per candidate; those not started yet (a later batch) are plain grey."""
+    if not pictures:
+        return []
+    shown = [p.convert("RGB") for p in pictures[:count]]
+    shown += [Image.new("RGB", shown[0].size, (128, 128, 128))] * (count - len(shown))
+    return [images.small(p, SIDE).data for p in shown]
 
 
 async def store(settings: Settings, media: MediaStore, generation: Generation,

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.db.ids import new_id, utcnow
 from salon.db.session import side_transaction
+from salon.errors import Invalid
 from salon.generation import credentials, engines, previews, provenance, service
 from salon.generation.engines.base import Engine, EngineError, EngineRequest, Output
 from salon.generation.models import Candidate, Generation, State
@@ -42,6 +43,8 @@ log = logging.getLogger("salon.generation")
 EXPIRE_JOB = "generation.expire"
 EXPIRE_EVERY = timedelta(minutes=10)
 TICK = 0.4  # seconds between progress writes
+TURN_WAIT = 2.0  # seconds before a generation waiting for a busy engine is tried again
+BUSY: set[str] = set()  # exclusive engines running a generation in this process
 
 
 class Cancelled(Exception):
@@ -90,16 +93,36 @@ def _encode(settings: Settings, engine: Engine, picture: Image.Image,
     return with_recipe, plain, thumbnail, blurhash
 
 
-async def _start(session: AsyncSession, generation_id: int) -> Generation | None:
-    """Mark the generation running (again, after a crash); None when there is nothing to do."""
+def _exclusive(settings: Settings, name: str) -> bool:
+    try:
+        return bool(getattr(engines.pick(settings, name), "exclusive", False))
+    except Invalid:  # no longer enabled: the run fails and says so
+        return False
+
+
+async def _start(session: AsyncSession, settings: Settings, generation_id: int,
+                 turn: set[str]) -> Generation | None:
+    """Mark the generation running (again, after a crash); None when there is nothing to do.
+    An engine that runs one generation at a time (`exclusive`) and is busy in this process
+    sends the job back to the queue, so it holds no worker slot while it waits."""
     async with side_transaction(session) as side:
         generation = await side.get(Generation, generation_id)
-        if generation is None or generation.state not in (State.queued, State.running):
+        if generation is None:
+            return None
+        live = generation.state in (State.queued, State.running)
+        if live and _exclusive(settings, generation.engine):
+            if generation.engine in BUSY:  # checked and taken with no await between
+                raise jobs.Later(TURN_WAIT, f"the {generation.engine} engine is busy")
+            BUSY.add(generation.engine)
+            turn.add(generation.engine)
+        if generation.preview_version:  # left by a try that crashed, or never cleaned up
+            media.schedule_delete(side, previews.keys(settings, generation))
+            generation.preview_version = 0
+        if not live:
             return None
         generation.state, generation.progress = State.running, 0.0
         generation.started_at, generation.error = utcnow(), None
-        # Previews left by an earlier try are not shown; this try overwrites them.
-        generation.preview_version, generation.usage, generation.cost_usd = 0, None, None
+        generation.usage, generation.cost_usd = None, None
         service.changed(side, generation)
         return generation
 
@@ -117,7 +140,7 @@ async def _init_image(store: MediaStore, session: AsyncSession,
     return Image.open(io.BytesIO(data)).convert("RGB")
 
 
-async def _watch(session: AsyncSession, generation_id: int, progress: _Progress,
+async def _watch(session: AsyncSession, generation_id: int, count: int, progress: _Progress,
                  done: asyncio.Event) -> None:
     """Save progress and previews for live views, notice cancellation, and keep the job's
     lease."""
@@ -127,22 +150,26 @@ async def _watch(session: AsyncSession, generation_id: int, progress: _Progress,
     while not done.is_set():
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(done.wait(), TICK)
-        version, pictures = progress.preview_version, progress.previews
-        encoded = (await asyncio.to_thread(previews.encode, pictures)
-                   if version != shown and not done.is_set() else None)
-        async with side_transaction(session) as side:
-            generation = await side.get(Generation, generation_id)
-            if generation is None or generation.state == State.cancelled:
-                progress.cancelled.set()
-                return
-            if encoded is not None:
-                await previews.store(settings, store, generation, encoded)
-                generation.preview_version, shown = generation.preview_version + 1, version
-            if (progress.value - saved >= 0.05 or encoded is not None) and not done.is_set():
-                generation.progress = saved = round(progress.value, 3)
-                service.changed(side, generation)
-            if running is not None:
-                await jobs.extend_leases(side, running.worker, running.lease)
+        try:  # a failed tick (the store or the database briefly away) must not end the watch
+            version, pictures = progress.preview_version, progress.previews
+            encoded = (await asyncio.to_thread(previews.encode, pictures, count)
+                       if version != shown and not done.is_set() else None)
+            async with side_transaction(session) as side:
+                generation = await side.get(Generation, generation_id)
+                if generation is None or generation.state == State.cancelled:
+                    progress.cancelled.set()
+                    return
+                if encoded is not None:
+                    await previews.store(settings, store, generation, encoded)
+                    generation.preview_version, shown = generation.preview_version + 1, version
+                if (progress.value - saved >= 0.05 or encoded is not None) \
+                        and not done.is_set():
+                    generation.progress = saved = round(progress.value, 3)
+                    service.changed(side, generation)
+                if running is not None:
+                    await jobs.extend_leases(side, running.worker, running.lease)
+        except Exception:
+            log.warning("generation %s: a progress tick failed", generation_id, exc_info=True)
 
 
 async def _fail(session: AsyncSession, generation_id: int, reason: str) -> None:
@@ -155,13 +182,21 @@ async def _fail(session: AsyncSession, generation_id: int, reason: str) -> None:
 
 @handler(service.RUN_JOB)
 async def run(session: AsyncSession, payload: dict[str, Any]) -> None:
+    turn: set[str] = set()
+    try:
+        await _run(session, int(payload["generation_id"]), turn)
+    finally:
+        BUSY.difference_update(turn)
+
+
+async def _run(session: AsyncSession, generation_id: int, turn: set[str]) -> None:
     settings, store = get_settings(), media_store(get_settings())
-    generation_id = int(payload["generation_id"])
-    generation = await _start(session, generation_id)
+    generation = await _start(session, settings, generation_id, turn)
     if generation is None:
         return
     progress, done = _Progress(), asyncio.Event()
-    watcher = asyncio.create_task(_watch(session, generation_id, progress, done))
+    watcher = asyncio.create_task(_watch(session, generation_id, generation.count, progress,
+                                         done))
     try:
         engine = engines.pick(settings, generation.engine)
         request = EngineRequest(
@@ -202,6 +237,7 @@ async def run(session: AsyncSession, payload: dict[str, Any]) -> None:
         return
     finally:
         done.set()
+        progress.cancelled.set()  # an engine still running (this task was cancelled) stops
         await watcher
         if progress.preview_version:  # the same keys as an earlier try's, if any
             media.schedule_delete(session, previews.keys(settings, generation))

@@ -109,6 +109,24 @@ async def finish(session: AsyncSession, job_id: int) -> None:
     )
 
 
+class Later(Exception):
+    """Raised by a handler that cannot start yet (its resource is busy in this process):
+    the job goes back in the queue for `seconds`, and the try does not count."""
+
+    def __init__(self, seconds: float, why: str) -> None:
+        super().__init__(why)
+        self.seconds = seconds
+
+
+async def defer(session: AsyncSession, job: ClaimedJob, seconds: float) -> None:
+    await session.execute(
+        update(Job)
+        .where(Job.id == job.id)
+        .values(status="queued", run_at=utcnow() + timedelta(seconds=seconds),
+                attempts=Job.attempts - 1, lease_until=None)
+    )
+
+
 def backoff(attempts: int) -> timedelta:
     base = timedelta(seconds=5 * 2 ** min(attempts, 12))
     return min(base, MAX_BACKOFF) * random.uniform(0.8, 1.2)

@@ -99,6 +99,9 @@ class Worker:
                     await service.finish(session, job.id)
             finally:
                 RUNNING.reset(token)
+        except service.Later as later:
+            async with self.db.transaction() as session:
+                await service.defer(session, job, later.seconds)
         except Exception:
             log.exception("job %s (%s) failed on attempt %s", job.id, job.kind, job.attempts)
             async with self.db.transaction() as session:

@@ -16,15 +16,18 @@ from typing import Any
 import numpy as np
 import pytest
 from PIL import Image
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.bench.pipelines import build, build_tiny_autoencoder
+from salon.db.ids import utcnow
 from salon.generation import credentials, engines, previews, provenance, tasks
 from salon.generation import service as generation
 from salon.generation.engines import diffusion
 from salon.generation.engines.base import EngineRequest
 from salon.generation.models import State
 from salon.generation.schemas import GenerationSpec
+from salon.jobs.models import Job
 from salon.jobs.worker import Worker
 from salon.media.store import media_store
 from salon.settings import Settings
@@ -185,6 +188,8 @@ def test_vary_subtle_stays_close_and_image_to_image_starts_from_the_picture(
     near = np.abs(pixels(subtle) - pixels(base)).mean()
     far = np.abs(pixels(other_seed) - pixels(base)).mean()
     assert 0 < near < far / 2
+    unchanged = engine.generate(ask(engine, subseed=99, subseed_strength=1e-9), Seen())
+    assert np.abs(pixels(unchanged.images[0]) - pixels(base)).max() <= 2
     first, second = (Image.new("RGB", (90, 60), colour) for colour in ((200, 30, 30),
                                                                       (20, 40, 220)))
     from_first = engine.generate(ask(engine, init_image=first, strength=0.5), Seen()).images[0]
@@ -349,3 +354,86 @@ def test_flux_pipelines_make_pictures_from_text_and_from_pictures(
     edited = engine.generate(ask(engine, steps=4, guidance=0.0, init_image=made[0],
                                  strength=0.5), Seen()).images
     assert [im.size for im in edited] == [caps.sizes["3:2"]]
+    subtle = engine.generate(ask(engine, steps=4, guidance=0.0, subseed=99,
+                                 subseed_strength=0.15), Seen()).images[0]
+    unchanged = engine.generate(ask(engine, steps=4, guidance=0.0, subseed=99,
+                                    subseed_strength=1e-9), Seen()).images[0]
+    near = np.abs(pixels(subtle) - pixels(made[0])).mean()
+    assert 0 < near < np.abs(pixels(made[1]) - pixels(made[0])).mean() / 2
+    assert np.abs(pixels(unchanged) - pixels(made[0])).max() <= 2  # the seed's own noise
+
+
+async def test_a_generation_waits_in_the_queue_while_the_engine_is_busy(
+    session: AsyncSession, settings: Settings, people: People, worker: Worker,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    alice = await people.make("alice")
+    made = await generation.request(session, settings, alice, GenerationSpec("a fox", count=1))
+    await session.commit()
+    monkeypatch.setattr(tasks, "BUSY", {"diffusers"})  # another generation has the model
+    await worker.drain()
+    await session.refresh(made)
+    assert (made.state, made.progress) == (State.queued, 0.0)  # not "running" at 0%
+    job = await session.scalar(select(Job).where(Job.kind == generation.RUN_JOB))
+    assert job is not None and (job.status, job.attempts) == ("queued", 0)
+    tasks.BUSY.clear()
+    await session.execute(update(Job).values(run_at=utcnow()))
+    await session.commit()
+    await worker.drain()
+    await session.refresh(made)
+    assert made.state == State.succeeded and set() == tasks.BUSY  # the turn was given back
+
+
+async def test_previews_a_crashed_try_left_go_even_when_no_try_follows(
+    session: AsyncSession, settings: Settings, people: People, worker: Worker,
+) -> None:
+    alice = await people.make("alice")
+    made = await generation.request(session, settings, alice, GenerationSpec("a fox", count=2))
+    await session.commit()
+    store = media_store(settings)
+    old = previews.keys(settings, made)
+    for key in old:  # as a worker that died mid-way left them
+        await store.put(key, b"old preview", "image/webp")
+    # Cancelled before another worker took the job up again.
+    made.preview_version, made.state = 4, State.cancelled
+    await session.commit()
+    await worker.drain()
+    for key in old:
+        assert not await stored(store, key)
+
+
+async def test_a_failed_progress_tick_loses_nothing(
+    session: AsyncSession, settings: Settings, people: People, worker: Worker,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    alice = await people.make("alice")
+    made = await generation.request(session, settings, alice, GenerationSpec("a fox", count=3))
+    await session.commit()
+    monkeypatch.setattr(tasks, "TICK", 0.01)
+    monkeypatch.setattr(diffusion, "PREVIEW_EVERY", 0.0)
+    calls: list[bool] = []
+    monkeypatch.setattr(previews, "store", _fails_once(previews.store, calls))
+    report = tasks._Progress.report
+
+    def slowly(self: tasks._Progress, fraction: float, shown: Any = None) -> None:
+        time.sleep(0.1)  # steps slow enough for the ticks to see them
+        report(self, fraction, shown)
+
+    monkeypatch.setattr(tasks._Progress, "report", slowly)
+    await worker.drain()
+    await session.refresh(made)
+    assert made.state == State.succeeded, made.error
+    assert len(calls) >= 2  # the failed tick, then later ones stored previews again
+    # Two candidates of three in the first batch: the third preview slot is grey, not absent.
+    shown = previews.encode([Image.new("RGB", (64, 64), "red")] * 2, 3)
+    assert len(shown) == 3 and previews.encode([], 3) == []
+
+
+def _fails_once(real: Any, calls: list[bool]) -> Any:
+    async def store(*args: Any) -> None:
+        calls.append(True)
+        if len(calls) == 1:
+            raise OSError("the media store is briefly away")
+        await real(*args)
+
+    return store

@@ -139,6 +139,39 @@ async def test_failing_handler_retries_with_backoff_then_gives_up(
     assert await jobs.pending_count(session) == 0
 
 
+async def test_a_handler_that_cannot_start_yet_goes_back_in_the_queue_for_free(
+    session: AsyncSession, worker: Worker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tries: list[int] = []
+
+    async def busy(session: AsyncSession, payload: dict[str, Any]) -> None:
+        session.add(Job(kind="test.never", payload={}, run_at=utcnow(), max_attempts=1))
+        tries.append(1)
+        if len(tries) < 3:
+            raise jobs.Later(30.0, "the engine is busy")
+
+    monkeypatch.setitem(HANDLERS, "test.busy", busy)
+    job = jobs.enqueue(session, "test.busy", max_attempts=1)
+    await session.commit()
+    for _ in range(2):
+        before = utcnow()
+        assert await worker.run_once()
+        row = await job_row(session, job.id)
+        # Requeued without using up its one attempt, nothing it wrote kept, and not due yet.
+        assert (row.status, row.attempts, row.last_error) == ("queued", 0, None)
+        assert 29 <= (row.run_at - before).total_seconds() <= 31
+        assert not await worker.run_once()
+        await session.execute(
+            update(Job).where(Job.id == job.id).values(run_at=utcnow() - timedelta(seconds=1))
+        )
+        await session.commit()
+    assert await worker.run_once()
+    assert ((await job_row(session, job.id)).status, len(tries)) == ("done", 3)
+    kept = await session.scalar(select(func.count()).select_from(Job)
+                                .where(Job.kind == "test.never"))
+    assert kept == 1  # what the requeued tries wrote was rolled back
+
+
 async def test_unknown_kind_fails_instead_of_crashing(
     session: AsyncSession, worker: Worker
 ) -> None:

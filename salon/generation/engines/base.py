@@ -79,6 +79,11 @@ class Output:
 
 
 class Engine(Protocol):
+    """An engine may also have `exclusive = True` (one generation at a time per process: the
+    worker requeues the others instead of holding a slot for them), `ready()` (raises
+    ValueError when this process lacks what running it needs) and `warm()` (load weights
+    now)."""
+
     name: str  # the key people choose: "sketch"
     model: str  # what made the picture, for the recipe: "salon-sketch-1"
     label: str  # shown in the composer: honest about what it is

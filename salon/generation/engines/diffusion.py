@@ -265,6 +265,7 @@ def _slerp(t: float, a: Any, b: Any) -> Any:
 
 class DiffusersEngine:
     name = "diffusers"
+    exclusive = True  # one generation at a time per process: the worker queues the rest
 
     def __init__(self, settings: Settings, model: Model) -> None:
         self.info = model
@@ -322,18 +323,29 @@ class DiffusersEngine:
         return loaded.image
 
     def _noise(self, loaded: Loaded, request: EngineRequest, seeds: list[int]) -> Any:
-        """Starting latents for Vary (subtle): each seed's noise with a little of another."""
+        """Starting latents for Vary (subtle): each seed's noise with a little of another.
+        Drawn as the pipeline draws its own (CPU generator, the model's dtype), so at no mix
+        it is the seed's own picture."""
         import torch
 
-        shape = (1, self.info.latent_channels, request.height // self.info.vae_scale,
-                 request.width // self.info.vae_scale)
-        mixed = []
-        for seed in seeds:
-            own = torch.randn(shape, generator=torch.Generator("cpu").manual_seed(seed))
-            other = torch.randn(shape, generator=torch.Generator("cpu").manual_seed(
-                (request.subseed or 0) + seed - request.seed))
-            mixed.append(_slerp(request.subseed_strength, own, other))
-        return torch.cat(mixed).to(loaded.device, loaded.text.dtype)
+        dtype, info = loaded.text.dtype, self.info
+        packed = 2 if info.family == "flux" else 1  # FLUX packs 2x2 latent patches
+        height = packed * (request.height // (info.vae_scale * packed))
+        width = packed * (request.width // (info.vae_scale * packed))
+        shape = (1, info.latent_channels, height, width)
+
+        def noise(seed: int) -> Any:
+            generator = torch.Generator("cpu").manual_seed(seed)
+            return torch.randn(shape, generator=generator, dtype=dtype).float()
+
+        mixed = torch.cat([
+            _slerp(request.subseed_strength, noise(seed),
+                   noise((request.subseed or 0) + seed - request.seed))
+            for seed in seeds]).to(loaded.device, dtype)
+        if info.family == "flux":
+            mixed = loaded.text._pack_latents(mixed, len(seeds), info.latent_channels, height,
+                                              width)
+        return mixed
 
     def _run(self, loaded: Loaded, request: EngineRequest, progress: Progress
              ) -> list[Image.Image]:
@@ -368,8 +380,7 @@ class DiffusersEngine:
                     "num_inference_steps"] + 1e-6))
             else:
                 kwargs["width"], kwargs["height"] = request.width, request.height
-                if (request.subseed is not None and request.subseed_strength > 0
-                        and self.info.family != "flux"):
+                if request.subseed is not None and request.subseed_strength > 0:
                     kwargs["latents"] = self._noise(loaded, request, seeds)
             with torch.inference_mode():
                 result = pipe(**kwargs)

@@ -114,6 +114,7 @@ class OpenAIImagesEngine:
         with httpx.Client(timeout=httpx.Timeout(s.openai_timeout)) as client:
             for attempt in range(s.openai_retries + 1):
                 run.restart()  # pictures from a failed try are not mixed with the next one's
+                # (its usage, if the service reported any, is kept and counted)
                 try:
                     _pump(self._exchange(client, request), run.take, run.tick)
                     break
@@ -232,11 +233,12 @@ class _Run:
         self.request, self.partials, self.progress = request, partials, progress
         self.started = time.monotonic()
         self.previews: list[Image.Image | None] = [None] * request.count
+        # What every try reported using: a try that failed late may have been charged too.
+        self.usage: list[dict[str, Any]] = []
         self.restart()
 
     def restart(self) -> None:
         self.images: dict[int, bytes] = {}
-        self.usage: list[dict[str, Any]] = []
         self.seen = 0
 
     def fraction(self) -> float:
