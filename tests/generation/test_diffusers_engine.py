@@ -210,6 +210,18 @@ def test_sizes_the_model_cannot_make_are_refused(models: dict[str, Path]) -> Non
 
 # --- whole generations ---------------------------------------------------------------------
 
+def slow_steps(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Steps slow enough (and ticks quick enough) for the live view to see some of them."""
+    monkeypatch.setattr(tasks, "TICK", 0.02)
+    report = tasks._Progress.report
+
+    def slowly(self: tasks._Progress, fraction: float, shown: Any = None) -> None:
+        time.sleep(0.1)
+        report(self, fraction, shown)
+
+    monkeypatch.setattr(tasks._Progress, "report", slowly)
+
+
 @pytest.fixture
 def settings(tmp_path: Path, databases: Databases, models: dict[str, Path]
              ) -> Iterator[Settings]:
@@ -240,15 +252,7 @@ async def test_a_generation_through_the_worker_stores_signed_candidates(
 
     monkeypatch.setattr(previews, "store", watch)
     monkeypatch.setattr(diffusion, "PREVIEW_EVERY", 0.0)
-    # Steps slow enough for the live view's ticks to see some of them.
-    monkeypatch.setattr(tasks, "TICK", 0.02)
-    report = tasks._Progress.report
-
-    def slowly(self: tasks._Progress, fraction: float, shown: Any = None) -> None:
-        time.sleep(0.1)
-        report(self, fraction, shown)
-
-    monkeypatch.setattr(tasks._Progress, "report", slowly)
+    slow_steps(monkeypatch)
     await worker.drain()
     await session.refresh(made)
     assert (made.state, made.progress, made.error) == (State.succeeded, 1.0, None)
@@ -409,17 +413,10 @@ async def test_a_failed_progress_tick_loses_nothing(
     alice = await people.make("alice")
     made = await generation.request(session, settings, alice, GenerationSpec("a fox", count=3))
     await session.commit()
-    monkeypatch.setattr(tasks, "TICK", 0.01)
     monkeypatch.setattr(diffusion, "PREVIEW_EVERY", 0.0)
     calls: list[bool] = []
     monkeypatch.setattr(previews, "store", _fails_once(previews.store, calls))
-    report = tasks._Progress.report
-
-    def slowly(self: tasks._Progress, fraction: float, shown: Any = None) -> None:
-        time.sleep(0.1)  # steps slow enough for the ticks to see them
-        report(self, fraction, shown)
-
-    monkeypatch.setattr(tasks._Progress, "report", slowly)
+    slow_steps(monkeypatch)
     await worker.drain()
     await session.refresh(made)
     assert made.state == State.succeeded, made.error
