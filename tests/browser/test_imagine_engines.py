@@ -59,6 +59,8 @@ def test_the_form_follows_the_engine_and_previews_show_while_it_works(
     assert page.get_by_label("Engine").input_value() == "diffusers"
     aspects = page.locator("select[name=aspect] option").all_inner_texts()
     assert aspects == ["1:1", "3:2", "2:3", "16:9", "9:16"]
+    assert "64×64 pixels square, up to 4 images, edits pictures, shows them as they form." \
+        in page.locator(".engine-caps").inner_text()
 
     page.get_by_label("Images").select_option("2")
     page.evaluate(WATCH_PREVIEWS)

@@ -511,3 +511,16 @@ def test_the_api_makes_pictures_with_the_openai_engine(settings: Settings,
         negative = api(site, "POST", "/api/v1/salon/generations", alice, json={
             "prompt": "a kite", "negative_prompt": "rain", "engine": "openai"})
         assert negative.status_code == 422 and "negative prompt" in negative.json()["error"]
+
+
+def test_the_composer_offers_what_the_openai_engine_takes(settings: Settings,
+                                                         fake: FakeOpenAI) -> None:
+    with Site(openai_site_settings(settings, fake)) as site:
+        page = site.user("alice").get("/imagine?engine=openai&prompt=a+kite").text
+        assert 'name="seed"' not in page and 'name="negative_prompt"' not in page
+        assert 'name="style"' not in page
+        assert "It takes no seed: the same recipe makes a new picture each time." in page
+        caps = page.split("engine-caps\">", 1)[1].split("</p>", 1)[0]
+        assert caps.startswith(f"{MODEL} (Images API at") and "64×64 pixels square" in caps, caps
+        sketch = site.user("bob").get("/imagine").text  # the default engine keeps its own
+        assert 'name="seed"' in sketch and 'name="negative_prompt"' in sketch

@@ -97,6 +97,7 @@ def test_imagine_needs_sign_in_and_offers_the_engine_and_its_options(site: Check
     count = re.search(r'<select name="count">(.*?)</select>', page.text, re.DOTALL)
     assert count and re.findall(r'value="([^"]+)"', count.group(1)) == ["1", "2", "3", "4"]
     assert 'option value="watercolor"' in page.text
+    assert "1024×1024 pixels square, up to 4 images, edits pictures." in page.text
     assert "0 of 200 images used today" in page.text
 
 
