@@ -246,7 +246,7 @@ async def _posts(
                     session, author, f"{rng.choice(THOUGHTS)} {tags}", created_at=at
                 )
             made.append(post)
-            for fan in rng.sample(people, k=rng.randint(0, 9)):
+            for fan in rng.sample(people, k=min(len(people), rng.randint(0, 9))):
                 if fan.id != author.id:
                     await interactions.like(session, fan, post.id)
             if rng.random() < 0.03 and post.in_reply_to_id is None:

@@ -67,7 +67,7 @@ async def _picture(db: Database, settings: Settings, who: Account, spec: Generat
             return None
         post = await posts.create_post(session, who, text, media_ids=picked,
                                        created_at=utcnow() - timedelta(hours=at_hours_ago))
-        for fan in rng.sample(people, k=rng.randint(2, 12)):
+        for fan in rng.sample(people, k=min(len(people), rng.randint(2, 12))):
             if fan.id != who.id:
                 await interactions.like(session, fan, post.id)
         return post
