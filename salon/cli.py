@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from salon.settings import Settings, configure
+from salon.settings import Settings, comma_list, configure
 
 
 def _settings() -> Settings:
@@ -42,9 +42,12 @@ def _check_processes(settings: Settings, workers: int, embedded_worker: bool = F
     if workers > 1 and not settings.redis_url:
         raise click.UsageError("--workers above 1 needs SALON_REDIS_URL: live events must "
                                "reach streams held by every process.")
-    if workers > 1 and embedded_worker and "diffusers" in settings.engines:
-        raise click.UsageError("--workers above 1 with the built-in worker would load the "
-                               "diffusers model once per process: add --no-worker and run "
+    from salon.generation import engines
+
+    loaded = engines.exclusive_names(settings) if workers > 1 and embedded_worker else []
+    if loaded:
+        raise click.UsageError(f"--workers above 1 with the built-in worker would load the "
+                               f"{loaded[0]} model once per process: add --no-worker and run "
                                "`salon worker`, one per GPU.")
 
 
@@ -185,10 +188,6 @@ def seed(n_accounts: int, n_posts: int) -> None:
     asyncio.run(run_seed(_settings(), n_accounts, n_posts, echo=click.echo))
 
 
-def _words(value: str) -> list[str]:
-    return [w.strip() for w in value.split(",") if w.strip()]
-
-
 @main.command("bench-gpu")
 @click.option("--sizes", default="sd-turbo,sdxl", show_default=True,
               help="Architectures: sd-turbo (SD 2.1 / SD-Turbo, 512 px), sdxl (SDXL / "
@@ -210,9 +209,10 @@ def bench_gpu(sizes: str, dtypes: str, compiles: str, batches: str, steps: int, 
     from salon.bench import gpu
 
     try:
-        gpu.run(_words(sizes), _words(dtypes),
+        gpu.run(comma_list(sizes), comma_list(dtypes),
                 {"off": [False], "on": [True], "both": [False, True]}[compiles],
-                [int(b) for b in _words(batches)], device, steps, runs, results, click.echo)
+                [int(b) for b in comma_list(batches)], device, steps, runs, results,
+                click.echo)
     except (ValueError, RuntimeError) as bad:
         raise click.ClickException(str(bad)) from None
 

@@ -144,6 +144,11 @@ class Settings(BaseSettings):
         return self.base_url.startswith("https://")
 
 
+def comma_list(value: str) -> list[str]:
+    """A comma-separated setting's items, trimmed, without empty ones."""
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
 _current: Settings | None = None
 
 

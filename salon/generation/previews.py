@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from PIL import Image
 
-from salon.generation.models import Generation
+from salon.generation.models import Generation, State
 from salon.media import images
 from salon.media.store import MediaStore
 from salon.settings import Settings
@@ -44,6 +44,6 @@ async def store(settings: Settings, media: MediaStore, generation: Generation,
 
 def shown(settings: Settings, generation: Generation) -> list[str]:
     """The preview keys to show now (none before the first or after the end)."""
-    if generation.preview_version <= 0 or generation.state != "running":
+    if generation.preview_version <= 0 or generation.state != State.running:
         return []
     return keys(settings, generation)

@@ -25,7 +25,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.db.ids import new_id, utcnow
 from salon.db.session import side_transaction
-from salon.errors import Invalid
 from salon.generation import credentials, engines, previews, provenance, service
 from salon.generation.engines.base import Engine, EngineError, EngineRequest, Output
 from salon.generation.models import Candidate, Generation, State
@@ -93,13 +92,6 @@ def _encode(settings: Settings, engine: Engine, picture: Image.Image,
     return with_recipe, plain, thumbnail, blurhash
 
 
-def _exclusive(settings: Settings, name: str) -> bool:
-    try:
-        return bool(getattr(engines.pick(settings, name), "exclusive", False))
-    except Invalid:  # no longer enabled: the run fails and says so
-        return False
-
-
 async def _start(session: AsyncSession, settings: Settings, generation_id: int,
                  turn: set[str]) -> Generation | None:
     """Mark the generation running (again, after a crash); None when there is nothing to do.
@@ -110,7 +102,7 @@ async def _start(session: AsyncSession, settings: Settings, generation_id: int,
         if generation is None:
             return None
         live = generation.state in (State.queued, State.running)
-        if live and _exclusive(settings, generation.engine):
+        if live and generation.engine in engines.exclusive_names(settings):
             if generation.engine in BUSY:  # checked and taken with no await between
                 raise jobs.Later(TURN_WAIT, f"the {generation.engine} engine is busy")
             BUSY.add(generation.engine)

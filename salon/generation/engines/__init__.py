@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from salon.errors import Invalid
 from salon.generation.engines.base import Engine
-from salon.settings import Settings
+from salon.settings import Settings, comma_list
 
 
 def _sketch(settings: Settings) -> Engine:
@@ -40,7 +40,7 @@ KNOWN: dict[str, Callable[[Settings], Engine]] = {
 
 
 def enabled_names(settings: Settings) -> list[str]:
-    names = [n.strip() for n in settings.engines.split(",") if n.strip()]
+    names = comma_list(settings.engines)
     unknown = [n for n in names if n not in KNOWN]
     if unknown:
         raise ValueError(f"SALON_ENGINES names unknown engines {unknown}; known: {sorted(KNOWN)}")
@@ -76,6 +76,13 @@ def warm(settings: Settings) -> None:
         except Exception:
             logging.getLogger("salon.generation").exception("warming the %s engine failed",
                                                             name)
+
+
+def exclusive_names(settings: Settings) -> list[str]:
+    """Enabled engines that run one generation at a time per process (`exclusive`: they
+    hold a model in memory), so a process runs at most one worker for them."""
+    return [name for name, engine in enabled(settings).items()
+            if getattr(engine, "exclusive", False)]
 
 
 def enabled(settings: Settings) -> dict[str, Engine]:
