@@ -47,7 +47,8 @@ async def undo(request: Request, session: AsyncSession) -> None:
         await session.refresh(current.account)
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
+    # async: FastAPI runs a plain-def dependency in its thread pool (a hop per request)
     settings: Settings = request.app.state.settings
     return settings
 

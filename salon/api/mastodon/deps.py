@@ -114,7 +114,7 @@ def base_url(settings: Settings) -> str:
     return settings.base_url.rstrip("/")
 
 
-def rendered_statuses(request: Request) -> RenderedStatuses:
+async def rendered_statuses(request: Request) -> RenderedStatuses:
     """This process's rendered statuses, made with the first request that needs them."""
     kept: RenderedStatuses | None = getattr(request.app.state, "rendered_statuses", None)
     if kept is None:
