@@ -6,7 +6,8 @@ query itself (a home page's reads take microseconds each in SQLite; the hops too
 milliseconds, and under load the loop thread held the GIL while they waited). A read in
 WAL mode never waits for a lock, so reads, and the cursor calls around any statement, run
 here at once; statements that write (and BEGIN, COMMIT, ROLLBACK, PRAGMA) still go to the
-connection's thread, where waiting for the write lock blocks nothing else.
+connection's thread, where waiting for the write lock blocks nothing else; a COMMIT or
+ROLLBACK with no transaction open is a no-op and runs here.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 import aiosqlite
 
 _CURSOR_CALLS = frozenset({"fetchone", "fetchmany", "fetchall", "close"})
+_ENDS = frozenset({"commit", "rollback"})
 
 
 def _is_read(sql: object) -> bool:
@@ -30,7 +32,11 @@ def _runs_here(fn: Callable[..., Any], args: tuple[Any, ...]) -> bool:
     owner, name = getattr(fn, "__self__", None), getattr(fn, "__name__", "")
     if isinstance(owner, sqlite3.Cursor):
         return name in _CURSOR_CALLS or (name == "execute" and bool(args) and _is_read(args[0]))
-    return isinstance(owner, sqlite3.Connection) and name == "cursor"
+    if not isinstance(owner, sqlite3.Connection):
+        return False
+    # Ending a transaction that never began (every read-only request does) is a no-op:
+    # no hop to the connection's thread for it.
+    return name == "cursor" or (name in _ENDS and not owner.in_transaction)
 
 
 class ReadsHere(aiosqlite.Connection):

@@ -86,3 +86,35 @@ async def test_a_write_waiting_for_the_lock_blocks_neither_the_loop_nor_reads(
         assert ticks >= 20  # and so did the loop
     finally:
         await db.dispose()
+
+
+async def test_ending_no_transaction_stays_here_and_a_real_rollback_still_undoes(
+    sqlite_settings: Settings, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import aiosqlite
+
+    hops: list[str] = []
+    handed = aiosqlite.Connection._execute
+
+    async def counted(self: Any, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        hops.append(getattr(fn, "__name__", "?"))
+        return await handed(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    db = Database(sqlite_settings)
+    try:
+        async with db.transaction() as session:
+            await session.execute(text("CREATE TABLE kept (body TEXT)"))
+        hops.clear()
+        async with db.sessions() as session:  # a read-only request
+            await session.scalar(text("SELECT count(*) FROM kept"))
+            await session.rollback()
+        assert hops == []  # nothing went to the connection's thread
+        async with db.sessions() as session:
+            await session.execute(text("INSERT INTO kept VALUES ('lost')"))
+            await session.rollback()
+        assert "rollback" in hops
+        async with db.sessions() as session:
+            assert await session.scalar(text("SELECT count(*) FROM kept")) == 0
+    finally:
+        await db.dispose()
