@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -15,7 +16,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import NullPool, Pool
 
 from salon.db import sqlite
 from salon.settings import Settings
@@ -47,11 +48,11 @@ def make_engine(settings: Settings) -> AsyncEngine:
         return engine
     pooling: dict[str, Any] = (
         {"pool_size": settings.db_pool_size, "max_overflow": settings.db_max_overflow,
-         "pool_timeout": settings.db_pool_timeout, "pool_pre_ping": True}
+         "pool_timeout": settings.db_pool_timeout}
         if settings.db_pool_size > 0
         else {"poolclass": NullPool}  # behind PgBouncer, or one event loop per client (tests)
     )
-    return create_async_engine(
+    engine = create_async_engine(
         settings.db_url,
         **pooling,
         connect_args={
@@ -63,6 +64,34 @@ def make_engine(settings: Settings) -> AsyncEngine:
             },
         },
     )
+    if settings.db_pool_size > 0:
+        _ping_when_idle(engine.sync_engine.pool)
+    return engine
+
+
+PING_AFTER_IDLE = 5.0  # seconds a pooled connection sat unused before it is checked
+
+
+def _ping_when_idle(pool: Pool) -> None:
+    """Check a pooled connection before use only if it sat idle (a restarted server or a
+    firewall may have dropped it meanwhile), as Rails does. SQLAlchemy's pre-ping checks
+    every checkout: with asyncpg, BEGIN, `;` and ROLLBACK, three round trips on top of a
+    home page's six. A connection found dead is replaced before the request sees it; one
+    that dies while in use fails its request (503) and the pool starts afresh."""
+
+    @event.listens_for(pool, "checkin")
+    def checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(pool, "checkout")
+    def checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.pop("idle_since", None)
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE:
+            return
+        try:
+            dbapi_connection.ping()
+        except Exception as error:  # the pool drops it and connects anew
+            raise exc.DisconnectionError(str(error)) from error
 
 
 class Database:
