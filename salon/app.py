@@ -97,10 +97,12 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     from salon.api.mastodon.routes import ROUTERS as API_ROUTERS
     from salon.web.routes import ROUTERS
 
-    for router in ROUTERS:  # pages for people: not part of the API description
-        app.include_router(router, include_in_schema=False)
+    # Routes are tried in order, one by one: the API's first (clients make most requests;
+    # no path is claimed by both).
     for router in API_ROUTERS:
         app.include_router(router)
+    for router in ROUTERS:  # pages for people: not part of the API description
+        app.include_router(router, include_in_schema=False)
     docs.mount(app)
     return app
 

@@ -1,4 +1,4 @@
-"""The Mastodon-compatible API's routers, mounted after the web UI's."""
+"""The Mastodon-compatible API's routers, mounted before the web UI's."""
 
 from salon.api.mastodon import (
     accounts,
@@ -14,7 +14,8 @@ from salon.api.mastodon import (
     timelines,
 )
 
-ROUTERS = [oauth.router, oauth.consent, instance.router, accounts.profile_router,
-           accounts.router, statuses.router,
+# Tried in this order: the timelines, read most, first (no two routers claim a path).
+ROUTERS = [timelines.router, oauth.router, oauth.consent, instance.router,
+           accounts.profile_router, accounts.router, statuses.router,
            media.router, notifications.router, notifications.markers, discovery.router,
-           timelines.router, streaming.router, extras.router, generations.router]
+           streaming.router, extras.router, generations.router]

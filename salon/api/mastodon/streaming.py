@@ -150,6 +150,13 @@ for _path, _name in (("/user", "user"), ("/user/notification", "user:notificatio
     _stream_route(_path, _name)
 
 
+async def _until(listening: asyncio.Event, task: asyncio.Task[None]) -> None:
+    """Until the task listens, or has ended (a failed task must not hold the handshake)."""
+    waiter = asyncio.create_task(listening.wait())
+    await asyncio.wait({waiter, task}, return_when=asyncio.FIRST_COMPLETED)
+    waiter.cancel()
+
+
 @router.websocket("")
 async def websocket(socket: WebSocket) -> None:
     """Mastodon's multiplexed WebSocket: ?stream=... to start, then subscribe/unsubscribe
@@ -169,11 +176,13 @@ async def websocket(socket: WebSocket) -> None:
             await socket.close(code=4001)
             return
         viewer_id = context.account.id if context.account else None
-    await socket.accept(subprotocol=protocol)
     subscriptions: dict[tuple[str, str | None], asyncio.Task[None]] = {}
+    accepted = asyncio.Event()
 
-    async def pump(name: str, tag: str | None) -> None:
+    async def pump(name: str, tag: str | None, listening: asyncio.Event) -> None:
         async with BUS.listen(streams_for(name, viewer_id, tag)) as queue:
+            listening.set()
+            await accepted.wait()  # nothing is sent before the handshake ends
             while True:
                 event = await queue.get()
                 found = await rendered(db, base, viewer_id, event)
@@ -182,14 +191,26 @@ async def websocket(socket: WebSocket) -> None:
                     await socket.send_text(json.dumps({"stream": label, "event": found[0],
                                                        "payload": found[1]}))
 
-    def subscribe(name: str, tag: str | None) -> None:
+    def subscribe(name: str, tag: str | None) -> asyncio.Event:
+        listening = asyncio.Event()
         if (name, tag) not in subscriptions:
             streams_for(name, viewer_id, tag)  # refuse unknown streams now, not in the task
-            subscriptions[(name, tag)] = asyncio.create_task(pump(name, tag))
+            subscriptions[(name, tag)] = asyncio.create_task(pump(name, tag, listening))
+        return listening
 
     try:
-        if socket.query_params.get("stream"):
-            subscribe(socket.query_params["stream"], socket.query_params.get("tag"))
+        first, tag = socket.query_params.get("stream"), socket.query_params.get("tag")
+        if first:
+            try:
+                listening = subscribe(first, tag)
+            except ApiError:
+                await socket.accept(subprotocol=protocol)  # to close it as before
+                raise
+            # The handshake ends once the stream listens: whatever happens after the client
+            # is connected reaches it (a post made right after connecting, say).
+            await _until(listening, subscriptions[(first, tag)])
+        await socket.accept(subprotocol=protocol)
+        accepted.set()
         while True:
             message: dict[str, Any] = json.loads(await socket.receive_text())
             key = (str(message.get("stream", "")), message.get("tag"))
