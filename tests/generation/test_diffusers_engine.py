@@ -25,7 +25,7 @@ from salon.generation import credentials, engines, previews, provenance, tasks
 from salon.generation import service as generation
 from salon.generation.engines import diffusion
 from salon.generation.engines.base import EngineRequest
-from salon.generation.models import State
+from salon.generation.models import Generation, State
 from salon.generation.schemas import GenerationSpec
 from salon.jobs.models import Job
 from salon.jobs.worker import Worker
@@ -367,13 +367,20 @@ def test_flux_pipelines_make_pictures_from_text_and_from_pictures(
     assert np.abs(pixels(unchanged) - pixels(made[0])).max() <= 2  # the seed's own noise
 
 
+async def _fox(session: AsyncSession, settings: Settings, people: People,
+               count: int) -> Generation:
+    """Alice's generation of a fox, committed and queued for the worker."""
+    made = await generation.request(session, settings, await people.make("alice"),
+                                    GenerationSpec("a fox", count=count))
+    await session.commit()
+    return made
+
+
 async def test_a_generation_waits_in_the_queue_while_the_engine_is_busy(
     session: AsyncSession, settings: Settings, people: People, worker: Worker,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    alice = await people.make("alice")
-    made = await generation.request(session, settings, alice, GenerationSpec("a fox", count=1))
-    await session.commit()
+    made = await _fox(session, settings, people, count=1)
     monkeypatch.setattr(tasks, "BUSY", {"diffusers"})  # another generation has the model
     await worker.drain()
     await session.refresh(made)
@@ -391,9 +398,7 @@ async def test_a_generation_waits_in_the_queue_while_the_engine_is_busy(
 async def test_previews_a_crashed_try_left_go_even_when_no_try_follows(
     session: AsyncSession, settings: Settings, people: People, worker: Worker,
 ) -> None:
-    alice = await people.make("alice")
-    made = await generation.request(session, settings, alice, GenerationSpec("a fox", count=2))
-    await session.commit()
+    made = await _fox(session, settings, people, count=2)
     store = media_store(settings)
     old = previews.keys(settings, made)
     for key in old:  # as a worker that died mid-way left them
@@ -410,9 +415,7 @@ async def test_a_failed_progress_tick_loses_nothing(
     session: AsyncSession, settings: Settings, people: People, worker: Worker,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    alice = await people.make("alice")
-    made = await generation.request(session, settings, alice, GenerationSpec("a fox", count=3))
-    await session.commit()
+    made = await _fox(session, settings, people, count=3)
     monkeypatch.setattr(diffusion, "PREVIEW_EVERY", 0.0)
     calls: list[bool] = []
     monkeypatch.setattr(previews, "store", _fails_once(previews.store, calls))
