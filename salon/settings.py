@@ -66,6 +66,11 @@ class Settings(BaseSettings):
     fanout_follower_limit: int = 10_000  # above this, posts are merged at read time
     poll_min_seconds: int = 300
     poll_max_seconds: int = 30 * 24 * 3600
+    # Live streams one server process holds open per client address and per access token,
+    # and streams one WebSocket may subscribe to; past them: 429, or a policy-violation close.
+    streaming_per_address: int = Field(20, ge=1)
+    streaming_per_token: int = Field(10, ge=1)
+    streaming_subscriptions: int = Field(50, ge=1)
 
     # Imagine: image generation.
     engines: str = "sketch"  # comma-separated engines people may pick
