@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match, Route
+from starlette.routing import Match
 
 from salon import __version__
 from salon.db import migrate
@@ -39,6 +39,7 @@ from salon.web.security import HeadAsGet, SecurityHeaders
 
 log = logging.getLogger("salon")
 STATIC = Path(__file__).parent / "web" / "static"
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
 def create_app(settings: Settings | None = None, *, run_worker: bool | None = None) -> FastAPI:
@@ -190,9 +191,11 @@ def _errors(app: FastAPI) -> None:
 
 
 def _allowed(request: Request) -> str:
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        if isinstance(route, Route) and route.methods and (
-                route.matches(request.scope)[0] is not Match.NONE):
-            methods |= route.methods
+    """The methods some route takes at this path (routers nest: each method is asked of all)."""
+    scope = {key: request.scope[key] for key in ("type", "path", "root_path")}
+    methods = {method for method in METHODS if any(
+        route.matches({**scope, "method": method})[0] is Match.FULL
+        for route in request.app.router.routes)}
+    if "GET" in methods:
+        methods.add("HEAD")  # answered as GET (HeadAsGet)
     return ", ".join(sorted(methods))
