@@ -12,9 +12,10 @@ import logging
 import re
 from typing import Any
 
-# access_token, refresh_token, id_token, client_secret, code, password...: any parameter
-# named like one of these.
-SECRET = re.compile(r"(?i)(?<![\w.-])([\w.-]*(?:token|secret|password|code))=[^&\s\"'#;]*")
+# code, token, password, secret, and any parameter whose name ends in one of them after a
+# separator (access_token, refresh_token, client_secret...; not "decode").
+SECRET = re.compile(
+    r"(?i)(?<![\w.-])((?:[\w.-]*[_.-])?(?:token|secret|password|code))=[^&\s\"'#;]*")
 REDACTED = r"\1=[redacted]"
 
 
