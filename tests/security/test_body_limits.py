@@ -13,7 +13,6 @@ import threading
 import time
 import zlib
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -197,7 +196,7 @@ def test_an_upload_at_the_media_limit_still_works(server: str) -> None:
         assert made.json()["type"] == "image"
 
 
-def test_limits_follow_the_settings(tmp_path: Path) -> None:
+def test_limits_follow_the_settings() -> None:
     """Routes that take files take their files plus room for the form; others a little."""
     settings = Settings(max_upload_bytes=5_000_000, max_media_per_post=3)
     limits = BodyLimits(None, max_bytes=settings.max_body_bytes,  # type: ignore[arg-type]
