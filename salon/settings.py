@@ -60,6 +60,15 @@ class Settings(BaseSettings):
     # Requests one server process runs at once (0: no limit); the rest wait their turn, so
     # under load each finishes in about its own time (salon/web/admission.py).
     max_active_requests: int = Field(4, ge=0)
+    # Request bodies are read before a request is admitted (salon/web/bodies.py): at most
+    # this many bytes (routes that take files: their files plus 1 MiB), within
+    # body_timeout seconds, and more for a large body sent at body_min_rate bytes/s at least.
+    max_body_bytes: int = Field(1024 * 1024, gt=0)
+    body_timeout: float = Field(30.0, gt=0)
+    body_min_rate: float = Field(20_000.0, gt=0)
+    # Open connections (streams included) and requests one server process holds; past it,
+    # new ones are answered 503 at once (0: no limit).
+    max_connections: int = Field(2000, ge=0)
     # Rendered statuses (and accounts) each server process keeps for the API's timelines,
     # checked against their rows on every read: memory, not correctness (about 2 KB each).
     status_cache_size: int = Field(20_000, ge=0)
