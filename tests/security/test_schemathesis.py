@@ -88,7 +88,7 @@ def test_no_5xx_and_answers_as_described(fuzzed_server: tuple[str, dict[str, str
                "--report", "ndjson", "--report-dir", str(tmp_path)]
     if scopes:
         command += ["--header", f"Authorization: Bearer {tokens[scopes]}"]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=900,
+    done = subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=tmp_path,
                           env={**os.environ, "SCHEMATHESIS_HOOKS": "", "NO_COLOR": "1"})
     summary = done.stdout[-6000:]
     assert done.returncode == 0, f"schemathesis found problems:\n{summary}\n{done.stderr[-2000:]}"
