@@ -136,6 +136,10 @@ def _token_body(issued: IssuedToken) -> dict[str, Any]:
     return body
 
 
+TOKEN_PARAMETERS = ("client_id", "client_secret", "grant_type", "code", "redirect_uri",
+                    "code_verifier", "refresh_token", "scope", "username", "password")
+
+
 @router.post("/oauth/token")
 async def token(
     request: Request,
@@ -143,6 +147,8 @@ async def token(
     settings: Settings = Depends(get_settings),
 ) -> JSONResponse:
     p = Params(await params(request), oauth_refusal)
+    for name in TOKEN_PARAMETERS:  # each grant reads some: all are checked alike
+        p.text(name)
     app = await oauth.client(session, *_client_credentials(request, p))
     grant = p.text("grant_type")
     if grant == "authorization_code":
