@@ -161,9 +161,8 @@ def test_non_ascii_secrets_are_wrong_secrets(site: Site, secret: str) -> None:
     app = register(site)
     for path, extra in (("/oauth/token", {"grant_type": "client_credentials"}),
                         ("/oauth/revoke", {"token": "t"})):
-        for send in ("data", "json"):
-            answer = site.anon.client.post(path, **{send: {
-                "client_id": app["client_id"], "client_secret": secret, **extra}})
+        body = {"client_id": app["client_id"], "client_secret": secret, **extra}
+        for answer in (site.anon.client.post(path, data=body), post_json(site, path, body)):
             assert answer.status_code == 401 and answer.json()["error"] == "invalid_client"
         basic = site.anon.client.post(path, data=extra, auth=(app["client_id"], secret))
         assert basic.status_code == 401 and basic.json()["error"] == "invalid_client"
@@ -197,5 +196,5 @@ def test_a_plain_code_verifier_and_odd_tokens_fail_cleanly(site: Site) -> None:
     assert good.status_code == 200, good.text
     for bearer in ("a\x00b", "é", "x" * 20_000, ""):
         answer = site.anon.client.get("/api/v1/apps/verify_credentials",
-                                      headers={"Authorization": f"Bearer {bearer}".encode()})
+                                      headers={b"Authorization": f"Bearer {bearer}".encode()})
         assert answer.status_code == 401, answer.text
