@@ -198,3 +198,15 @@ def test_a_plain_code_verifier_and_odd_tokens_fail_cleanly(site: Site) -> None:
         answer = site.anon.client.get("/api/v1/apps/verify_credentials",
                                       headers={b"Authorization": f"Bearer {bearer}".encode()})
         assert answer.status_code == 401, answer.text
+
+
+def test_a_file_is_no_text(site: Site) -> None:
+    """A multipart field may be a file upload: refused like any other wrong type."""
+    app = register(site)
+    registered = site.anon.client.post("/api/v1/apps", data={"redirect_uris": REDIRECT},
+                                       files={"client_name": ("n.txt", b"name")})
+    assert registered.status_code == 422 and "client_name" in registered.json()["error"]
+    token = site.anon.client.post("/oauth/token", data={
+        "client_id": app["client_id"], "grant_type": "client_credentials"},
+        files={"client_secret": ("s.txt", app["client_secret"].encode())})
+    assert token.status_code == 400 and "client_secret" in token.json()["error_description"]
