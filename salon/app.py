@@ -136,7 +136,8 @@ def _errors(app: FastAPI) -> None:
 
     @app.exception_handler(OAuthError)
     async def oauth_error(request: Request, exc: OAuthError) -> Response:
-        if request.url.path == "/oauth/authorize":  # a person in a browser reads this one
+        # A person in a browser reads the consent page's errors; a program gets RFC 6749's.
+        if request.url.path.rstrip("/") == "/oauth/authorize" and not wants_json(request):
             return answer(request, exc.status, exc.message)
         return JSONResponse({"error": exc.code, "error_description": exc.message},
                             status_code=exc.status)
