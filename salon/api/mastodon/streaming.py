@@ -15,7 +15,7 @@ from fastapi.responses import PlainTextResponse, StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.api.mastodon import entities, render
-from salon.api.mastodon.deps import ApiError, base_url, optional_token, viewer_of
+from salon.api.mastodon.deps import ApiError, base_url, declares, token, viewer_of
 from salon.db.session import Database
 from salon.errors import NotFound
 from salon.events.bus import BUS, Event
@@ -132,7 +132,7 @@ async def _sse(request: Request, streams: list[str], viewer_id: int | None
 
 def _stream_route(path: str, name: str) -> None:
     async def endpoint(request: Request, tag: str | None = None,
-                       context: TokenContext | None = Depends(optional_token)
+                       context: TokenContext | None = Depends(token("read:statuses"))
                        ) -> StreamingResponse:
         viewer_id = _viewer(context)
         streams = streams_for(name, viewer_id, tag)
@@ -157,7 +157,7 @@ async def _until(listening: asyncio.Event, task: asyncio.Task[None]) -> None:
     waiter.cancel()
 
 
-@router.websocket("")
+@router.websocket("", dependencies=[Depends(declares("read:statuses"))])
 async def websocket(socket: WebSocket) -> None:
     """Mastodon's multiplexed WebSocket: ?stream=... to start, then subscribe/unsubscribe
     messages; each event is {"stream": [...], "event": ..., "payload": "<json>"}."""
