@@ -40,6 +40,8 @@ def _poll(p: Params) -> PollSpec | None:
     poll = p.object("poll")
     if not poll.given("options"):
         return None
+    if not isinstance(poll["options"], list):  # options[]= in a form is a list too
+        raise poll.refuse("options", "a list of texts")
     return PollSpec(poll.texts("options", max_count=20, max_len=1000),
                     poll.number("expires_in", 86400, 1, 2**31 - 1),
                     poll.flag("multiple"))
