@@ -85,7 +85,7 @@ def test_each_route_refuses_a_token_without_its_scope(site: Site, filled: dict[s
         if scope is None or isinstance(route, APIWebSocketRoute):
             continue
         path = route.path.format(**filled)
-        for method in route.methods:
+        for method in route.methods or ():
             for granted, headers in narrow.items():
                 if scope_rules.covers([granted], scope):
                     continue
