@@ -162,7 +162,7 @@ async def compose(
         parent = await posts.get_visible(session, post.in_reply_to_id, me.id)
         author = await accounts.get(session, parent.account_id)
         return RedirectResponse(f"/@{author.username}/{parent.id}#p{post.id}", 303)
-    return RedirectResponse(safe_next(_field(form, "next")), status_code=303)
+    return RedirectResponse(safe_next(_typed(form, "next")), status_code=303)
 
 
 @router.get("/@{username}/{post_id:int}")
