@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.accounts.models import Account
 from salon.db.ids import utcnow
-from salon.db.session import side_transaction
+from salon.db.session import lock_row, side_transaction
 from salon.errors import Invalid, NotFound, RateLimited
 from salon.events import service as events
 from salon.generation import engines
@@ -87,15 +87,22 @@ async def _screen(
             "prompt",
         )
     used = await images_used(session, account.id)
-    quota = settings.generation_daily_quota
-    if used + spec.count > quota:
+    if (over := _over_quota(settings, used, spec.count)) is not None:
+        quota = settings.generation_daily_quota
         await _refuse(session, account.id, "quota", f"{used}+{spec.count}>{quota}")
-        left = max(0, quota - used)
-        raise RateLimited(
-            f"You can make {quota} images a day and have {left} left. "
-            + (f"Ask for {left} or fewer, or try again later." if left else "Try again later."),
-            "count",
-        )
+        raise over
+
+
+def _over_quota(settings: Settings, used: int, count: int) -> RateLimited | None:
+    quota = settings.generation_daily_quota
+    if used + count <= quota:
+        return None
+    left = max(0, quota - used)
+    return RateLimited(
+        f"You can make {quota} images a day and have {left} left. "
+        + (f"Ask for {left} or fewer, or try again later." if left else "Try again later."),
+        "count",
+    )
 
 
 async def _remix_source(
@@ -174,6 +181,13 @@ async def request(
     source = (await _source_media(session, account.id, spec.source_media_id, engine)
               if spec.source_media_id is not None else None)
     await _screen(session, settings, account, spec)
+    # The screen's count raced other requests of the same account; count again holding
+    # the account's lock until commit. A loser of that race is refused without a record
+    # (on SQLite a side transaction would wait for the lock this one holds).
+    await lock_row(session, Account.__table__, account.id)
+    if (over := _over_quota(settings, await images_used(session, account.id),
+                            spec.count)) is not None:
+        raise over
     caps = engine.capabilities
     generation = Generation(
         account_id=account.id,
