@@ -105,25 +105,24 @@ def _over_quota(settings: Settings, used: int, count: int) -> RateLimited | None
     )
 
 
+NO_RECIPE = ("This post does not exist, is not visible to you, or has no recipe to remix; "
+             "pick another.")
+
+
 async def _remix_source(
     session: AsyncSession, viewer_id: int, post_id: int
 ) -> Post:
+    # Missing, not visible, recipe hidden, nothing generated: one answer, so the answer
+    # tells nothing about a post the viewer may not see.
     post = await session.scalar(select(Post).where(Post.id == post_id, visible_to(viewer_id)))
-    if post is None or post.reblog_of_id is not None:
-        raise Invalid(
-            "The post to remix does not exist or is not visible to you; pick another.",
-            "remix_of",
-        )
-    if post.recipe_hidden:
-        raise Invalid("The author of this post hid its recipe, so it cannot be remixed.",
-                      "remix_of")
+    if post is None or post.reblog_of_id is not None or post.recipe_hidden:
+        raise Invalid(NO_RECIPE, "remix_of")
     generated = await session.scalar(
         select(Candidate.id).join(MediaAttachment, MediaAttachment.id == Candidate.media_id)
         .where(MediaAttachment.post_id == post.id).limit(1)
     )
     if generated is None:
-        raise Invalid("This post has no generated picture, so there is no recipe to remix.",
-                      "remix_of")
+        raise Invalid(NO_RECIPE, "remix_of")
     return post
 
 
