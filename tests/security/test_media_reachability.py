@@ -129,3 +129,24 @@ def test_recipe_routes_answer_for_hidden_and_unseen_posts_as_for_missing_ones(
     assert {r.status_code for r in refusals} == {422}
     assert len({r.text for r in refusals}) == 1
     assert bob_web.get(f"/imagine?remix_of={shown['id']}").status_code == 200
+
+
+def test_a_posted_candidate_stays_reachable_as_its_recipe_is_hidden_and_shown(
+    site: Site,
+) -> None:
+    alice = token_for(site, "alice")
+    posted = post_picture(site, alice, "a kite in the open")
+    alice_web = browser_of(site, "alice")
+    signs = isinstance(media_store(site.settings), S3MediaStore)
+    for hidden in (None, "1", "0"):  # as posted, recipe hidden, shown again
+        if hidden is not None:
+            assert alice_web.post(f"/posts/{posted['id']}/recipe",
+                                  {"hidden": hidden}).status_code == 303
+        site.run_jobs()  # publishing (S3) and writing the recipe back
+        seen = status_of(site, {}, posted["id"])
+        assert seen is not None
+        for url in urls(seen["media_attachments"][0]):
+            assert gets(site, url), (hidden, url)
+            assert "X-Amz-Signature" not in url
+            if signs:
+                assert "/public/" in url
