@@ -31,6 +31,7 @@ from salon.timelines.store import close_stores
 from salon.web import docs
 from salon.web.admission import Admission
 from salon.web.deps import LoginRequired
+from salon.web.proxies import TrustedProxies
 from salon.web.ratelimit import RateLimiter
 from salon.web.render import is_htmx, page
 from salon.web.security import HeadAsGet, SecurityHeaders
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies,
                        media_origin=media_origin(app.state.store))
     app.add_middleware(HeadAsGet)
+    app.add_middleware(TrustedProxies, trusted=settings.trusted_proxies)
     app.add_middleware(Admission, limit=settings.max_active_requests)  # outermost
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     if isinstance(app.state.store, LocalMediaStore):  # an object store serves its own files

@@ -82,8 +82,10 @@ def serve(host: str, port: int, workers: int, no_worker: bool, no_access_log: bo
     embedded = settings.embedded_worker and not no_worker
     _check_engines(settings, runs_jobs=embedded)  # the embedded worker runs generations
     # Streaming connections stay open; on shutdown they get a few seconds, not forever.
+    # Proxy headers are read by the app from SALON_TRUSTED_PROXIES alone (uvicorn's own
+    # reading believes any 127.0.0.1 peer).
     options: dict[str, Any] = {"host": host, "port": port, "log_level": "info",
-                               "proxy_headers": True, "timeout_graceful_shutdown": 5,
+                               "proxy_headers": False, "timeout_graceful_shutdown": 5,
                                "access_log": not no_access_log}
     if workers == 1:
         app = create_app(settings, run_worker=False if no_worker else None)

@@ -10,13 +10,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 
 from salon.accounts import passwords
 from salon.accounts import service as accounts
 from salon.db.session import Database
-from tests.conftest import PASSWORD, People, WebUser
+from tests.conftest import PASSWORD, People
 from tests.databases import Databases
+from tests.security import from_address
 from tests.web import CheckedSite, make_settings, open_site
 
 
@@ -85,13 +85,6 @@ async def test_hashes_run_no_more_than_one_per_core(monkeypatch: pytest.MonkeyPa
     assert 1 <= most <= passwords.HASHING_THREADS
 
 
-def _from(site: CheckedSite, address: str) -> WebUser:
-    client = TestClient(site.app, base_url="http://testserver", client=(address, 50000))
-    client.__enter__()
-    site._clients.append(client)
-    return WebUser(client)
-
-
 @pytest.fixture
 def limited(tmp_path: Path, databases: Databases) -> Iterator[CheckedSite]:
     database = databases.fresh(tmp_path)
@@ -107,7 +100,7 @@ def test_failed_sign_ins_are_limited_per_account_whatever_the_address(
     limited.user("bob")
 
     def sign_in(address: str, username: str, password: str) -> int:
-        browser = _from(limited, address)
+        browser = from_address(limited, address)
         browser.get("/login")
         response = browser.post("/login", {"username": username, "password": password})
         if response.status_code == 429:
