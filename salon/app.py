@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from salon import __version__
 from salon.db import migrate
@@ -30,6 +31,7 @@ from salon.settings import Settings, configure
 from salon.timelines.store import close_stores
 from salon.web import docs
 from salon.web.admission import Admission
+from salon.web.bodies import BodyLimits
 from salon.web.deps import LoginRequired
 from salon.web.proxies import TrustedProxies
 from salon.web.ratelimit import RateLimiter
@@ -38,6 +40,7 @@ from salon.web.security import HeadAsGet, SecurityHeaders
 
 log = logging.getLogger("salon")
 STATIC = Path(__file__).parent / "web" / "static"
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
 def create_app(settings: Settings | None = None, *, run_worker: bool | None = None) -> FastAPI:
@@ -88,8 +91,16 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies,
                        media_origin=media_origin(app.state.store))
     app.add_middleware(HeadAsGet)
+    app.add_middleware(Admission, limit=settings.max_active_requests)
+    # Outside Admission: a request is admitted once its body is here (slow senders hold
+    # no slot).
+    app.add_middleware(BodyLimits, max_bytes=settings.max_body_bytes,
+                       max_upload_bytes=settings.max_upload_bytes,
+                       max_files=settings.max_media_per_post, timeout=settings.body_timeout,
+                       min_rate=settings.body_min_rate)
+    # Outermost: every layer, limits per address included, sees the client a trusted proxy
+    # names.
     app.add_middleware(TrustedProxies, trusted=settings.trusted_proxies)
-    app.add_middleware(Admission, limit=settings.max_active_requests)  # outermost
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     if isinstance(app.state.store, LocalMediaStore):  # an object store serves its own files
         settings.media_dir.mkdir(parents=True, exist_ok=True)
@@ -129,7 +140,8 @@ def _errors(app: FastAPI) -> None:
 
     @app.exception_handler(OAuthError)
     async def oauth_error(request: Request, exc: OAuthError) -> Response:
-        if request.url.path == "/oauth/authorize":  # a person in a browser reads this one
+        # A person in a browser reads the consent page's errors; a program gets RFC 6749's.
+        if request.url.path.rstrip("/") == "/oauth/authorize" and not wants_json(request):
             return answer(request, exc.status, exc.message)
         return JSONResponse({"error": exc.code, "error_description": exc.message},
                             status_code=exc.status)
@@ -176,4 +188,19 @@ def _errors(app: FastAPI) -> None:
         message = {404: "There is nothing here.", 405: "That action is not allowed here."}.get(
             exc.status_code, str(exc.detail)
         )
-        return answer(request, exc.status_code, message)
+        response = answer(request, exc.status_code, message)
+        response.headers.update(exc.headers or {})  # WWW-Authenticate, Allow...
+        if exc.status_code == 405:  # every method the path takes, not only its first route's
+            response.headers["Allow"] = _allowed(request)
+        return response
+
+
+def _allowed(request: Request) -> str:
+    """The methods some route takes at this path (routers nest: each method is asked of all)."""
+    scope = {key: request.scope[key] for key in ("type", "path", "root_path")}
+    methods = {method for method in METHODS if any(
+        route.matches({**scope, "method": method})[0] is Match.FULL
+        for route in request.app.router.routes)}
+    if "GET" in methods:
+        methods.add("HEAD")  # answered as GET (HeadAsGet)
+    return ", ".join(sorted(methods))

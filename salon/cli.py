@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from salon.logs import redact_handlers, uvicorn_log_config
 from salon.settings import Settings, comma_list, configure
 
 
@@ -61,6 +62,7 @@ def main(verbose: bool) -> None:
     )
     if not verbose:  # migrations' chatter hides the one line that matters
         logging.getLogger("alembic").setLevel(logging.WARNING)
+    redact_handlers()  # no token or secret in a log line
 
 
 @main.command()
@@ -82,11 +84,18 @@ def serve(host: str, port: int, workers: int, no_worker: bool, no_access_log: bo
     embedded = settings.embedded_worker and not no_worker
     _check_engines(settings, runs_jobs=embedded)  # the embedded worker runs generations
     # Streaming connections stay open; on shutdown they get a few seconds, not forever.
-    # Proxy headers are read by the app from SALON_TRUSTED_PROXIES alone (uvicorn's own
-    # reading believes any 127.0.0.1 peer).
+    # Past max_connections new connections get 503 at once instead of memory and file
+    # descriptors; request heads are capped at 64 KiB; idle keep-alive connections close
+    # after 5 s. Bodies have their own limits (salon/web/bodies.py). Proxy headers are read
+    # by the app from SALON_TRUSTED_PROXIES alone (uvicorn's own reading believes any
+    # 127.0.0.1 peer).
     options: dict[str, Any] = {"host": host, "port": port, "log_level": "info",
                                "proxy_headers": False, "timeout_graceful_shutdown": 5,
-                               "access_log": not no_access_log}
+                               "access_log": not no_access_log,
+                               "log_config": uvicorn_log_config(),
+                               "limit_concurrency": settings.max_connections or None,
+                               "h11_max_incomplete_event_size": 64 * 1024,
+                               "timeout_keep_alive": 5}
     if workers == 1:
         app = create_app(settings, run_worker=False if no_worker else None)
         click.echo(f"Starting Salon at http://{host}:{port}  (Ctrl+C stops it)")

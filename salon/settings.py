@@ -60,12 +60,26 @@ class Settings(BaseSettings):
     # Requests one server process runs at once (0: no limit); the rest wait their turn, so
     # under load each finishes in about its own time (salon/web/admission.py).
     max_active_requests: int = Field(4, ge=0)
+    # Request bodies are read before a request is admitted (salon/web/bodies.py): at most
+    # this many bytes (routes that take files: their files plus 1 MiB), within
+    # body_timeout seconds, and more for a large body sent at body_min_rate bytes/s at least.
+    max_body_bytes: int = Field(1024 * 1024, gt=0)
+    body_timeout: float = Field(30.0, gt=0)
+    body_min_rate: float = Field(20_000.0, gt=0)
+    # Open connections (streams included) and requests one server process holds; past it,
+    # new ones are answered 503 at once (0: no limit).
+    max_connections: int = Field(2000, ge=0)
     # Rendered statuses (and accounts) each server process keeps for the API's timelines,
     # checked against their rows on every read: memory, not correctness (about 2 KB each).
     status_cache_size: int = Field(20_000, ge=0)
     fanout_follower_limit: int = 10_000  # above this, posts are merged at read time
     poll_min_seconds: int = 300
     poll_max_seconds: int = 30 * 24 * 3600
+    # Live streams one server process holds open per client address and per access token,
+    # and streams one WebSocket may subscribe to; past them: 429, or a policy-violation close.
+    streaming_per_address: int = Field(20, ge=1)
+    streaming_per_token: int = Field(10, ge=1)
+    streaming_subscriptions: int = Field(50, ge=1)
 
     # Imagine: image generation.
     engines: str = "sketch"  # comma-separated engines people may pick

@@ -29,6 +29,9 @@ class Event:
     stream: str  # "user:42", "public", "public:local", "hashtag:sunset", ...
     kind: str  # update | delete | notification | status.update | salon.generation
     data: dict[str, Any] = field(default_factory=dict)
+    # What listeners of this process made from the event (a rendering per audience), so
+    # the next listener reuses it: every local listener is handed this same object.
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 class Backend(Protocol):

@@ -12,6 +12,9 @@ from sqlalchemy.orm import Session
 from salon.events.bus import BUS, Event
 
 PENDING = "salon.events"
+# Streams every listener of an audience hears besides its own (`user:42`, `public`...).
+EVERYONE = "everyone"  # public deletes and edits, which listeners check again
+SIGNED_IN = "signed-in"  # home streams only: deletes of unlisted posts
 
 
 def publish(session: AsyncSession, stream: str, kind: str, **data: Any) -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import bindparam, select, update
@@ -55,21 +57,52 @@ class TokenContext:
     scopes: list[str]
 
 
+# Schemes a browser runs or reads locally instead of handing to a client: never a
+# redirect. Other custom schemes (com.example.app:/cb) are how native apps get their code.
+FORBIDDEN_SCHEMES = frozenset({"javascript", "data", "vbscript", "file", "blob", "about",
+                               "filesystem", "view-source"})
+_SCHEME = re.compile(r"[a-z][a-z0-9+.-]*")
+_CHALLENGE = re.compile(r"[A-Za-z0-9._~-]{43,128}")  # RFC 7636 section 4.2
+
+
 def _check_redirect_uri(uri: str) -> str:
     uri = uri.strip()
     if uri == OOB:
         return uri
+    if any(ord(c) < 0x21 or ord(c) == 0x7F for c in uri):
+        raise Invalid(f"redirect_uris must not contain spaces or control characters; {uri!r} "
+                      "does.", "redirect_uris")
     parts = urlsplit(uri)
-    if not parts.scheme or (parts.scheme in ("http", "https") and not parts.netloc):
+    if not _SCHEME.fullmatch(parts.scheme) or (
+        parts.scheme in ("http", "https") and not parts.netloc
+    ):
         raise Invalid(f"redirect_uris must be absolute URIs or {OOB}; {uri!r} is not.",
                       "redirect_uris")
-    if parts.fragment:
+    if parts.scheme in FORBIDDEN_SCHEMES:
+        raise Invalid(f"redirect_uris must not use the {parts.scheme}: scheme.", "redirect_uris")
+    if parts.fragment or "#" in uri:
         raise Invalid("redirect_uris must not have a #fragment.", "redirect_uris")
     return uri
 
 
+def _check_website(website: str | None) -> str | None:
+    """Only a web page is shown as a link on the consent page."""
+    website = (website or "").strip()
+    if not website:
+        return None
+    parts = urlsplit(website)
+    if parts.scheme not in ("http", "https") or not parts.netloc or any(
+        ord(c) < 0x21 or ord(c) == 0x7F for c in website
+    ):
+        raise Invalid("website must be an http:// or https:// address.", "website")
+    if len(website) > 500:
+        raise Invalid("website must be at most 500 characters.", "website")
+    return website
+
+
 async def create_app(
-    session: AsyncSession, name: str, redirect_uris: str | list[str], scopes: str | None = None,
+    session: AsyncSession, name: str, redirect_uris: str | list[str],
+    scopes: str | list[str] | None = None,
     website: str | None = None,
 ) -> OAuthApp:
     name = name.strip()
@@ -83,7 +116,7 @@ async def create_app(
         raise Invalid(f"redirect_uris is required (use {OOB} if you have none).",
                       "redirect_uris")
     app = OAuthApp(
-        name=name, website=(website or "").strip()[:500] or None,
+        name=name, website=_check_website(website),
         redirect_uris="\n".join(uris), scopes=" ".join(scope_rules.parse(scopes)),
         client_id=secrets.token_urlsafe(32), client_secret=secrets.token_urlsafe(32),
     )
@@ -99,8 +132,9 @@ async def find_app(session: AsyncSession, client_id: str) -> OAuthApp | None:
 async def client(session: AsyncSession, client_id: str, client_secret: str | None) -> OAuthApp:
     """The app whose id and secret these are, or invalid_client."""
     app = await find_app(session, client_id or "")
+    # Bytes: compare_digest refuses str with non-ASCII characters.
     if app is None or client_secret is None or not hmac.compare_digest(
-        app.client_secret, client_secret
+        app.client_secret.encode(), client_secret.encode()
     ):
         raise OAuthError("invalid_client", "Client authentication failed: unknown client_id "
                          "or wrong client_secret.", 401)
@@ -116,7 +150,10 @@ def redirect_uri_for(app: OAuthApp, requested: str | None) -> str:
     if requested not in registered:
         raise OAuthError("invalid_request", "redirect_uri does not match one registered for "
                          "this app.")
-    return requested
+    try:  # registered before today's rules: refuse to send a code there
+        return _check_redirect_uri(requested)
+    except Invalid as error:
+        raise OAuthError("invalid_request", error.message) from None
 
 
 def requested_scopes(app: OAuthApp, raw: str | None) -> list[str]:
@@ -134,30 +171,39 @@ async def grant_code(
     scopes: list[str], code_challenge: str | None = None, code_challenge_method: str | None = None,
 ) -> str:
     """The person approved: an authorization code, good once for ten minutes."""
-    if code_challenge and (code_challenge_method or "plain") not in ("S256", "plain"):
-        raise OAuthError("invalid_request", "code_challenge_method must be S256 or plain.")
+    check_pkce(code_challenge, code_challenge_method)
     code = secrets.token_urlsafe(32)
     session.add(OAuthGrant(
         code_hash=_hash(code), app_id=app.id, account_id=account.id, redirect_uri=redirect_uri,
         scopes=" ".join(scopes), code_challenge=code_challenge,
-        code_challenge_method=(code_challenge_method or "plain") if code_challenge else None,
+        code_challenge_method="S256" if code_challenge else None,
         expires_at=utcnow() + CODE_LIFETIME,
     ))
     await session.flush()
     return code
 
 
+def check_pkce(challenge: str | None, method: str | None) -> None:
+    """Only S256, as the server metadata says: `plain` would hand the verifier to whoever
+    sees the authorization request."""
+    if not challenge:
+        return
+    if method != "S256":
+        raise OAuthError("invalid_request", "code_challenge_method must be S256 (plain and "
+                         "other methods are not supported).")
+    if not _CHALLENGE.fullmatch(challenge):
+        raise OAuthError("invalid_request", "code_challenge must be 43 to 128 characters of "
+                         "A-Z, a-z, 0-9, -, ., _ and ~.")
+
+
 def _pkce_ok(grant: OAuthGrant, verifier: str | None) -> bool:
     if grant.code_challenge is None:
         return True
-    if not verifier:
+    if not verifier or grant.code_challenge_method != "S256":
         return False
-    if grant.code_challenge_method == "S256":
-        digest = hashlib.sha256(verifier.encode()).digest()
-        expected = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-    else:
-        expected = verifier
-    return hmac.compare_digest(expected, grant.code_challenge)
+    digest = hashlib.sha256(verifier.encode()).digest()
+    expected = base64.urlsafe_b64encode(digest).rstrip(b"=")
+    return hmac.compare_digest(expected, grant.code_challenge.encode())
 
 
 async def _issue(session: AsyncSession, app: OAuthApp, account_id: int | None,
@@ -193,8 +239,18 @@ async def exchange_code(
         raise OAuthError("invalid_grant", "redirect_uri differs from the one authorized.")
     if not _pkce_ok(grant, code_verifier):
         raise OAuthError("invalid_grant", "code_verifier does not match the code_challenge.")
-    grant.used_at = utcnow()
+    # Claimed in one statement: of requests racing with one code, one changes the row.
+    claimed = await session.execute(
+        update(OAuthGrant).where(OAuthGrant.id == grant.id, OAuthGrant.used_at.is_(None))
+        .values(used_at=utcnow()).execution_options(synchronize_session=False)
+    )
+    if _rowcount(claimed) != 1:
+        raise OAuthError("invalid_grant", "The authorization code is already used.")
     return await _issue(session, app, grant.account_id, grant.scopes.split())
+
+
+def _rowcount(result: Any) -> int:
+    return int(result.rowcount)
 
 
 async def client_credentials(session: AsyncSession, app: OAuthApp, scope: str | None
@@ -217,7 +273,13 @@ async def refresh(session: AsyncSession, app: OAuthApp, refresh_token: str) -> I
     )
     if old is None or old.app_id != app.id or old.revoked_at is not None:
         raise OAuthError("invalid_grant", "The refresh token is unknown or revoked.")
-    old.revoked_at = utcnow()
+    # Rotated in one statement: of requests racing with one refresh token, one revokes it.
+    rotated = await session.execute(
+        update(OAuthToken).where(OAuthToken.id == old.id, OAuthToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow()).execution_options(synchronize_session=False)
+    )
+    if _rowcount(rotated) != 1:
+        raise OAuthError("invalid_grant", "The refresh token is unknown or revoked.")
     return await _issue(session, app, old.account_id, old.scopes.split())
 
 

@@ -14,6 +14,7 @@ from salon.db.ids import new_id, utcnow
 from salon.errors import Forbidden, Invalid, NotFound
 from salon.events import service as events
 from salon.generation import posting as generated
+from salon.graph import service as graph
 from salon.jobs import service as jobs
 from salon.media import service as media
 from salon.posts import search, text
@@ -274,7 +275,7 @@ async def edit_post(
     )
     await _index(session, post, rendered, mentioned)
     jobs.enqueue(session, "notifications.post_edited", {"post_id": post.id})
-    events.publish(session, "everyone", "status.update", post_id=post.id)
+    events.publish(session, events.EVERYONE, "status.update", post_id=post.id)
     return post
 
 
@@ -325,8 +326,24 @@ async def remove(session: AsyncSession, post: Post) -> None:
     await media.delete_for_post(session, post.id)
     await search.unindex(session, post.id)
     await session.delete(post)
-    events.publish(session, "everyone", "delete", post_id=post.id)
+    await _announce_delete(session, post, mentioned)
     await session.flush()
+
+
+async def _announce_delete(session: AsyncSession, post: Post, mentioned: list[int]) -> None:
+    """The delete goes only to the streams that could have shown the post: the row is gone
+    when listeners hear of it, so they cannot check."""
+    if post.visibility == Visibility.public:
+        events.publish(session, events.EVERYONE, "delete", post_id=post.id)
+        return
+    if post.visibility == Visibility.unlisted:  # any signed-in person may have it at home
+        events.publish(session, events.SIGNED_IN, "delete", post_id=post.id)
+        return
+    audience = {post.account_id, *mentioned}
+    if post.visibility == Visibility.private:
+        audience.update(await session.scalars(graph.follower_ids(post.account_id)))
+    for account_id in audience:
+        events.publish(session, f"user:{account_id}", "delete", post_id=post.id)
 
 
 async def count_local(session: AsyncSession) -> int:

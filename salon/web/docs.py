@@ -7,6 +7,8 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
+from salon.api.mastodon import openapi
+
 router = APIRouter(include_in_schema=False)
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Salon API</title>
@@ -29,5 +31,6 @@ def mount(app: FastAPI) -> None:
     # The bundled Swagger UI (4.x) reads OpenAPI 3.0 documents only; FastAPI's schema
     # renders there when labelled 3.0 (the 3.1-only `null` types show as plain types).
     app.openapi_version = "3.0.3"
+    openapi.describe(app)
     app.mount("/docs/assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
     app.include_router(router)

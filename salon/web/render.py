@@ -3,10 +3,11 @@ every page needs."""
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -103,12 +104,26 @@ def keep_csrf_cookie(request: Request, response: Response) -> None:
         )
 
 
+def safe_next(target: str, default: str = "/home") -> str:
+    """`target` if it is a path of this site, else `default`: a redirect taken from the
+    request never leads elsewhere. "//host" and "/\\host" are other hosts to a browser,
+    which also drops tabs and newlines ("/\\t/host"): none of those pass."""
+    if (target.startswith("/") and not target.startswith(("//", "/\\"))
+            and "\\" not in target and target.isprintable()):
+        return target
+    return default
+
+
 def back(request: Request, fallback: str = "/", anchor: str = "") -> RedirectResponse:
     """After a form post without JavaScript: go back where the person was (same site only),
     optionally to an element of that page."""
-    target = request.headers.get("referer", "")
-    base = str(request.base_url)
-    location = "/" + target[len(base):] if target.startswith(base) else fallback
+    location = fallback
+    own = urlsplit(str(request.base_url))
+    with contextlib.suppress(ValueError):  # a Referer that is no URL: the fallback
+        came = urlsplit(request.headers.get("referer", ""))
+        if (came.scheme, came.netloc) == (own.scheme, own.netloc):  # the same origin only
+            location = safe_next(came.path + (f"?{came.query}" if came.query else ""),
+                                 fallback)
     if anchor:
         location = location.split("#")[0] + "#" + anchor
     return RedirectResponse(location, status_code=303)

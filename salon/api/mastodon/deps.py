@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import HTTPConnection
 
 from salon.accounts.models import Account
 from salon.api.mastodon.rendered import RenderedStatuses
@@ -114,7 +115,7 @@ def base_url(settings: Settings) -> str:
     return settings.base_url.rstrip("/")
 
 
-async def rendered_statuses(request: Request) -> RenderedStatuses:
+async def rendered_statuses(request: HTTPConnection) -> RenderedStatuses:
     """This process's rendered statuses, made with the first request that needs them."""
     kept: RenderedStatuses | None = getattr(request.app.state, "rendered_statuses", None)
     if kept is None:

@@ -14,6 +14,7 @@ from salon.accounts.models import Account
 from salon.api.mastodon.deps import base_url, params, scoped
 from salon.oauth import scopes as scope_rules
 from salon.oauth import service as oauth
+from salon.oauth.inputs import Params, api_refusal, oauth_refusal, problem
 from salon.oauth.models import OAuthApp
 from salon.oauth.service import OOB, IssuedToken, OAuthError, TokenContext
 from salon.settings import Settings
@@ -40,9 +41,10 @@ def application(app: OAuthApp, *, secret: bool) -> dict[str, Any]:
 @router.post("/api/v1/apps")
 async def register_app(request: Request, session: AsyncSession = Depends(db_session)
                        ) -> JSONResponse:
-    p = await params(request)
-    app = await oauth.create_app(session, str(p.get("client_name", "")),
-                                 p.get("redirect_uris") or "", p.get("scopes"), p.get("website"))
+    p = Params(await params(request), api_refusal)
+    app = await oauth.create_app(session, p.text("client_name") or "",
+                                 p.texts("redirect_uris", 10_000) or "", p.texts("scopes"),
+                                 p.text("website"))
     await session.commit()
     return JSONResponse(application(app, secret=True))
 
@@ -53,15 +55,17 @@ async def verify_app(context: TokenContext = Depends(scoped("read", user=False))
     return JSONResponse(application(context.app, secret=False))
 
 
-async def _authorization(session: AsyncSession, p: dict[str, Any]) -> tuple[OAuthApp, str,
-                                                                               list[str]]:
-    if p.get("response_type", "code") != "code":
+async def _authorization(session: AsyncSession, p: Params) -> tuple[OAuthApp, str, list[str]]:
+    if (p.text("response_type") or "code") != "code":
         raise OAuthError("unsupported_response_type", "response_type must be code.")
-    app = await oauth.find_app(session, str(p.get("client_id", "")))
+    app = await oauth.find_app(session, p.text("client_id") or "")
     if app is None:
         raise OAuthError("invalid_client", "Unknown client_id: register the app first.", 401)
-    redirect_uri = oauth.redirect_uri_for(app, p.get("redirect_uri"))
-    return app, redirect_uri, oauth.requested_scopes(app, p.get("scope"))
+    redirect_uri = oauth.redirect_uri_for(app, p.text("redirect_uri"))
+    wanted = oauth.requested_scopes(app, p.text("scope"))
+    oauth.check_pkce(p.text("code_challenge"), p.text("code_challenge_method"))
+    p.text("state")  # echoed in the redirect: checked like the rest
+    return app, redirect_uri, wanted
 
 
 @consent.get("/oauth/authorize")
@@ -72,12 +76,13 @@ async def authorize_page(
     current: Viewer = Depends(viewer),
     session: AsyncSession = Depends(db_session),
 ) -> Response:
-    p = await params(request)
+    p = Params(await params(request), oauth_refusal)
     app, redirect_uri, wanted = await _authorization(session, p)
     return page(request, "oauth/authorize.html", {
         "title": f"Authorize {app.name}", "app": app, "scopes": wanted,
-        "fields": {k: str(p[k]) for k in ("client_id", "redirect_uri", "state", "scope",
-                                          "code_challenge", "code_challenge_method") if p.get(k)},
+        "fields": {k: p.text(k) for k in ("client_id", "redirect_uri", "state", "scope",
+                                          "code_challenge", "code_challenge_method")
+                   if p.text(k)},
         "redirect_uri": redirect_uri,
     })
 
@@ -88,10 +93,10 @@ async def authorize(
     me: Account = Depends(require_account),
     session: AsyncSession = Depends(db_session),
 ) -> Response:
-    p = await params(request)
+    p = Params(await params(request), oauth_refusal)
     app, redirect_uri, wanted = await _authorization(session, p)
-    state = {"state": p["state"]} if p.get("state") else {}
-    if p.get("decision") != "approve":
+    state = {"state": p.text("state") or ""} if p.text("state") else {}
+    if p.text("decision") != "approve":
         if redirect_uri == OOB:
             return page(request, "message.html", {"title": "Not authorized",
                                                   "message": f"{app.name} was not authorized."})
@@ -99,7 +104,7 @@ async def authorize(
         return RedirectResponse(f"{redirect_uri}{'&' if '?' in redirect_uri else '?'}{query}",
                                 status_code=303)
     code = await oauth.grant_code(session, app, me, redirect_uri, wanted,
-                                  p.get("code_challenge"), p.get("code_challenge_method"))
+                                  p.text("code_challenge"), p.text("code_challenge_method"))
     await session.commit()
     if redirect_uri == OOB:
         return page(request, "oauth/code.html", {"title": "Authorization code", "code": code,
@@ -109,7 +114,7 @@ async def authorize(
                             status_code=303)
 
 
-def _client_credentials(request: Request, p: dict[str, Any]) -> tuple[str, str | None]:
+def _client_credentials(request: Request, p: Params) -> tuple[str, str | None]:
     """From the body, or from HTTP Basic as RFC 6749 prefers."""
     header = request.headers.get("authorization", "")
     if header[:6].lower() == "basic ":
@@ -117,8 +122,10 @@ def _client_credentials(request: Request, p: dict[str, Any]) -> tuple[str, str |
             client_id, _, secret = base64.b64decode(header[6:]).decode().partition(":")
         except ValueError:
             raise OAuthError("invalid_client", "Malformed Basic credentials.", 401) from None
+        if problem(client_id, "client_id") or problem(secret, "client_secret"):
+            raise OAuthError("invalid_client", "Malformed Basic credentials.", 401)
         return client_id, secret
-    return str(p.get("client_id", "")), p.get("client_secret")
+    return p.text("client_id") or "", p.text("client_secret")
 
 
 def _token_body(issued: IssuedToken) -> dict[str, Any]:
@@ -129,27 +136,34 @@ def _token_body(issued: IssuedToken) -> dict[str, Any]:
     return body
 
 
+TOKEN_PARAMETERS = ("client_id", "client_secret", "grant_type", "code", "redirect_uri",
+                    "code_verifier", "refresh_token", "scope", "username", "password")
+
+
 @router.post("/oauth/token")
 async def token(
     request: Request,
     session: AsyncSession = Depends(db_session),
     settings: Settings = Depends(get_settings),
 ) -> JSONResponse:
-    p = await params(request)
+    p = Params(await params(request), oauth_refusal)
+    for name in TOKEN_PARAMETERS:  # each grant reads some: all are checked alike
+        p.text(name)
     app = await oauth.client(session, *_client_credentials(request, p))
-    grant = p.get("grant_type")
+    grant = p.text("grant_type")
     if grant == "authorization_code":
-        if not p.get("code"):
+        code = p.text("code")
+        if not code:
             raise OAuthError("invalid_request", "code is required.")
-        issued = await oauth.exchange_code(session, app, str(p["code"]), p.get("redirect_uri"),
-                                           p.get("code_verifier"))
+        issued = await oauth.exchange_code(session, app, code, p.text("redirect_uri"),
+                                           p.text("code_verifier"))
     elif grant == "client_credentials":
-        issued = await oauth.client_credentials(session, app, p.get("scope"))
+        issued = await oauth.client_credentials(session, app, p.text("scope"))
     elif grant == "refresh_token":
-        issued = await oauth.refresh(session, app, str(p.get("refresh_token", "")))
+        issued = await oauth.refresh(session, app, p.text("refresh_token") or "")
     elif grant == "password" and settings.oauth_password_grant:
-        issued = await oauth.password_grant(session, app, str(p.get("username", "")),
-                                            str(p.get("password", "")), p.get("scope"))
+        issued = await oauth.password_grant(session, app, p.text("username") or "",
+                                            p.text("password") or "", p.text("scope"))
     else:
         raise OAuthError("unsupported_grant_type", "grant_type must be authorization_code, "
                          "client_credentials or refresh_token.")
@@ -159,9 +173,9 @@ async def token(
 
 @router.post("/oauth/revoke")
 async def revoke(request: Request, session: AsyncSession = Depends(db_session)) -> JSONResponse:
-    p = await params(request)
+    p = Params(await params(request), oauth_refusal)
     app = await oauth.client(session, *_client_credentials(request, p))
-    await oauth.revoke(session, app, str(p.get("token", "")))
+    await oauth.revoke(session, app, p.text("token") or "")
     await session.commit()
     return JSONResponse({})
 

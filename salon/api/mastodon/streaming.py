@@ -1,45 +1,44 @@
 """Live updates as Mastodon streams them: server-sent events at /api/v1/streaming/<stream>
-and a WebSocket at /api/v1/streaming. Each event is rendered for the listening viewer, and
-only if that viewer may see it."""
+and a WebSocket at /api/v1/streaming. Each event is rendered once per audience
+(stream_render.py), and sent only to the listeners who may see it; what a client may ask
+for, and how many streams it may hold, is in stream_limits.py."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import json
+import logging
 from collections.abc import AsyncIterator
-from typing import Any
 
 from fastapi import APIRouter, Depends, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import PlainTextResponse, StreamingResponse
-from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.background import BackgroundTask
+from starlette.requests import HTTPConnection
+from starlette.status import WS_1008_POLICY_VIOLATION
 
-from salon.api.mastodon import entities, render
-from salon.api.mastodon.deps import ApiError, base_url, optional_token, viewer_of
-from salon.db.session import Database
-from salon.errors import NotFound
-from salon.events.bus import BUS, Event
-from salon.graph import service as graph
-from salon.notifications import service as notifications
+from salon.api.mastodon.deps import ApiError, optional_token, rendered_statuses, viewer_of
+from salon.api.mastodon.stream_limits import Hold, Listeners, hashtag, subscription
+from salon.api.mastodon.stream_render import Renderer
+from salon.events.bus import BUS
+from salon.events.service import EVERYONE, SIGNED_IN
 from salon.oauth import scopes as scope_rules
 from salon.oauth import service as oauth
 from salon.oauth.service import TokenContext
-from salon.posts import reading
-from salon.posts import service as posts
-from salon.timelines.schemas import Cursor
 
 router = APIRouter(prefix="/api/v1/streaming")
+log = logging.getLogger("salon.streaming")
 HEARTBEAT_SECONDS = 15.0
-EVERYONE = "everyone"  # deletes and edits, checked per listener
 
 
 def streams_for(name: str, account_id: int | None, tag: str | None) -> list[str]:
     """Bus streams behind one of Mastodon's stream names."""
     if name in ("user", "user:notification") and account_id is None:
         raise ApiError(401, "Streaming this needs an access token.")
-    tag = (tag or "").lower().lstrip("#")
+    tag = hashtag(tag)
     names = {
-        "user": [f"user:{account_id}", f"user:notification:{account_id}", EVERYONE],
+        "user": [f"user:{account_id}", f"user:notification:{account_id}", EVERYONE,
+                 SIGNED_IN],
         "user:notification": [f"user:notification:{account_id}"],
         "public": ["public", EVERYONE], "public:local": ["public:local", EVERYONE],
         "public:media": ["public", EVERYONE], "public:local:media": ["public:local", EVERYONE],
@@ -53,53 +52,25 @@ def streams_for(name: str, account_id: int | None, tag: str | None) -> list[str]
     return names[name]
 
 
-async def rendered(db: Database, base: str, viewer_id: int | None, event: Event
-                   ) -> tuple[str, str] | None:
-    """(event name, payload) for this viewer, or None when they must not see it."""
-    if event.kind == "delete":
-        return "delete", str(event.data["post_id"])
-    async with db.sessions() as session:
-        if event.kind == "notification":
-            return await _notification(session, base, viewer_id, int(event.data[
-                "notification_id"]))
-        if event.kind == "salon.generation":
-            return await _generation(session, base, viewer_id, int(event.data["generation_id"]))
-        try:
-            post = await posts.get_visible(session, int(event.data["post_id"]), viewer_id)
-        except NotFound:
-            return None
-        if viewer_id is not None and event.stream != f"user:{viewer_id}" and (
-            post.account_id in set(await session.scalars(graph.hidden_author_ids(viewer_id)))
-        ):
-            return None
-        return event.kind, json.dumps(await render.one_status(session, post, base, viewer_id))
+async def _renderer(connection: HTTPConnection) -> Renderer:
+    """This app's renderer, made with the first stream (it shares the API's kept parts)."""
+    made: Renderer | None = getattr(connection.app.state, "stream_renderer", None)
+    if made is None:
+        made = Renderer(connection.app.state.db, await rendered_statuses(connection))
+        connection.app.state.stream_renderer = made
+    return made
 
 
-async def _generation(session: AsyncSession, base: str, viewer_id: int | None,
-                      generation_id: int) -> tuple[str, str] | None:
-    """Progress and completion of the viewer's own generations (published to their stream
-    only; checked again here all the same)."""
-    from salon.api.mastodon.generations import rendered as rendered_generations
-    from salon.generation.models import Generation
-
-    made = await session.get(Generation, generation_id)
-    if made is None or viewer_id is None or made.account_id != viewer_id:
-        return None
-    return "salon.generation", json.dumps((await rendered_generations(session, [made], base))[0])
+def _listeners(connection: HTTPConnection) -> Listeners:
+    state = connection.app.state
+    made: Listeners | None = getattr(state, "stream_listeners", None)
+    if made is None:
+        made = state.stream_listeners = Listeners(state.settings)
+    return made
 
 
-async def _notification(session: AsyncSession, base: str, viewer_id: int | None,
-                        notification_id: int) -> tuple[str, str] | None:
-    if viewer_id is None:
-        return None
-    page = await notifications.page(session, viewer_id,
-                                    Cursor(max_id=notification_id + 1, limit=1))
-    if not page.items or page.items[0].id != notification_id:
-        return None
-    note = page.items[0]
-    mentions = await reading.mentioned_accounts(session, [note.post.id] if note.post else [])
-    body = entities.notification(note, base, mentions).model_dump(mode="json")
-    return "notification", json.dumps(body)
+def _address(connection: HTTPConnection) -> str:
+    return connection.client.host if connection.client else "unknown"
 
 
 def _viewer(context: TokenContext | None) -> int | None:
@@ -113,21 +84,23 @@ async def health() -> PlainTextResponse:
     return PlainTextResponse("OK")
 
 
-async def _sse(request: Request, streams: list[str], viewer_id: int | None
+async def _sse(request: Request, streams: list[str], viewer_id: int | None, hold: Hold
                ) -> AsyncIterator[str]:
-    db: Database = request.app.state.db
-    base = base_url(request.app.state.settings)
-    async with BUS.listen(streams) as queue:
-        yield ":)\n\n"
-        while not await request.is_disconnected():
-            try:
-                event = await asyncio.wait_for(queue.get(), HEARTBEAT_SECONDS)
-            except TimeoutError:
-                yield ":thump\n\n"
-                continue
-            found = await rendered(db, base, viewer_id, event)
-            if found is not None:
-                yield f"event: {found[0]}\ndata: {found[1]}\n\n"
+    render = await _renderer(request)
+    try:
+        async with BUS.listen(streams) as queue:
+            yield ":)\n\n"
+            while not await request.is_disconnected():
+                try:
+                    event = await asyncio.wait_for(queue.get(), HEARTBEAT_SECONDS)
+                except TimeoutError:
+                    yield ":thump\n\n"
+                    continue
+                found = await render(event, viewer_id)
+                if found is not None:
+                    yield f"event: {found[0]}\ndata: {found[1]}\n\n"
+    finally:
+        hold.release()
 
 
 def _stream_route(path: str, name: str) -> None:
@@ -136,9 +109,13 @@ def _stream_route(path: str, name: str) -> None:
                        ) -> StreamingResponse:
         viewer_id = _viewer(context)
         streams = streams_for(name, viewer_id, tag)
-        return StreamingResponse(_sse(request, streams, viewer_id),
+        token_id = context.token.id if context is not None else None
+        hold = _listeners(request).admit(_address(request), token_id)
+        # Released when the stream ends, or after the response if it never started.
+        return StreamingResponse(_sse(request, streams, viewer_id, hold),
                                  media_type="text/event-stream",
-                                 headers={"Cache-Control": "no-store"})
+                                 headers={"Cache-Control": "no-store"},
+                                 background=BackgroundTask(hold.release))
 
     endpoint.__name__ = f"stream_{name.replace(':', '_')}"
     router.add_api_route(path, endpoint, methods=["GET"])
@@ -157,45 +134,71 @@ async def _until(listening: asyncio.Event, task: asyncio.Task[None]) -> None:
     waiter.cancel()
 
 
+async def _error(socket: WebSocket, error: ApiError) -> None:
+    """An error event, as Mastodon sends one; the socket stays open."""
+    await socket.send_text(json.dumps({"error": error.message, "status": error.status}))
+
+
 @router.websocket("")
 async def websocket(socket: WebSocket) -> None:
     """Mastodon's multiplexed WebSocket: ?stream=... to start, then subscribe/unsubscribe
     messages; each event is {"stream": [...], "event": ..., "payload": "<json>"}."""
-    app = socket.app
-    db: Database = app.state.db
-    base = base_url(app.state.settings)
     # Browsers cannot set headers on a WebSocket: the token comes in the query or as the
     # subprotocol, which must then be echoed back.
     protocol = socket.headers.get("sec-websocket-protocol")
     raw = socket.query_params.get("access_token") or protocol or ""
-    viewer_id = None
+    viewer_id = token_id = None
     if raw:
-        async with db.sessions() as session:
+        async with socket.app.state.db.sessions() as session:
             context = await oauth.resolve(session, raw)
         if context is None or not scope_rules.covers(context.scopes, "read:statuses"):
             await socket.close(code=4001)
             return
         viewer_id = context.account.id if context.account else None
+        token_id = context.token.id
+    try:
+        hold = _listeners(socket).admit(_address(socket), token_id)
+    except ApiError as refused:
+        await socket.accept(subprotocol=protocol)
+        await _error(socket, refused)
+        await socket.close(code=WS_1008_POLICY_VIOLATION, reason=refused.message[:120])
+        return
+    try:
+        await _serve(socket, protocol, viewer_id)
+    finally:
+        hold.release()
+
+
+async def _serve(socket: WebSocket, protocol: str | None, viewer_id: int | None) -> None:
+    render = await _renderer(socket)
+    most = socket.app.state.settings.streaming_subscriptions
     subscriptions: dict[tuple[str, str | None], asyncio.Task[None]] = {}
     accepted = asyncio.Event()
 
-    async def pump(name: str, tag: str | None, listening: asyncio.Event) -> None:
-        async with BUS.listen(streams_for(name, viewer_id, tag)) as queue:
+    async def pump(name: str, tag: str | None, streams: list[str],
+                   listening: asyncio.Event) -> None:
+        async with BUS.listen(streams) as queue:
             listening.set()
             await accepted.wait()  # nothing is sent before the handshake ends
             while True:
                 event = await queue.get()
-                found = await rendered(db, base, viewer_id, event)
+                found = await render(event, viewer_id)
                 if found is not None:
                     label = [name, tag] if tag else [name]
                     await socket.send_text(json.dumps({"stream": label, "event": found[0],
                                                        "payload": found[1]}))
 
     def subscribe(name: str, tag: str | None) -> asyncio.Event:
+        """Listen to one more stream; ApiError when it cannot be."""
         listening = asyncio.Event()
+        tag = hashtag(tag)
         if (name, tag) not in subscriptions:
-            streams_for(name, viewer_id, tag)  # refuse unknown streams now, not in the task
-            subscriptions[(name, tag)] = asyncio.create_task(pump(name, tag, listening))
+            if len(subscriptions) >= most:
+                raise ApiError(429, f"At most {most} streams on one connection: "
+                                    "unsubscribe from one first.")
+            streams = streams_for(name, viewer_id, tag)  # refused now, not in the task
+            subscriptions[(name, tag)] = asyncio.create_task(
+                pump(name, tag, streams, listening))
         return listening
 
     try:
@@ -208,17 +211,24 @@ async def websocket(socket: WebSocket) -> None:
                 raise
             # The handshake ends once the stream listens: whatever happens after the client
             # is connected reaches it (a post made right after connecting, say).
-            await _until(listening, subscriptions[(first, tag)])
+            await _until(listening, subscriptions[(first, hashtag(tag))])
         await socket.accept(subprotocol=protocol)
         accepted.set()
         while True:
-            message: dict[str, Any] = json.loads(await socket.receive_text())
-            key = (str(message.get("stream", "")), message.get("tag"))
-            if message.get("type") == "subscribe":
-                subscribe(*key)
-            elif message.get("type") == "unsubscribe" and key in subscriptions:
-                subscriptions.pop(key).cancel()
-    except (WebSocketDisconnect, ValueError, ApiError):
+            frame = await socket.receive()
+            if frame["type"] == "websocket.disconnect":
+                break
+            try:
+                if frame.get("text") is None:
+                    raise ApiError(400, "Send subscriptions as text frames of JSON.")
+                message = subscription(frame["text"])
+                if message.type == "subscribe":
+                    subscribe(message.stream, message.tag)
+                elif (key := (message.stream, message.tag)) in subscriptions:
+                    subscriptions.pop(key).cancel()
+            except ApiError as refused:
+                await _error(socket, refused)
+    except (WebSocketDisconnect, ApiError):
         pass
     finally:
         for task in subscriptions.values():

@@ -19,15 +19,9 @@ from salon.web.deps import (
     verify_csrf,
     viewer,
 )
-from salon.web.render import page
+from salon.web.render import page, safe_next
 
 router = APIRouter(dependencies=[Depends(verify_csrf)])
-
-
-def _safe_next(target: str) -> str:
-    # Only same-site paths: never bounce a fresh sign-in to another origin.
-    same_site = target.startswith("/") and not target.startswith(("//", "/\\"))
-    return target if same_site else "/home"
 
 
 async def _signed_in(
@@ -37,7 +31,7 @@ async def _signed_in(
         session, account, request.headers.get("user-agent", "")
     )
     await session.commit()
-    response = RedirectResponse(_safe_next(target), status_code=303)
+    response = RedirectResponse(safe_next(target), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
         token,
@@ -93,8 +87,8 @@ async def login_form(
     request: Request, next: str = "/home", current: Viewer = Depends(viewer)
 ) -> Response:
     if current.account:
-        return RedirectResponse(_safe_next(next), status_code=303)
-    return page(request, "login.html", {"next": next, "form": {}})
+        return RedirectResponse(safe_next(next), status_code=303)
+    return page(request, "login.html", {"next": safe_next(next), "form": {}})
 
 
 @router.post("/login")

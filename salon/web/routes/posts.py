@@ -29,7 +29,7 @@ from salon.web.deps import (
     viewer,
     wake_worker,
 )
-from salon.web.render import back, is_htmx, page
+from salon.web.render import back, is_htmx, page, safe_next
 from salon.web.routes.common import frame
 
 router = APIRouter(dependencies=[Depends(verify_csrf)])
@@ -157,7 +157,7 @@ async def compose(
         parent = await posts.get_visible(session, post.in_reply_to_id, me.id)
         author = await accounts.get(session, parent.account_id)
         return RedirectResponse(f"/@{author.username}/{parent.id}#p{post.id}", 303)
-    return RedirectResponse(_field(form, "next") or "/home", status_code=303)
+    return RedirectResponse(safe_next(_field(form, "next")), status_code=303)
 
 
 @router.get("/@{username}/{post_id:int}")

@@ -1,0 +1,88 @@
+"""What /openapi.json says the API answers, besides each route's own success: the errors
+every request can meet (a bad token, a missing scope, a body too large or too slow, bad
+input, a rate limit, storage down), in the body they really come in, and the content types
+of the answers that are not JSON. Clients and fuzzers (tests/security/test_schemathesis.py)
+hold the server to it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+ERROR = {"type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]}
+OAUTH_ERROR = {
+    "type": "object",
+    "properties": {"error": {"type": "string"}, "error_description": {"type": "string"}},
+    "required": ["error"],
+}
+# Any request can meet these, whatever its route: the middleware (body limits, admission),
+# the token check, the typed input layer and the storage-error handler answer them.
+EVERY = {
+    "400": "The request cannot be read (a body that is not JSON, a bad form).",
+    "401": "The access token is missing or invalid.",
+    "403": "The token lacks the scope this needs, or the account may not do this.",
+    "404": "Nothing here, or nothing this viewer may see.",
+    "408": "The request body did not arrive in time.",
+    "409": "The change conflicts with the current state.",
+    "413": "The request body is larger than this route accepts.",
+    "422": "A field has a bad value; the message names it.",
+    "429": "Too many requests; try again after Retry-After seconds.",
+    "503": "Storage is unreachable right now; try again after Retry-After seconds.",
+}
+# Answers in another content type than JSON, by (method, path).
+CONTENT: dict[tuple[str, str], dict[str, str]] = {
+    ("get", "/api/v1/streaming/health"): {"200": "text/plain"},
+    ("get", "/oauth/authorize"): {"200": "text/html", "400": "text/html", "401": "text/html",
+                                  "404": "text/html", "422": "text/html"},
+    ("get", "/oauth/authorize/"): {"200": "text/html", "400": "text/html",
+                                   "401": "text/html", "404": "text/html",
+                                   "422": "text/html"},
+    ("post", "/oauth/authorize"): {"400": "text/html", "401": "text/html", "403": "text/html",
+                                   "404": "text/html", "422": "text/html"},
+}
+REDIRECTS = {("get", "/oauth/authorize"), ("get", "/oauth/authorize/"),
+             ("post", "/oauth/authorize")}
+OAUTH_JSON = ("/oauth/token", "/oauth/revoke")
+
+
+def _json(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _describe(method: str, path: str, operation: dict[str, Any]) -> None:
+    responses: dict[str, Any] = operation.setdefault("responses", {})
+    error = OAUTH_ERROR if path in OAUTH_JSON else ERROR
+    for status, description in EVERY.items():
+        responses[status] = _json(description, error)  # FastAPI's own 422 is not ours
+    if path.startswith("/api/v1/timelines/home"):
+        responses.setdefault("206", _json("The timeline is being rebuilt: a partial page.",
+                                          {"type": "array", "items": {"type": "object"}}))
+    if path.startswith("/api/v1/streaming/") and not path.endswith("/health"):
+        responses["200"] = {"description": "Server-sent events.",
+                            "content": {"text/event-stream": {"schema": {"type": "string"}}}}
+    for status, kind in CONTENT.get((method, path), {}).items():
+        entry = responses.setdefault(status, {"description": "A page for a person."})
+        entry["content"] = {kind: {"schema": {"type": "string"}}}
+    if (method, path) in REDIRECTS:
+        responses["303"] = {"description": "Back to the app's redirect URI with the code."}
+        responses["302"] = {"description": "To the sign-in page first."}
+
+
+def describe(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """Make app.openapi() add what every operation may answer (built once, then kept)."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version,
+                                 openapi_version=app.openapi_version, routes=app.routes)
+            for path, operations in schema.get("paths", {}).items():
+                for method, operation in operations.items():
+                    _describe(method, path, operation)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return openapi

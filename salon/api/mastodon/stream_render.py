@@ -1,0 +1,110 @@
+"""What a live event looks like to each listener, made once per audience.
+
+Every listener of one process is handed the same `Event` object, so what one listener
+renders is kept on the event (`Event.memo`) for the next: a post reaches all anonymous
+listeners as one rendering, however many there are. Signed-in viewers each get one
+query that checks visibility, blocks and mutes together, then their flags joined to the
+post's viewer-independent parts that the process keeps (`rendered.RenderedStatuses`), so
+no listener builds the status entity again."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from salon.api.mastodon import entities, rendered
+from salon.db.session import Database
+from salon.events.bus import Event
+from salon.graph import service as graph
+from salon.notifications import service as notifications
+from salon.posts import reading
+from salon.posts.models import Post
+from salon.posts.visibility import visible_to
+from salon.timelines.schemas import Cursor
+
+Found = tuple[str, str] | None  # (event name, payload), or None: not for this viewer
+ANONYMOUS = "anonymous"
+
+
+class Renderer:
+    """Renders events for the listeners of one app (one database, one base address)."""
+
+    def __init__(self, db: Database, kept: rendered.RenderedStatuses) -> None:
+        self.db, self.kept = db, kept
+
+    async def __call__(self, event: Event, viewer_id: int | None) -> Found:
+        if event.kind == "delete":  # published only to streams that could show the post
+            return "delete", str(event.data["post_id"])
+        if event.kind == "notification":
+            return await self._session(_notification, viewer_id,
+                                       int(event.data["notification_id"]))
+        if event.kind == "salon.generation":
+            return await self._session(_generation, viewer_id,
+                                       int(event.data["generation_id"]))
+        post_id = int(event.data["post_id"])
+        if viewer_id is None:
+            return await once(event, ANONYMOUS, lambda: self.status(event, post_id, None))
+        return await self.status(event, post_id, viewer_id)
+
+    async def _session(self, make: Callable[[AsyncSession, str, int | None, int],
+                                            Awaitable[Found]],
+                       viewer_id: int | None, row_id: int) -> Found:
+        async with self.db.sessions() as session:
+            return await make(session, self.kept.base, viewer_id, row_id)
+
+    async def status(self, event: Event, post_id: int, viewer_id: int | None) -> Found:
+        query = select(Post).where(Post.id == post_id, visible_to(viewer_id))
+        # Blocks and mutes hide an author from every stream but the viewer's home, where
+        # fan-out already left them out.
+        if viewer_id is not None and event.stream != f"user:{viewer_id}":
+            query = query.where(Post.account_id.not_in(graph.hidden_author_ids(viewer_id)))
+        async with self.db.sessions() as session:
+            post = await session.scalar(query)
+            if post is None:
+                return None
+            texts = await rendered.statuses(session, self.kept, [post], viewer_id)
+        return (event.kind, texts[0]) if texts else None
+
+
+async def once(event: Event, audience: str,
+               make: Callable[[], Coroutine[Any, Any, Found]]) -> Found:
+    """What `make` renders for this audience, made by the first listener of the event; the
+    others wait for that same task (shielded: one listener leaving cancels it for none)."""
+    loop = asyncio.get_running_loop()
+    kept = event.memo.get(audience)
+    if kept is None or kept[0] is not loop:  # a task belongs to its loop (tests run several)
+        kept = event.memo[audience] = (loop, loop.create_task(make()))
+    found: Found = await asyncio.shield(kept[1])
+    return found
+
+
+async def _generation(session: AsyncSession, base: str, viewer_id: int | None,
+                      generation_id: int) -> Found:
+    """Progress and completion of the viewer's own generations (published to their stream
+    only; checked again here all the same)."""
+    from salon.api.mastodon.generations import rendered as rendered_generations
+    from salon.generation.models import Generation
+
+    made = await session.get(Generation, generation_id)
+    if made is None or viewer_id is None or made.account_id != viewer_id:
+        return None
+    return "salon.generation", json.dumps((await rendered_generations(session, [made], base))[0])
+
+
+async def _notification(session: AsyncSession, base: str, viewer_id: int | None,
+                        notification_id: int) -> Found:
+    if viewer_id is None:
+        return None
+    page = await notifications.page(session, viewer_id,
+                                    Cursor(max_id=notification_id + 1, limit=1))
+    if not page.items or page.items[0].id != notification_id:
+        return None
+    note = page.items[0]
+    mentions = await reading.mentioned_accounts(session, [note.post.id] if note.post else [])
+    body = entities.notification(note, base, mentions).model_dump(mode="json")
+    return "notification", json.dumps(body)
