@@ -14,8 +14,11 @@ import pytest
 from salon.accounts import passwords
 from salon.accounts import service as accounts
 from salon.db.session import Database
+from salon.errors import RateLimited
+from salon.settings import Settings
+from salon.web import ratelimit
 from tests.conftest import PASSWORD, People
-from tests.databases import Databases
+from tests.databases import REDIS, Databases
 from tests.security import from_address
 from tests.web import CheckedSite, make_settings, open_site
 
@@ -116,5 +119,21 @@ def test_failed_sign_ins_are_limited_per_account_whatever_the_address(
     assert sign_in("203.0.113.0", "bob", PASSWORD) == 303
     # and the window slides on: refusals are not counted, so it lapses on its own.
     limiter = limited.app.state.limiter
-    limiter.clock = lambda: time.monotonic() + 61
+    now = limiter.clock
+    limiter.clock = lambda: now() + 61
     assert sign_in("198.51.100.7", "alice", PASSWORD) == 303
+
+
+@pytest.mark.skipif(not REDIS, reason="scale-out mode keeps the counts in Redis")
+async def test_every_server_process_counts_the_same_attempts(settings: Settings) -> None:
+    one, two = ratelimit.limiter(settings), ratelimit.limiter(settings)  # as two processes
+    assert isinstance(one, ratelimit.RedisRateLimiter)
+    try:
+        await one.add("login-account", "alice", 60)
+        await two.add("login-account", "alice", 60)
+        await two.check("login-account", "bob", 2, 60)
+        with pytest.raises(RateLimited, match="Try again in 60 seconds"):
+            await one.check("login-account", "alice", 2, 60)
+    finally:
+        await one.close()
+        await two.close()

@@ -55,8 +55,8 @@ async def register(
     p = await params(request)
     if not _truthy(p.get("agreement", "")):
         raise ApiError(422, "Validation failed: agreement must be accepted.")
-    request.app.state.limiter.hit("signup", request.client.host if request.client else "?",
-                                  settings.signups_per_hour, 3600)
+    await request.app.state.limiter.hit("signup", request.client.host if request.client else "?",
+                                        settings.signups_per_hour, 3600)
     account = await accounts.sign_up(session, settings, str(p.get("username", "")),
                                      str(p.get("password", "")))
     issued = await oauth.issue_for(session, context.app, account, context.scopes)

@@ -61,8 +61,8 @@ async def signup(
 ) -> Response:
     form = {"username": username, "display_name": display_name}
     try:
-        request.app.state.limiter.hit("signup", ratelimit.client_address(request),
-                                      settings.signups_per_hour, 3600)
+        await request.app.state.limiter.hit("signup", ratelimit.client_address(request),
+                                            settings.signups_per_hour, 3600)
         account = await accounts.sign_up(session, settings, username, password,
                                          display_name=display_name)
     except SalonError as error:
