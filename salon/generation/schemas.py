@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
 from salon.errors import Invalid
+from salon.text_input import clean_text
 
 # The fields a generation request takes, by the names forms and the API use.
 FIELDS = ("prompt", "negative_prompt", "count", "aspect", "seed", "style", "engine",
@@ -14,7 +15,13 @@ FIELDS = ("prompt", "negative_prompt", "count", "aspect", "seed", "style", "engi
 
 def _text(fields: Mapping[str, object], name: str) -> str:
     value = fields.get(name)
-    return "" if value is None or isinstance(value, bytes | bytearray) else str(value).strip()
+    if value is None:
+        return ""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)  # JSON clients send numbers as numbers
+    if not isinstance(value, str):
+        raise Invalid(f"{name} must be text.", name)
+    return clean_text(value, name, multiline=True).strip()
 
 
 def whole_number(fields: Mapping[str, object], name: str, what: str) -> int | None:

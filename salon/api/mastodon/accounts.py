@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.datastructures import UploadFile
 
 from salon.accounts import service as accounts
 from salon.accounts.models import Account
@@ -16,10 +13,11 @@ from salon.api.mastodon.deps import (
     ApiError,
     account_of,
     base_url,
-    optional_token,
     params,
+    path_id,
     rendered_statuses,
     scoped,
+    token,
     viewer_of,
 )
 from salon.api.mastodon.paging import cursor, json_list, paged_json
@@ -36,12 +34,7 @@ from salon.web.deps import db_session, get_settings
 router = APIRouter(prefix="/api/v1/accounts")
 # Registered before `router`, so /update_credentials is not taken for an account id.
 profile_router = APIRouter(prefix="/api/v1/accounts")
-
-
-
-
-def _truthy(value: Any) -> bool:
-    return str(value).lower() in ("1", "true", "on", "yes")
+READ = token("read:accounts")  # anyone may read; a token presented must allow reading
 
 
 @router.post("")
@@ -53,12 +46,12 @@ async def register(
 ) -> JSONResponse:
     """Sign up through an app, as Mastodon: returns a token for the new account."""
     p = await params(request)
-    if not _truthy(p.get("agreement", "")):
+    if not p.flag("agreement"):
         raise ApiError(422, "Validation failed: agreement must be accepted.")
     await request.app.state.limiter.hit("signup", request.client.host if request.client else "?",
                                         settings.signups_per_hour, 3600)
-    account = await accounts.sign_up(session, settings, str(p.get("username", "")),
-                                     str(p.get("password", "")))
+    account = await accounts.sign_up(session, settings, p.text("username", max_len=100),
+                                     p.text("password", max_len=1000))
     issued = await oauth.issue_for(session, context.app, account, context.scopes)
     await session.commit()
     return JSONResponse({"access_token": issued.access_token, "token_type": "Bearer",
@@ -78,15 +71,13 @@ async def verify_credentials(
 @router.get("/search")
 async def search(
     request: Request,
+    context: TokenContext | None = Depends(READ),
     session: AsyncSession = Depends(db_session),
     settings: Settings = Depends(get_settings),
 ) -> JSONResponse:
     p = await params(request)
-    try:
-        limit = max(1, min(int(p.get("limit") or 40), 80))
-    except ValueError:
-        limit = 40
-    found = await accounts.search(session, str(p.get("q") or "")[:200], limit)
+    found = await accounts.search(session, p.text("q")[:200],
+                                  p.number("limit", 40, 1, 80, clamp=True))
     return JSONResponse([entities.account(a, base_url(settings)).model_dump(mode="json")
                          for a in found])
 
@@ -100,12 +91,10 @@ async def familiar_followers(
 ) -> JSONResponse:
     me = account_of(context)
     p = await params(request)
-    raw = p.get("id", [])
     answer = []
-    for account_id in [i for i in (raw if isinstance(raw, list) else [raw])
-                       if str(i).isdigit() and len(str(i)) <= 18][:40]:
+    for account_id in p.ids("id", max_count=40):
         people = await accounts.get_many(
-            session, await graph.familiar_followers(session, me.id, int(account_id)))
+            session, await graph.familiar_followers(session, me.id, account_id))
         answer.append({"id": str(account_id), "accounts": [
             entities.account(a, base_url(settings)).model_dump(mode="json")
             for a in people.values() if a.suspended_at is None]})
@@ -114,10 +103,12 @@ async def familiar_followers(
 
 @router.get("/lookup")
 async def lookup(
-    acct: str = "",
+    request: Request,
+    context: TokenContext | None = Depends(READ),
     session: AsyncSession = Depends(db_session),
     settings: Settings = Depends(get_settings),
 ) -> JSONResponse:
+    acct = (await params(request)).text("acct", max_len=300)
     found = await accounts.get_by_username(session, acct.split("@")[0] if acct else "")
     return JSONResponse(entities.account(found, base_url(settings)).model_dump(mode="json"))
 
@@ -128,23 +119,20 @@ async def relationships(
     context: TokenContext = Depends(scoped("read:follows")),
     session: AsyncSession = Depends(db_session),
 ) -> JSONResponse:
-    p = await params(request)
-    raw = p.get("id", [])
-    ids = [int(i) for i in (raw if isinstance(raw, list) else [raw]) if str(i).isdigit()]
+    ids = (await params(request)).ids("id", max_count=100)
     found = await graph.relationships(session, account_of(context).id, ids)
     return JSONResponse([entities.relationship(i, r).model_dump(mode="json")
                          for i, r in found.items()])
 
 
 async def _account(session: AsyncSession, account_id: str) -> Account:
-    if not (account_id.isdigit() and len(account_id) <= 18):
-        raise ApiError(404, "Record not found")
-    return await accounts.get(session, int(account_id))
+    return await accounts.get(session, path_id(account_id))
 
 
 @router.get("/{account_id}")
 async def show(
     account_id: str,
+    context: TokenContext | None = Depends(READ),
     session: AsyncSession = Depends(db_session),
     settings: Settings = Depends(get_settings),
 ) -> JSONResponse:
@@ -156,23 +144,23 @@ async def show(
 async def statuses(
     request: Request,
     account_id: str,
-    context: TokenContext | None = Depends(optional_token),
+    context: TokenContext | None = Depends(token("read:statuses")),
     session: AsyncSession = Depends(db_session),
     kept: rendered.RenderedStatuses = Depends(rendered_statuses),
 ) -> Response:
     found = await _account(session, account_id)
     p = await params(request)
     viewer_id = viewer_of(context)
-    filters = ProfileFilter(with_replies=not _truthy(p.get("exclude_replies", "")),
-                            only_media=_truthy(p.get("only_media", "")),
-                            with_reposts=not _truthy(p.get("exclude_reblogs", "")))
-    if _truthy(p.get("pinned", "")):
+    filters = ProfileFilter(with_replies=not p.flag("exclude_replies"),
+                            only_media=p.flag("only_media"),
+                            with_reposts=not p.flag("exclude_reblogs"))
+    if p.flag("pinned"):
         pinned = await rendered.statuses(
             session, kept, await interactions.pinned_posts(session, found.id, viewer_id),
             viewer_id)
         return json_list(pinned)
     page = await timelines.profile(session, found.id, viewer_id, cursor(p), filters,
-                                   tagged=str(p["tagged"]) if p.get("tagged") else None,
+                                   tagged=p.text("tagged", max_len=200) or None,
                                    present=rendered.presenter(kept))
     return paged_json(request, page)
 
@@ -194,8 +182,7 @@ async def follow(request: Request, account_id: str,
                  context: TokenContext = Depends(scoped("write:follows")),
                  session: AsyncSession = Depends(db_session)) -> JSONResponse:
     p = await params(request)
-    reposts = None if "reblogs" not in p else _truthy(p["reblogs"])
-    notify = None if "notify" not in p else _truthy(p["notify"])
+    reposts, notify = p.optional_flag("reblogs"), p.optional_flag("notify")
     me = account_of(context)
     target = await _account(session, account_id)
     await graph.follow(session, me.id, target.id, reposts=reposts, notify=notify)
@@ -234,6 +221,7 @@ async def _follow_list(request: Request, session: AsyncSession, settings: Settin
 
 @router.get("/{account_id}/followers")
 async def followers(request: Request, account_id: str,
+                    context: TokenContext | None = Depends(READ),
                     session: AsyncSession = Depends(db_session),
                     settings: Settings = Depends(get_settings)) -> JSONResponse:
     return await _follow_list(request, session, settings, account_id, followers=True)
@@ -241,6 +229,7 @@ async def followers(request: Request, account_id: str,
 
 @router.get("/{account_id}/following")
 async def following(request: Request, account_id: str,
+                    context: TokenContext | None = Depends(READ),
                     session: AsyncSession = Depends(db_session),
                     settings: Settings = Depends(get_settings)) -> JSONResponse:
     return await _follow_list(request, session, settings, account_id, followers=False)
@@ -258,16 +247,16 @@ async def update_credentials(
     store = request.app.state.store
 
     async def image(name: str) -> bytes | None:
-        upload = p.get(name)
-        if not isinstance(upload, UploadFile):
+        upload = p.file(name)
+        if upload is None:
             return None
         return await upload.read(settings.max_upload_bytes + 1) or None
 
     avatar, header = await image("avatar"), await image("header")
     await accounts.update_profile(
         session, me,
-        display_name=str(p["display_name"]) if "display_name" in p else None,
-        bio=str(p["note"]) if "note" in p else None,
+        display_name=p.optional_text("display_name", max_len=1000),
+        bio=p.optional_text("note", max_len=10_000, multiline=True),
         avatar_key=await media.store_avatar(settings, store, me.id, avatar) if avatar else None,
         header_key=await media.store_header(settings, store, me.id, header) if header else None,
     )

@@ -1,22 +1,29 @@
-"""What every API request may need: its parameters however sent, and its bearer token."""
+"""What every API request may need: its parameters however sent, read through one typed
+layer (Params), and its bearer token, checked through one mechanism: every route declares the
+scope it needs with token() (anonymous allowed) or scoped() (a token required)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
-from typing import Any
+import re
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, Protocol, cast
 
 from fastapi import Depends, Request
+from fastapi.dependencies.models import Dependant
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import UploadFile
 from starlette.requests import HTTPConnection
+from starlette.routing import BaseRoute
 
 from salon.accounts.models import Account
 from salon.api.mastodon.rendered import RenderedStatuses
-from salon.errors import SalonError
+from salon.errors import Invalid, SalonError
 from salon.oauth import scopes as scope_rules
 from salon.oauth import service as oauth
 from salon.oauth.service import TokenContext
 from salon.settings import Settings
+from salon.text_input import clean_text
 from salon.web.deps import db_session
 
 
@@ -28,7 +35,157 @@ class ApiError(SalonError):
         self.status = status
 
 
-async def params(request: Request) -> dict[str, Any]:
+MAX_ID = 2**63 - 1  # ids are signed 64-bit in every database
+_TRUE = frozenset({"1", "true", "on", "yes", "t"})
+_FALSE = frozenset({"", "0", "false", "off", "no", "f"})
+_WHOLE = re.compile("-?[0-9]{1,19}")  # ASCII: isdigit() passes '²', which int() refuses
+
+
+def as_id(raw: Any) -> int | None:
+    """An id from ASCII digits (or a JSON whole number) that fits the database, else None:
+    str.isdigit() alone also takes '²', which int() refuses."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        number = raw
+    elif isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) <= 19:
+        number = int(raw)
+    else:
+        return None
+    return number if 0 <= number <= MAX_ID else None
+
+
+class Params(dict[str, Any]):
+    """Parameters however sent, read through typed accessors: each refuses a value of the
+    wrong type or shape with a 422 that names the field, so no bad input reaches a 500."""
+
+    def __init__(self, values: dict[str, Any], prefix: str = "") -> None:
+        super().__init__(values)
+        self.prefix = prefix  # `poll[`: fields of a nested object are named poll[options]
+
+    def name(self, field: str) -> str:
+        return f"{self.prefix}{field}]" if self.prefix else field
+
+    def refuse(self, field: str, what: str) -> ApiError:
+        return ApiError(422, f"{self.name(field)} must be {what}.")
+
+    def given(self, field: str) -> bool:
+        return self.get(field) not in (None, "")
+
+    def text(self, field: str, default: str = "", *, max_len: int = 100_000,
+             multiline: bool = False) -> str:
+        value = self.get(field)
+        if value is None:
+            return default
+        if not isinstance(value, str):
+            raise self.refuse(field, "text")
+        if len(value) > max_len:
+            raise self.refuse(field, f"at most {max_len} characters")
+        try:
+            return clean_text(value, self.name(field), multiline=multiline)
+        except Invalid as error:
+            raise ApiError(422, error.message) from None
+
+    def optional_text(self, field: str, *, max_len: int = 100_000,
+                      multiline: bool = False) -> str | None:
+        if self.get(field) is None:
+            return None
+        return self.text(field, max_len=max_len, multiline=multiline)
+
+    def texts(self, field: str, *, max_count: int = 100, max_len: int = 1000) -> list[str]:
+        """A list of strings (`types[]=a&types[]=b`, or one value)."""
+        value = self.get(field)
+        items = value if isinstance(value, list) else [] if value is None else [value]
+        if len(items) > max_count:
+            raise self.refuse(field, f"at most {max_count} values")
+        return [Params({field: item}, self.prefix).text(field, max_len=max_len)
+                for item in items]
+
+    def id(self, field: str) -> int | None:
+        if not self.given(field):
+            return None
+        found = as_id(self[field])
+        if found is None:
+            raise self.refuse(field, "an id (ASCII digits, at most 2^63-1)")
+        return found
+
+    def ids(self, field: str, *, max_count: int = 100) -> list[int]:
+        value = self.get(field)
+        items = value if isinstance(value, list) else [] if value in (None, "") else [value]
+        if len(items) > max_count:
+            raise self.refuse(field, f"at most {max_count} ids")
+        found = [as_id(item) for item in items]
+        if None in found:
+            raise self.refuse(field, "ids (ASCII digits, at most 2^63-1)")
+        return [i for i in found if i is not None]
+
+    def number(self, field: str, default: int, lo: int, hi: int, *, clamp: bool = False) -> int:
+        """A whole number from lo to hi (clamped into the range where Mastodon clamps)."""
+        value = self.get(field)
+        if value in (None, ""):
+            return default
+        if isinstance(value, str) and _WHOLE.fullmatch(value):
+            number = int(value)
+        elif isinstance(value, int) and not isinstance(value, bool):
+            number = value
+        elif isinstance(value, float) and value.is_integer():
+            number = int(value)
+        else:
+            raise self.refuse(field, "a whole number")
+        if clamp:
+            return max(lo, min(number, hi))
+        if not lo <= number <= hi:
+            raise self.refuse(field, f"a whole number from {lo} to {hi}")
+        return number
+
+    def numbers(self, field: str, lo: int, hi: int, *, max_count: int = 100) -> list[int]:
+        value = self.get(field)
+        items = value if isinstance(value, list) else [] if value in (None, "") else [value]
+        if len(items) > max_count:
+            raise self.refuse(field, f"at most {max_count} numbers")
+        return [Params({field: item}, self.prefix).number(field, lo, lo, hi) for item in items]
+
+    def flag(self, field: str, default: bool = False) -> bool:
+        value = self.get(field)
+        if value is None:
+            return default
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in _TRUE | _FALSE:
+            return value.lower() in _TRUE
+        if isinstance(value, int) and value in (0, 1):
+            return bool(value)
+        raise self.refuse(field, "true or false")
+
+    def optional_flag(self, field: str) -> bool | None:
+        return None if self.get(field) is None else self.flag(field)
+
+    def choice(self, field: str, options: Iterable[str], default: str) -> str:
+        options = tuple(options)
+        value = self.text(field, default, max_len=100) or default
+        if value not in options:
+            raise self.refuse(field, "one of " + ", ".join(options))
+        return value
+
+    def object(self, field: str) -> Params:
+        """A nested object: JSON's {"poll": {...}}, or a form's poll[options][]=..."""
+        value = self.get(field)
+        if isinstance(value, dict):
+            return Params(value, f"{self.name(field)}[")
+        if value is not None:
+            raise self.refuse(field, "an object")
+        start = f"{field}["
+        return Params({k[len(start):-1]: v for k, v in self.items()
+                       if k.startswith(start) and k.endswith("]")}, f"{self.name(field)}[")
+
+    def file(self, field: str) -> UploadFile | None:
+        value = self.get(field)
+        if value is None or value == "":
+            return None
+        if not isinstance(value, UploadFile):
+            raise self.refuse(field, "a file sent as multipart/form-data")
+        return value
+
+
+async def params(request: Request) -> Params:
     """Parameters from the query string, a form, or a JSON body, as Mastodon accepts them.
     Repeated keys (`types[]=a&types[]=b`) become lists; unknown ones are simply ignored."""
     merged: dict[str, Any] = {}
@@ -53,10 +210,10 @@ async def params(request: Request) -> dict[str, Any]:
         elif kind.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
             for key, field in (await request.form()).multi_items():
                 add(key, field)
-    return merged
+    return Params(merged)
 
 
-def _bearer(request: Request) -> str | None:
+def _bearer(request: HTTPConnection) -> str | None:
     header = request.headers.get("authorization", "")
     if header[:7].lower() == "bearer ":
         return header[7:].strip()
@@ -64,9 +221,15 @@ def _bearer(request: Request) -> str | None:
     return token or None
 
 
-async def optional_token(
-    request: Request, session: AsyncSession = Depends(db_session)
-) -> TokenContext | None:
+class Scoped(Protocol):
+    """A dependency that checks the request's token; `scope` is what the route needs."""
+
+    scope: str
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Awaitable[TokenContext | None]: ...
+
+
+async def _presented(request: HTTPConnection, session: AsyncSession) -> TokenContext | None:
     raw = _bearer(request)
     if raw is None:
         return None
@@ -78,20 +241,70 @@ async def optional_token(
     return context
 
 
-def scoped(needed: str, *, user: bool = True) -> Callable[..., Awaitable[TokenContext]]:
+def _allow(context: TokenContext, needed: str) -> None:
+    if not scope_rules.covers(context.scopes, needed):
+        raise ApiError(403, "This action is outside the authorized scopes")
+
+
+def token(needed: str) -> Scoped:
+    """A dependency for what anyone may read: no token reads anonymously, but a token, once
+    presented, must carry `needed` (as Mastodon's authorize_if_got_token!), or a `push`-only
+    token would read its account's direct posts."""
+
+    async def check(request: Request, session: AsyncSession = Depends(db_session)
+                    ) -> TokenContext | None:
+        context = await _presented(request, session)
+        if context is not None:
+            _allow(context, needed)
+        return context
+
+    return cast(Scoped, _declare(check, needed))
+
+
+def scoped(needed: str, *, user: bool = True) -> Scoped:
     """A dependency: the request's token, which must carry `needed` (and, unless `user` is
     False, act for an account), answered as Mastodon does: 401, 403 or 422."""
 
-    async def check(context: TokenContext | None = Depends(optional_token)) -> TokenContext:
+    async def check(request: Request, session: AsyncSession = Depends(db_session)
+                    ) -> TokenContext:
+        context = await _presented(request, session)
         if context is None:
             raise ApiError(401, "The access token is invalid")
-        if not scope_rules.covers(context.scopes, needed):
-            raise ApiError(403, "This action is outside the authorized scopes")
+        _allow(context, needed)
         if user and context.account is None:
             raise ApiError(422, "This method requires an authenticated user")
         return context
 
+    return cast(Scoped, _declare(check, needed))
+
+
+def declares(needed: str) -> Callable[[], None]:
+    """Only a declaration, for the streaming WebSocket, which reads its token itself (it may
+    come as the subprotocol) and closes the socket rather than answering 403."""
+
+    def declared() -> None:
+        return None
+
+    return _declare(declared, needed)
+
+
+def _declare(check: Callable[..., Any], needed: str) -> Any:
+    assert needed in scope_rules.KNOWN, needed
+    check.scope = needed  # type: ignore[attr-defined]
     return check
+
+
+def route_scope(route: BaseRoute) -> str | None:
+    """The scope a route declared through token(), scoped() or declares(); None: none."""
+    root: Dependant | None = getattr(route, "dependant", None)
+    pending = [root] if root is not None else []
+    while pending:
+        dependant = pending.pop()
+        found = getattr(dependant.call, "scope", None)
+        if isinstance(found, str):
+            return found
+        pending.extend(dependant.dependencies)
+    return None
 
 
 def account_of(context: TokenContext) -> Account:
@@ -106,9 +319,10 @@ def viewer_of(context: TokenContext | None) -> int | None:
 
 def path_id(raw: str) -> int:
     """An id from the path; anything that cannot be one is simply not found, as Mastodon."""
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
+    found = as_id(raw)
+    if found is None:
         raise ApiError(404, "Record not found")
-    return int(raw)
+    return found
 
 
 def base_url(settings: Settings) -> str:

@@ -14,10 +14,10 @@ from salon.api.mastodon.deps import (
     ApiError,
     account_of,
     base_url,
-    optional_token,
     params,
     path_id,
     scoped,
+    token,
     viewer_of,
 )
 from salon.db.ids import utcnow
@@ -33,30 +33,23 @@ from salon.web.deps import db_session, get_settings
 router = APIRouter()
 
 
-def _limit(raw: object, default: int = 20, maximum: int = 40) -> int:
-    try:
-        return max(1, min(int(str(raw or default)), maximum))
-    except ValueError:
-        return default
-
-
 @router.get("/api/v2/search")
-async def search_v2(request: Request, context: TokenContext | None = Depends(optional_token),
+async def search_v2(request: Request, context: TokenContext | None = Depends(token("read:search")),
                     session: AsyncSession = Depends(db_session),
                     settings: Settings = Depends(get_settings)) -> JSONResponse:
     p = await params(request)
-    q = str(p.get("q") or "").strip()[:200]
-    kind = p.get("type")
-    limit = _limit(p.get("limit"))
+    q = p.text("q").strip()[:200]
+    kind = p.choice("type", ("", "accounts", "hashtags", "statuses"), "")
+    limit = p.number("limit", 20, 1, 40, clamp=True)
     viewer_id = viewer_of(context)
     base = base_url(settings)
     found_accounts = await accounts.search(session, q, limit) if q and kind in (
-        None, "", "accounts") else []
+        "", "accounts") else []
     found_tags = await timelines.search_tags(session, q, limit) if q and kind in (
-        None, "", "hashtags") else []
+        "", "hashtags") else []
     found_posts: list[dict[str, Any]] = []
     # Mastodon searches statuses only for signed-in people.
-    if q and kind in (None, "", "statuses") and viewer_id is not None:
+    if q and kind in ("", "statuses") and viewer_id is not None:
         views = await reading.present(session, await search.posts(session, q, viewer_id,
                                                                   limit=limit), viewer_id)
         found_posts = await render.statuses(session, views, base, viewer_id)
@@ -73,7 +66,7 @@ async def search_v2(request: Request, context: TokenContext | None = Depends(opt
 async def trending_tags(request: Request, session: AsyncSession = Depends(db_session),
                         settings: Settings = Depends(get_settings)) -> JSONResponse:
     p = await params(request)
-    trends = await timelines.trending_tags(session, limit=_limit(p.get("limit"), 10, 20))
+    trends = await timelines.trending_tags(session, limit=p.number("limit", 10, 1, 20, clamp=True))
     base = base_url(settings)
     today = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
     return JSONResponse([
@@ -84,16 +77,15 @@ async def trending_tags(request: Request, session: AsyncSession = Depends(db_ses
 
 @router.get("/api/v1/trends/statuses")
 async def trending_statuses(request: Request,
-                            context: TokenContext | None = Depends(optional_token),
+                            context: TokenContext | None = Depends(token("read:statuses")),
                             session: AsyncSession = Depends(db_session),
                             settings: Settings = Depends(get_settings)) -> JSONResponse:
     p = await params(request)
     viewer_id = viewer_of(context)
-    offset = p.get("offset", "0")
-    if not str(offset).isdigit():
-        raise ApiError(422, "offset must be a whole number.")
-    views = await timelines.ranked(session, viewer_id, limit=_limit(p.get("limit"), 20, 40),
-                                   engaged=True, offset=min(int(offset), timelines.RANK_POOL))
+    offset = p.number("offset", 0, 0, 2**31 - 1)
+    views = await timelines.ranked(session, viewer_id,
+                                   limit=p.number("limit", 20, 1, 40, clamp=True),
+                                   engaged=True, offset=min(offset, timelines.RANK_POOL))
     return JSONResponse(await render.statuses(session, views, base_url(settings),
                                               viewer_id))
 
@@ -105,7 +97,7 @@ async def suggestions(request: Request, context: TokenContext = Depends(scoped("
     me = account_of(context)
     p = await params(request)
     people = await accounts.suggestions(session, me.id, graph.not_suggestable_ids(me.id),
-                                        limit=_limit(p.get("limit"), 40, 80))
+                                        limit=p.number("limit", 40, 1, 80, clamp=True))
     base = base_url(settings)
     return JSONResponse([{"source": "global", "sources": ["featured"],
                           "account": entities.account(a, base).model_dump(mode="json")}
@@ -125,7 +117,7 @@ async def _poll_json(session: AsyncSession, post_id: int, viewer_id: int | None
 
 
 @router.get("/api/v1/polls/{poll_id}")
-async def poll(poll_id: str, context: TokenContext | None = Depends(optional_token),
+async def poll(poll_id: str, context: TokenContext | None = Depends(token("read:statuses")),
                session: AsyncSession = Depends(db_session)) -> JSONResponse:
     post_id = await interactions.poll_post_id(session, path_id(poll_id))
     if post_id is None:
@@ -143,11 +135,7 @@ async def vote(request: Request, poll_id: str,
     if post_id is None:
         raise ApiError(404, "Record not found")
     p = await params(request)
-    raw = p.get("choices", [])
-    choices = raw if isinstance(raw, list) else [raw]
-    if not all(str(c).isdigit() for c in choices):
-        raise ApiError(422, "choices must be option numbers, counting from 0.")
-    await interactions.vote(session, me, post_id, [int(c) for c in choices])
+    await interactions.vote(session, me, post_id, p.numbers("choices", 0, 100, max_count=20))
     await session.commit()
     return JSONResponse(await _poll_json(session, post_id, me.id))
 
@@ -157,15 +145,14 @@ async def report(request: Request, context: TokenContext = Depends(scoped("write
                  session: AsyncSession = Depends(db_session)) -> JSONResponse:
     me = account_of(context)
     p = await params(request)
-    raw = p.get("status_ids", [])
-    status_ids = raw if isinstance(raw, list) else [raw]
-    post_id = path_id(str(status_ids[0])) if status_ids else None
-    account_id = path_id(str(p.get("account_id", ""))) if p.get("account_id") else None
-    category = str(p.get("category") or "other")
+    status_ids = p.ids("status_ids")
+    post_id = status_ids[0] if status_ids else None
+    account_id = p.id("account_id")
+    category = p.text("category", max_len=100) or "other"
     found = await moderation.file_report(
         session, me, account_id=None if post_id else account_id, post_id=post_id,
         category=category if category in moderation.CATEGORIES else "other",
-        comment=str(p.get("comment") or ""),
+        comment=p.text("comment", max_len=10_000, multiline=True),
     )
     await session.commit()
     target = await accounts.get(session, found.target_account_id)

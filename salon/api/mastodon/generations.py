@@ -13,10 +13,10 @@ from salon.api.mastodon import render
 from salon.api.mastodon.deps import (
     account_of,
     base_url,
-    optional_token,
     params,
     path_id,
     scoped,
+    token,
     viewer_of,
 )
 from salon.api.mastodon.entities.salon import generation as generation_entity
@@ -80,7 +80,7 @@ async def cancel(generation_id: str, context: TokenContext = Depends(scoped("wri
 
 @router.get("/statuses/{status_id}/remixes")
 async def remixes(request: Request, status_id: str,
-                  context: TokenContext | None = Depends(optional_token),
+                  context: TokenContext | None = Depends(token("read:statuses")),
                   session: AsyncSession = Depends(db_session),
                   settings: Settings = Depends(get_settings)) -> JSONResponse:
     viewer_id = viewer_of(context)

@@ -7,10 +7,17 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.datastructures import UploadFile
 
 from salon.api.mastodon import entities
-from salon.api.mastodon.deps import ApiError, account_of, base_url, params, path_id, scoped
+from salon.api.mastodon.deps import (
+    ApiError,
+    Params,
+    account_of,
+    base_url,
+    params,
+    path_id,
+    scoped,
+)
 from salon.errors import TooLarge
 from salon.media import service as media
 from salon.oauth.service import TokenContext
@@ -20,28 +27,32 @@ from salon.web.deps import db_session, get_settings
 router = APIRouter()
 
 
-def _focus(raw: Any) -> tuple[float, float] | None:
+def _focus(p: Params) -> tuple[float, float] | None:
+    raw = p.text("focus", max_len=100)
     if not raw:
         return None
     try:
-        x, y = (float(v) for v in str(raw).split(","))
+        x, y = (float(v) for v in raw.split(","))
     except ValueError:
         raise ApiError(422, "focus must be two numbers between -1 and 1: x,y.") from None
+    if not (-1 <= x <= 1 and -1 <= y <= 1):  # also refuses nan and inf
+        raise ApiError(422, "focus must be two numbers between -1 and 1: x,y.")
     return x, y
 
 
 async def _upload(request: Request, context: TokenContext, session: AsyncSession,
                   settings: Settings) -> dict[str, Any]:
     p = await params(request)
-    file = p.get("file")
-    if not isinstance(file, UploadFile):
+    file = p.file("file")
+    if file is None:
         raise ApiError(422, "Send the image as the multipart field `file`.")
     data = await file.read(settings.max_upload_bytes + 1)
     if len(data) > settings.max_upload_bytes:
         raise TooLarge(f"Images must be at most {settings.max_upload_bytes // 1_000_000} MB.")
     attachment = await media.upload(
         session, settings, request.app.state.store, account_of(context).id, data,
-        file.filename or "upload", str(p.get("description") or ""), _focus(p.get("focus")),
+        file.filename or "upload", p.text("description", max_len=10_000, multiline=True),
+        _focus(p),
     )
     await session.commit()
     return entities.media(attachment, base_url(settings)).model_dump(mode="json")
@@ -81,10 +92,10 @@ async def update(request: Request, media_id: str,
     p = await params(request)
     me = account_of(context)
     found = await media.get_own(session, me.id, path_id(media_id))
-    description = p.get("description")
+    description = p.optional_text("description", max_len=10_000, multiline=True)
     updated = await media.update_description(
         session, me.id, found.id,
-        found.description if description is None else str(description), _focus(p.get("focus")),
+        found.description if description is None else description, _focus(p),
     )
     await session.commit()
     return JSONResponse(entities.media(updated, base_url(settings))

@@ -9,7 +9,15 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.api.mastodon import entities
-from salon.api.mastodon.deps import ApiError, account_of, base_url, params, path_id, scoped
+from salon.api.mastodon.deps import (
+    ApiError,
+    Params,
+    account_of,
+    base_url,
+    params,
+    path_id,
+    scoped,
+)
 from salon.api.mastodon.paging import cursor, paged
 from salon.db.ids import utcnow
 from salon.notifications import service as notifications
@@ -26,11 +34,11 @@ TO_SALON = {"favourite": "favourite", "reblog": "reblog", "mention": "mention",
             "follow": "follow", "poll": "poll", "quote": "quote", "status": "status"}
 
 
-def _types(raw: object) -> list[str] | None:
-    if not raw:
+def _types(p: Params, field: str) -> list[str] | None:
+    names = p.texts(field, max_len=100)
+    if not names:
         return None
-    names = raw if isinstance(raw, list) else [raw]
-    found = {TO_SALON.get(str(n), str(n)) for n in names}
+    found = {TO_SALON.get(n, n) for n in names}
     if "mention" in found:
         found.add("reply")  # Mastodon counts replies as mentions
     return sorted(found)
@@ -42,8 +50,8 @@ async def index(request: Request, context: TokenContext = Depends(scoped("read:n
                 settings: Settings = Depends(get_settings)) -> JSONResponse:
     me = account_of(context)
     p = await params(request)
-    page = await notifications.page(session, me.id, cursor(p, 40, 80), _types(p.get("types")),
-                                    _types(p.get("exclude_types")))
+    page = await notifications.page(session, me.id, cursor(p, 40, 80), _types(p, "types"),
+                                    _types(p, "exclude_types"))
     mentions = await reading.mentioned_accounts(
         session, [n.post.id for n in page.items if n.post is not None])
     base = base_url(settings)
@@ -110,8 +118,7 @@ async def _markers(session: AsyncSession, account_id: int, wanted: list[str]
 async def read_markers(request: Request, context: TokenContext = Depends(scoped("read:statuses")),
                        session: AsyncSession = Depends(db_session)) -> JSONResponse:
     p = await params(request)
-    raw = p.get("timeline", ["home", "notifications"])
-    wanted = [str(t) for t in (raw if isinstance(raw, list) else [raw])]
+    wanted = p.texts("timeline", max_len=100) or ["home", "notifications"]
     return JSONResponse(await _markers(session, account_of(context).id, wanted))
 
 
@@ -122,15 +129,13 @@ async def save_markers(request: Request, context: TokenContext = Depends(scoped(
     p = await params(request)
     saved = []
     for timeline in ("home", "notifications"):
-        given = p.get(timeline)
-        raw = given.get("last_read_id") if isinstance(given, dict) else p.get(
-            f"{timeline}[last_read_id]")
-        if raw is None:
+        last_read_id = p.object(timeline).id("last_read_id")
+        if last_read_id is None:
             continue
         if timeline == "home":
-            await timelines.save_home_marker(session, me.id, path_id(str(raw)))
+            await timelines.save_home_marker(session, me.id, last_read_id)
         else:
-            await notifications.mark_read(session, me.id, path_id(str(raw)))
+            await notifications.mark_read(session, me.id, last_read_id)
         saved.append(timeline)
     await session.commit()
     return JSONResponse(await _markers(session, me.id, saved))

@@ -35,17 +35,12 @@ EVERY = {
 # Answers in another content type than JSON, by (method, path).
 CONTENT: dict[tuple[str, str], dict[str, str]] = {
     ("get", "/api/v1/streaming/health"): {"200": "text/plain"},
-    ("get", "/oauth/authorize"): {"200": "text/html", "400": "text/html", "401": "text/html",
-                                  "404": "text/html", "422": "text/html"},
-    ("get", "/oauth/authorize/"): {"200": "text/html", "400": "text/html",
-                                   "401": "text/html", "404": "text/html",
-                                   "422": "text/html"},
-    ("post", "/oauth/authorize"): {"400": "text/html", "401": "text/html", "403": "text/html",
-                                   "404": "text/html", "422": "text/html"},
+    ("get", "/oauth/authorize"): {"200": "text/html"},
+    ("get", "/oauth/authorize/"): {"200": "text/html"},
 }
 REDIRECTS = {("get", "/oauth/authorize"), ("get", "/oauth/authorize/"),
              ("post", "/oauth/authorize")}
-OAUTH_JSON = ("/oauth/token", "/oauth/revoke")
+OAUTH_JSON = ("/oauth/token", "/oauth/revoke", "/oauth/authorize", "/oauth/authorize/")
 
 
 def _json(description: str, schema: dict[str, Any]) -> dict[str, Any]:
@@ -67,6 +62,10 @@ def _describe(method: str, path: str, operation: dict[str, Any]) -> None:
         entry = responses.setdefault(status, {"description": "A page for a person."})
         entry["content"] = {kind: {"schema": {"type": "string"}}}
     if (method, path) in REDIRECTS:
+        # The consent page: a person's browser gets pages, a program asking for JSON gets
+        # OAuth's error body.
+        for status in EVERY:
+            responses[status]["content"]["text/html"] = {"schema": {"type": "string"}}
         responses["303"] = {"description": "Back to the app's redirect URI with the code."}
         responses["302"] = {"description": "To the sign-in page first."}
 

@@ -8,27 +8,13 @@ from urllib.parse import urlencode
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
-from salon.api.mastodon.deps import ApiError
+from salon.api.mastodon.deps import Params
 from salon.timelines.schemas import Cursor, Page
 
 
-def _id(raw: Any, name: str) -> int | None:
-    if raw in (None, ""):
-        return None
-    text = str(raw)
-    if not (text.isascii() and text.isdigit() and len(text) <= 18):
-        raise ApiError(422, f"{name} must be an id (a whole number).")
-    return int(text)
-
-
-def cursor(p: dict[str, Any], default: int = 20, maximum: int = 40) -> Cursor:
-    try:
-        limit = int(p.get("limit") or default)
-    except ValueError:
-        limit = default
-    found = Cursor(max_id=_id(p.get("max_id"), "max_id"), since_id=_id(p.get("since_id"),
-                   "since_id"), min_id=_id(p.get("min_id"), "min_id"))
-    found.limit = max(1, min(limit, maximum))  # Mastodon clamps rather than refuses
+def cursor(p: Params, default: int = 20, maximum: int = 40) -> Cursor:
+    found = Cursor(max_id=p.id("max_id"), since_id=p.id("since_id"), min_id=p.id("min_id"))
+    found.limit = p.number("limit", default, 1, maximum, clamp=True)  # Mastodon clamps
     return found
 
 

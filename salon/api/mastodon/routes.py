@@ -1,4 +1,9 @@
-"""The Mastodon-compatible API's routers, mounted before the web UI's."""
+"""The Mastodon-compatible API's routers, mounted before the web UI's. Each route declares
+its scope (deps.token or deps.scoped) or is on PUBLIC: the import fails otherwise."""
+
+from collections.abc import Iterable
+
+from starlette.routing import BaseRoute
 
 from salon.api.mastodon import (
     accounts,
@@ -13,9 +18,30 @@ from salon.api.mastodon import (
     streaming,
     timelines,
 )
+from salon.api.mastodon.deps import route_scope
 
 # Tried in this order: the timelines, read most, first (no two routers claim a path).
 ROUTERS = [timelines.router, oauth.router, oauth.consent, instance.router,
            accounts.profile_router, accounts.router, statuses.router,
            media.router, notifications.router, notifications.markers, discovery.router,
            streaming.router, extras.router, generations.router]
+
+# Routes that read and change nothing of any account, so need no scope; the consent page is
+# for a person signed in by cookie (with CSRF), not a token.
+PUBLIC = frozenset({
+    "/api/v1/apps", "/oauth/token", "/oauth/revoke", "/oauth/authorize", "/oauth/authorize/",
+    "/.well-known/oauth-authorization-server", "/.well-known/nodeinfo", "/nodeinfo/2.0",
+    "/api/v1/instance", "/api/v1/instance/", "/api/v2/instance", "/api/v2/instance/",
+    "/api/v1/custom_emojis", "/api/v1/announcements", "/api/v1/trends", "/api/v1/trends/tags",
+    "/api/v1/streaming/health",
+})
+
+
+def undeclared(routes: Iterable[BaseRoute]) -> list[str]:
+    """Paths of routes that neither declare a scope nor are public."""
+    return [path for route in routes if (path := getattr(route, "path", "")) not in PUBLIC
+            and route_scope(route) is None]
+
+
+if _missing := undeclared(route for router in ROUTERS for route in router.routes):
+    raise RuntimeError(f"API routes without a declared scope: {', '.join(_missing)}")

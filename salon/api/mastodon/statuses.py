@@ -13,13 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from salon.accounts import service as accounts
 from salon.api.mastodon import entities, render
 from salon.api.mastodon.deps import (
-    ApiError,
+    Params,
     account_of,
     base_url,
-    optional_token,
     params,
     path_id,
     scoped,
+    token,
     viewer_of,
 )
 from salon.oauth.service import TokenContext
@@ -32,34 +32,19 @@ from salon.web.deps import db_session, get_settings, wake_worker
 
 router = APIRouter(prefix="/api/v1/statuses")
 IDEMPOTENCY_SECONDS = 3600
+READ = token("read:statuses")  # anyone may read; a token presented must allow reading
 
 
-
-
-
-
-def _ids(value: Any) -> list[int]:
-    items = value if isinstance(value, list) else [value] if value not in (None, "") else []
-    if not all(str(i).isdigit() and len(str(i)) <= 18 for i in items):
-        raise ApiError(422, "media_ids must be ids.")
-    return [int(i) for i in items]
-
-
-def _poll(p: dict[str, Any]) -> PollSpec | None:
+def _poll(p: Params) -> PollSpec | None:
     """`poll[options][]` and `poll[expires_in]` from a form, or a `poll` object in JSON."""
-    poll = p.get("poll") if isinstance(p.get("poll"), dict) else {
-        "options": p.get("poll[options]"), "expires_in": p.get("poll[expires_in]"),
-        "multiple": p.get("poll[multiple]"),
-    }
-    assert isinstance(poll, dict)
-    if not poll.get("options"):
+    poll = p.object("poll")
+    if not poll.given("options"):
         return None
-    try:
-        expires_in = int(poll.get("expires_in") or 86400)
-    except ValueError:
-        raise ApiError(422, "poll[expires_in] must be a number of seconds.") from None
-    multiple = str(poll.get("multiple", "")).lower() in ("1", "true", "on")
-    return PollSpec([str(o) for o in poll["options"]], expires_in, multiple)
+    if not isinstance(poll["options"], list):  # options[]= in a form is a list too
+        raise poll.refuse("options", "a list of texts")
+    return PollSpec(poll.texts("options", max_count=20, max_len=1000),
+                    poll.number("expires_in", 86400, 1, 2**31 - 1),
+                    poll.flag("multiple"))
 
 
 def _idempotent(request: Request, context: TokenContext) -> tuple[Any, str] | None:
@@ -87,16 +72,14 @@ async def create(
         post = await posts.get_visible(session, remembered[0][remembered[1]][1], me.id)
         return JSONResponse(await render.one_status(session, post, base_url(settings), me.id))
     p = await params(request)
-    in_reply_to = p.get("in_reply_to_id")
-    quote = p.get("quoted_status_id") or p.get("quote_id")
     post = await posts.create_post(
-        session, me, str(p.get("status") or ""),
+        session, me, p.text("status", multiline=True),
         rules=posts.Rules.from_settings(settings),
-        spoiler_text=str(p.get("spoiler_text") or ""),
-        visibility=str(p.get("visibility") or "public"),
-        media_ids=_ids(p.get("media_ids")),
-        in_reply_to_id=path_id(str(in_reply_to)) if in_reply_to else None,
-        quote_of_id=path_id(str(quote)) if quote else None,
+        spoiler_text=p.text("spoiler_text", multiline=True),
+        visibility=p.text("visibility", max_len=20) or "public",
+        media_ids=p.ids("media_ids", max_count=20),
+        in_reply_to_id=p.id("in_reply_to_id"),
+        quote_of_id=p.id("quoted_status_id") or p.id("quote_id"),
         poll=_poll(p),
     )
     await session.commit()
@@ -107,7 +90,7 @@ async def create(
 
 
 @router.get("/{post_id}")
-async def show(post_id: str, context: TokenContext | None = Depends(optional_token),
+async def show(post_id: str, context: TokenContext | None = Depends(READ),
                session: AsyncSession = Depends(db_session),
                settings: Settings = Depends(get_settings)) -> JSONResponse:
     viewer_id = viewer_of(context)
@@ -135,15 +118,16 @@ async def edit(request: Request, post_id: str,
                settings: Settings = Depends(get_settings)) -> JSONResponse:
     me = account_of(context)
     p = await params(request)
-    post = await posts.edit_post(session, me, path_id(post_id), str(p.get("status") or ""),
-                                 spoiler_text=p.get("spoiler_text"),
+    post = await posts.edit_post(session, me, path_id(post_id),
+                                 p.text("status", multiline=True),
+                                 spoiler_text=p.optional_text("spoiler_text", multiline=True),
                                  rules=posts.Rules.from_settings(settings))
     await session.commit()
     return JSONResponse(await render.one_status(session, post, base_url(settings), me.id))
 
 
 @router.get("/{post_id}/context")
-async def context_of(post_id: str, context: TokenContext | None = Depends(optional_token),
+async def context_of(post_id: str, context: TokenContext | None = Depends(READ),
                      session: AsyncSession = Depends(db_session),
                      settings: Settings = Depends(get_settings)) -> JSONResponse:
     viewer_id = viewer_of(context)
@@ -157,7 +141,7 @@ async def context_of(post_id: str, context: TokenContext | None = Depends(option
 
 
 @router.get("/{post_id}/history")
-async def history(post_id: str, context: TokenContext | None = Depends(optional_token),
+async def history(post_id: str, context: TokenContext | None = Depends(READ),
                   session: AsyncSession = Depends(db_session),
                   settings: Settings = Depends(get_settings)) -> JSONResponse:
     viewer_id = viewer_of(context)
@@ -186,7 +170,7 @@ async def _people(session: AsyncSession, ids: list[int], base: str) -> JSONRespo
 
 
 @router.get("/{post_id}/favourited_by")
-async def favourited_by(post_id: str, context: TokenContext | None = Depends(optional_token),
+async def favourited_by(post_id: str, context: TokenContext | None = Depends(READ),
                         session: AsyncSession = Depends(db_session),
                         settings: Settings = Depends(get_settings)) -> JSONResponse:
     viewer_id = viewer_of(context)
@@ -195,7 +179,7 @@ async def favourited_by(post_id: str, context: TokenContext | None = Depends(opt
 
 
 @router.get("/{post_id}/reblogged_by")
-async def reblogged_by(post_id: str, context: TokenContext | None = Depends(optional_token),
+async def reblogged_by(post_id: str, context: TokenContext | None = Depends(READ),
                        session: AsyncSession = Depends(db_session),
                        settings: Settings = Depends(get_settings)) -> JSONResponse:
     viewer_id = viewer_of(context)

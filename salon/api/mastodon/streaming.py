@@ -17,7 +17,7 @@ from starlette.background import BackgroundTask
 from starlette.requests import HTTPConnection
 from starlette.status import WS_1008_POLICY_VIOLATION
 
-from salon.api.mastodon.deps import ApiError, optional_token, rendered_statuses, viewer_of
+from salon.api.mastodon.deps import ApiError, declares, rendered_statuses, token, viewer_of
 from salon.api.mastodon.stream_limits import Hold, Listeners, hashtag, subscription
 from salon.api.mastodon.stream_render import Renderer
 from salon.events.bus import BUS
@@ -105,7 +105,7 @@ async def _sse(request: Request, streams: list[str], viewer_id: int | None, hold
 
 def _stream_route(path: str, name: str) -> None:
     async def endpoint(request: Request, tag: str | None = None,
-                       context: TokenContext | None = Depends(optional_token)
+                       context: TokenContext | None = Depends(token("read:statuses"))
                        ) -> StreamingResponse:
         viewer_id = _viewer(context)
         streams = streams_for(name, viewer_id, tag)
@@ -139,7 +139,7 @@ async def _error(socket: WebSocket, error: ApiError) -> None:
     await socket.send_text(json.dumps({"error": error.message, "status": error.status}))
 
 
-@router.websocket("")
+@router.websocket("", dependencies=[Depends(declares("read:statuses"))])
 async def websocket(socket: WebSocket) -> None:
     """Mastodon's multiplexed WebSocket: ?stream=... to start, then subscribe/unsubscribe
     messages; each event is {"stream": [...], "event": ..., "payload": "<json>"}."""

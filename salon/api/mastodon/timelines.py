@@ -9,10 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from salon.api.mastodon import rendered
 from salon.api.mastodon.deps import (
     account_of,
-    optional_token,
     params,
     rendered_statuses,
     scoped,
+    token,
     viewer_of,
 )
 from salon.api.mastodon.paging import cursor, paged_json
@@ -24,8 +24,7 @@ from salon.web.deps import db_session, get_settings
 router = APIRouter(prefix="/api/v1")
 
 
-def _truthy(value: object) -> bool:
-    return str(value).lower() in ("1", "true", "on", "yes")
+READ = token("read:statuses")  # anyone may read; a token presented must allow reading
 
 
 @router.get("/timelines/home")
@@ -40,22 +39,22 @@ async def home(request: Request, context: TokenContext = Depends(scoped("read:st
 
 
 @router.get("/timelines/public")
-async def public(request: Request, context: TokenContext | None = Depends(optional_token),
+async def public(request: Request, context: TokenContext | None = Depends(READ),
                  session: AsyncSession = Depends(db_session),
                  kept: rendered.RenderedStatuses = Depends(rendered_statuses)) -> Response:
     p = await params(request)
     viewer_id = viewer_of(context)
-    if _truthy(p.get("remote", "")):  # no federation yet: nothing is remote
+    if p.flag("remote"):  # no federation yet: nothing is remote
         return JSONResponse([])
     page = await timelines.public(session, viewer_id, cursor(p),
-                                  only_media=_truthy(p.get("only_media", "")),
+                                  only_media=p.flag("only_media"),
                                   present=rendered.presenter(kept))
     return paged_json(request, page)
 
 
 @router.get("/timelines/tag/{hashtag}")
 async def tag(request: Request, hashtag: str,
-              context: TokenContext | None = Depends(optional_token),
+              context: TokenContext | None = Depends(READ),
               session: AsyncSession = Depends(db_session),
               kept: rendered.RenderedStatuses = Depends(rendered_statuses)) -> Response:
     page = await timelines.tag(session, hashtag, viewer_of(context), cursor(await params(request)),

@@ -27,7 +27,7 @@ from salon.web.deps import (
     wake_worker,
 )
 from salon.web.render import back, is_htmx, page
-from salon.web.routes.common import _int, cursor, feed_page, frame
+from salon.web.routes.common import _int, cursor, feed_page, form_text, frame
 
 router = APIRouter(dependencies=[Depends(verify_csrf)])
 TABS = {
@@ -67,7 +67,6 @@ async def save_profile(
     settings: Settings = Depends(get_settings),
 ) -> Response:
     form = await request.form()
-    display_name, bio = form.get("display_name"), form.get("bio")
     try:
         store = request.app.state.store
         avatar = await _image(form.get("avatar"), settings)
@@ -75,8 +74,10 @@ async def save_profile(
         await accounts.update_profile(
             session,
             me,
-            display_name=display_name if isinstance(display_name, str) else None,
-            bio=bio if isinstance(bio, str) else None,
+            display_name=form_text(form, "display_name")
+            if isinstance(form.get("display_name"), str) else None,
+            bio=form_text(form, "bio", multiline=True)
+            if isinstance(form.get("bio"), str) else None,
             avatar_key=await media.store_avatar(settings, store, me.id, avatar) if avatar else None,
             header_key=await media.store_header(settings, store, me.id, header) if header else None,
         )
@@ -188,11 +189,10 @@ async def relate(
     }
     if action == "report":
         form = await request.form()
-        category, comment = form.get("category"), form.get("comment")
         await moderation.file_report(
             session, me, account_id=account.id,
-            category=category if isinstance(category, str) and category else "other",
-            comment=comment if isinstance(comment, str) else "",
+            category=form_text(form, "category") or "other",
+            comment=form_text(form, "comment", multiline=True),
         )
         await session.commit()
         return RedirectResponse("/reports/sent", status_code=303)

@@ -7,16 +7,25 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import FormData
 
 from salon.accounts import service as accounts
 from salon.errors import Invalid
 from salon.graph import service as graph
 from salon.notifications import service as notifications
 from salon.posts.schemas import PostView
+from salon.text_input import clean_text
 from salon.timelines import service as timelines
 from salon.timelines.schemas import Cursor, Page
 from salon.web.deps import Viewer
 from salon.web.render import is_htmx, page
+
+
+def form_text(form: FormData, name: str, *, multiline: bool = False) -> str:
+    """A form's text field under the API's rule for text (no NUL, controls or bidi overrides),
+    refused with a 422 naming the field."""
+    value = form.get(name)
+    return clean_text(value, name, multiline=multiline) if isinstance(value, str) else ""
 
 
 def _int(request: Request, name: str) -> int | None:

@@ -30,7 +30,7 @@ from salon.web.deps import (
     wake_worker,
 )
 from salon.web.render import back, is_htmx, page, safe_next
-from salon.web.routes.common import frame
+from salon.web.routes.common import form_text, frame
 
 router = APIRouter(dependencies=[Depends(verify_csrf)])
 POLL_DURATIONS = {
@@ -43,7 +43,12 @@ POLL_DURATIONS = {
 }
 
 
-def _field(form: FormData, name: str) -> str:
+def _field(form: FormData, name: str, *, multiline: bool = False) -> str:
+    return form_text(form, name, multiline=multiline)
+
+
+def _typed(form: FormData, name: str) -> str:
+    """What was typed, unchecked: only to show the composer again after an error."""
     value = form.get(name)
     return value if isinstance(value, str) else ""
 
@@ -75,7 +80,7 @@ async def _uploads(
             me.id,
             data,
             file.filename,
-            _field(form, f"alt_{slot}"),
+            _field(form, f"alt_{slot}", multiline=True),
         )
         ids.append(attachment.id)
     return ids
@@ -125,7 +130,7 @@ async def compose(
         post = await posts.create_post(
             session,
             me,
-            _field(form, "text"),
+            _field(form, "text", multiline=True),
             rules=posts.Rules.from_settings(settings),
             spoiler_text=_field(form, "spoiler_text"),
             visibility=_field(form, "visibility") or "public",
@@ -140,7 +145,7 @@ async def compose(
             raise  # answered as a message in the page's flash area
         # Show the composer again with what was written, so nothing typed is lost.
         await undo(request, session)
-        draft = {name: _field(form, name) for name in DRAFT_FIELDS}
+        draft = {name: _typed(form, name) for name in DRAFT_FIELDS}
         chose_files = any(getattr(form.get(f"image_{i}"), "filename", "") for i in range(4))
         message = error.message + (" Choose your images again." if chose_files else "")
         context = await _composer(session, me, in_reply_to_id, quote_of_id)
@@ -157,7 +162,7 @@ async def compose(
         parent = await posts.get_visible(session, post.in_reply_to_id, me.id)
         author = await accounts.get(session, parent.account_id)
         return RedirectResponse(f"/@{author.username}/{parent.id}#p{post.id}", 303)
-    return RedirectResponse(safe_next(_field(form, "next")), status_code=303)
+    return RedirectResponse(safe_next(_typed(form, "next")), status_code=303)
 
 
 @router.get("/@{username}/{post_id:int}")
@@ -240,7 +245,8 @@ async def act(
     if action == "edit":
         form = await request.form()
         post = await posts.edit_post(
-            session, me, post_id, _field(form, "text"), spoiler_text=_field(form, "spoiler_text")
+            session, me, post_id, _field(form, "text", multiline=True),
+            spoiler_text=_field(form, "spoiler_text")
         )
         await session.commit()
         return RedirectResponse(f"/@{me.username}/{post.id}", status_code=303)
@@ -248,7 +254,7 @@ async def act(
         form = await request.form()
         await moderation.file_report(
             session, me, post_id=post_id, category=_field(form, "category") or "other",
-            comment=_field(form, "comment"),
+            comment=_field(form, "comment", multiline=True),
         )
         await session.commit()
         return RedirectResponse("/reports/sent", status_code=303)
