@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     s3_access_key: str = ""  # empty: boto3's own chain (AWS_* variables, instance roles)
     s3_secret_key: str = ""
     s3_timeout: float = 30.0  # seconds to wait for the store's answer (connecting: 5 at most)
+    # How long a signed address of a private picture (not under public/) works on S3.
+    media_signed_url_seconds: int = 3600
     secret_key: str = DEV_SECRET
     base_url: str = "http://127.0.0.1:8000"
     instance_name: str = "Salon"

@@ -97,12 +97,12 @@ class S3Server:
         admin = boto3.client("s3", endpoint_url=self.endpoint, region_name="us-east-1",
                              aws_access_key_id="test", aws_secret_access_key="test")
         admin.create_bucket(Bucket=S3_BUCKET)
-        # Readable by anyone, as a deployment's bucket (or the CDN before it) must be for
-        # browsers to load pictures from the public URL.
+        # Only public/ is readable by anyone (each test's prefix comes first), as a
+        # deployment's bucket must be: the rest is fetched with signed addresses.
         admin.put_bucket_policy(Bucket=S3_BUCKET, Policy=json.dumps({
             "Version": "2012-10-17", "Statement": [{
                 "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
-                "Resource": f"arn:aws:s3:::{S3_BUCKET}/*"}]}))
+                "Resource": f"arn:aws:s3:::{S3_BUCKET}/*/public/*"}]}))
 
     def settings(self, prefix: str) -> dict[str, Any]:
         return {"media_url": f"s3://{S3_BUCKET}/{prefix}", "s3_endpoint": self.endpoint,

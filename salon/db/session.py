@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, exc
+from sqlalchemy import event, exc, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -114,6 +114,21 @@ class Database:
 
 def dialect_name(session: AsyncSession) -> str:
     return session.bind.dialect.name if session.bind is not None else "sqlite"
+
+
+async def lock_row(session: AsyncSession, table: Any, row_id: int) -> None:
+    """Hold `table`'s row `row_id` until the transaction ends, so a check-then-write on
+    what hangs off it (a quota) cannot interleave with another's. PostgreSQL locks the row
+    (FOR NO KEY UPDATE); SQLite has no row locks, so a no-op write takes its one write lock, and
+    reads after it see everything committed before (WAL snapshots start at the first
+    statement of a transaction). Write nothing in a side transaction after this on SQLite:
+    it would wait for this very lock."""
+    if dialect_name(session) == "postgresql":
+        # NO KEY UPDATE: rows others insert that refer to this one (FOR KEY SHARE) go on.
+        await session.execute(select(table.c.id).where(table.c.id == row_id)
+                              .with_for_update(key_share=True))
+    else:
+        await session.execute(update(table).where(table.c.id == row_id).values(id=table.c.id))
 
 
 @asynccontextmanager

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.accounts.models import Account
-from salon.errors import Forbidden, NotFound
+from salon.errors import NotFound
 from salon.generation import service
 from salon.generation.models import Candidate, Generation
 from salon.generation.schemas import Recipe
@@ -18,7 +18,7 @@ from salon.jobs import service as jobs
 from salon.media import service as media
 from salon.media.models import MediaAttachment
 from salon.posts.models import Post
-from salon.posts.visibility import visible_to
+from salon.posts.visibility import OPEN, visible_to
 from salon.timelines.schemas import Cursor
 
 RESTORE_RECIPE_JOB = "generation.restore_recipe"
@@ -91,10 +91,9 @@ async def set_recipe_hidden(session: AsyncSession, actor: Account, post_id: int,
     """The author hides or shows the recipe of their post. Hiding is immediate (the files
     switch to their recipe-less copies); showing writes the recipe back in a job."""
     post = await session.get(Post, post_id)
-    if post is None or post.reblog_of_id is not None:
+    # Someone else's post reads as missing: a 403 would confirm that it exists.
+    if post is None or post.reblog_of_id is not None or post.account_id != actor.id:
         raise NotFound("This post does not exist.")
-    if post.account_id != actor.id:
-        raise Forbidden("Only the author can hide or show a post's recipe.")
     if post.recipe_hidden == hidden:
         return post
     attached = list(await session.scalars(
@@ -104,6 +103,8 @@ async def set_recipe_hidden(session: AsyncSession, actor: Account, post_id: int,
     post.recipe_hidden = hidden
     if hidden:
         await _use_plain_files(session, rows, {m.id: m for m in attached})
+        if rows and post.visibility in OPEN:
+            media.schedule_publish(session, post.id)  # the recipe-less copies were private
     elif rows:
         for candidate, generation in rows:
             item = next((m for m in attached if m.id == candidate.media_id), None)
@@ -159,6 +160,17 @@ async def for_posts(session: AsyncSession, posts: Sequence[Post]) -> dict[int, P
             generation_id=generation.id if shown else None,
         )
     return found
+
+
+async def visible_recipe(session: AsyncSession, post_id: int,
+                         viewer_id: int | None) -> tuple[Post, Recipe]:
+    """The post and its recipe, if the viewer may see both; otherwise one NotFound for
+    missing, not visible, hidden and nothing generated alike."""
+    post = await session.scalar(select(Post).where(Post.id == post_id, visible_to(viewer_id)))
+    made = (await for_posts(session, [post])).get(post_id) if post is not None else None
+    if post is None or made is None or made.recipe is None:
+        raise NotFound(service.NO_RECIPE)
+    return post, made.recipe
 
 
 async def remixes(

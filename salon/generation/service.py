@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.accounts.models import Account
 from salon.db.ids import utcnow
-from salon.db.session import side_transaction
+from salon.db.session import lock_row, side_transaction
 from salon.errors import Invalid, NotFound, RateLimited
 from salon.events import service as events
 from salon.generation import engines
@@ -87,36 +87,42 @@ async def _screen(
             "prompt",
         )
     used = await images_used(session, account.id)
-    quota = settings.generation_daily_quota
-    if used + spec.count > quota:
+    if (over := _over_quota(settings, used, spec.count)) is not None:
+        quota = settings.generation_daily_quota
         await _refuse(session, account.id, "quota", f"{used}+{spec.count}>{quota}")
-        left = max(0, quota - used)
-        raise RateLimited(
-            f"You can make {quota} images a day and have {left} left. "
-            + (f"Ask for {left} or fewer, or try again later." if left else "Try again later."),
-            "count",
-        )
+        raise over
+
+
+def _over_quota(settings: Settings, used: int, count: int) -> RateLimited | None:
+    quota = settings.generation_daily_quota
+    if used + count <= quota:
+        return None
+    left = max(0, quota - used)
+    return RateLimited(
+        f"You can make {quota} images a day and have {left} left. "
+        + (f"Ask for {left} or fewer, or try again later." if left else "Try again later."),
+        "count",
+    )
+
+
+NO_RECIPE = ("This post does not exist, is not visible to you, or has no recipe to remix; "
+             "pick another.")
 
 
 async def _remix_source(
     session: AsyncSession, viewer_id: int, post_id: int
 ) -> Post:
+    # Missing, not visible, recipe hidden, nothing generated: one answer, so the answer
+    # tells nothing about a post the viewer may not see.
     post = await session.scalar(select(Post).where(Post.id == post_id, visible_to(viewer_id)))
-    if post is None or post.reblog_of_id is not None:
-        raise Invalid(
-            "The post to remix does not exist or is not visible to you; pick another.",
-            "remix_of",
-        )
-    if post.recipe_hidden:
-        raise Invalid("The author of this post hid its recipe, so it cannot be remixed.",
-                      "remix_of")
+    if post is None or post.reblog_of_id is not None or post.recipe_hidden:
+        raise Invalid(NO_RECIPE, "remix_of")
     generated = await session.scalar(
         select(Candidate.id).join(MediaAttachment, MediaAttachment.id == Candidate.media_id)
         .where(MediaAttachment.post_id == post.id).limit(1)
     )
     if generated is None:
-        raise Invalid("This post has no generated picture, so there is no recipe to remix.",
-                      "remix_of")
+        raise Invalid(NO_RECIPE, "remix_of")
     return post
 
 
@@ -174,6 +180,13 @@ async def request(
     source = (await _source_media(session, account.id, spec.source_media_id, engine)
               if spec.source_media_id is not None else None)
     await _screen(session, settings, account, spec)
+    # The screen's count raced other requests of the same account; count again holding
+    # the account's lock until commit. A loser of that race is refused without a record
+    # (on SQLite a side transaction would wait for the lock this one holds).
+    await lock_row(session, Account.__table__, account.id)
+    if (over := _over_quota(settings, await images_used(session, account.id),
+                            spec.count)) is not None:
+        raise over
     caps = engine.capabilities
     generation = Generation(
         account_id=account.id,

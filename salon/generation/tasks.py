@@ -34,8 +34,9 @@ from salon.jobs.worker import RUNNING, handler
 from salon.media import images
 from salon.media import service as media
 from salon.media.models import MediaAttachment
-from salon.media.store import MediaStore, media_store
+from salon.media.store import MediaStore, media_store, new_folder
 from salon.posts.models import Post
+from salon.posts.visibility import OPEN
 from salon.settings import Settings, get_settings
 
 log = logging.getLogger("salon.generation")
@@ -254,7 +255,7 @@ async def _save(session: AsyncSession, store: MediaStore, generation_id: int,
     for position, ((with_recipe, plain, thumbnail, blurhash), picture) in enumerate(
             zip(encoded, output.images, strict=True)):
         media_id = new_id()
-        folder = f"{generation.account_id}/{media_id}"
+        folder = new_folder(generation.account_id)
         recipe_key = f"{folder}/{secrets.token_urlsafe(9)}.png"
         plain_key = f"{folder}/{secrets.token_urlsafe(9)}.png"
         thumb_key = f"{folder}/small.{thumbnail.extension}"
@@ -305,10 +306,21 @@ async def restore_recipe(session: AsyncSession, payload: dict[str, Any]) -> None
         agent = f"Salon {generation.engine} engine ({generation.model})"
         data = await asyncio.to_thread(_signed_png, settings, agent, picture,
                                        service.recipe(generation, candidate.seed).as_dict())
-        key = f"{generation.account_id}/{item.id}/{secrets.token_urlsafe(9)}.png"
+        key = f"{new_folder(generation.account_id, post.visibility in OPEN)}/recipe.png"
         await store.put(key, data, "image/png")
         candidate.recipe_key = item.file_key = key
         item.size_bytes = len(data)
+
+
+@handler(media.PUBLISH_JOB)
+async def publish(session: AsyncSession, payload: dict[str, Any]) -> None:
+    """Move a public post's files under public/; here, not in media/, because the
+    candidates' rows name the same files and must follow them."""
+    moved = await media.publish(session, media_store(get_settings()), int(payload["post_id"]))
+    for candidate in await session.scalars(select(Candidate).where(
+            Candidate.recipe_key.in_(list(moved)) | Candidate.plain_key.in_(list(moved)))):
+        candidate.recipe_key = moved.get(candidate.recipe_key or "", candidate.recipe_key)
+        candidate.plain_key = moved.get(candidate.plain_key or "", candidate.plain_key)
 
 
 @handler(EXPIRE_JOB)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from salon.media.store import check_key
+from salon.media.store import check_key, is_public
 
 _session_lock = threading.Lock()
 _session: Any = None  # one boto3 Session per process: it caches the parsed service models
@@ -47,12 +47,13 @@ class S3MediaStore:
 
     def __init__(self, media_url: str, *, endpoint: str = "", region: str = "",
                  access_key: str = "", secret_key: str = "", public_url: str = "",
-                 timeout: float = 30.0) -> None:
+                 timeout: float = 30.0, signed_seconds: int = 3600) -> None:
         self.location = S3Location.parse(media_url)
         self.endpoint = endpoint.rstrip("/")
         self.region = region or "us-east-1"
         self._credentials = (access_key, secret_key)
         self.timeout = timeout
+        self.signed_seconds = signed_seconds
         self.public_url = (public_url or self._default_public_url()).rstrip("/")
         self._client: Any = None
         self._client_lock = threading.Lock()
@@ -83,6 +84,7 @@ class S3MediaStore:
             connect_timeout=min(CONNECT_TIMEOUT, self.timeout),
             read_timeout=self.timeout,
             retries={"max_attempts": MAX_ATTEMPTS, "mode": "standard"},
+            signature_version="s3v4",  # signed addresses: v2 is refused by newer regions
             max_pool_connections=32,  # as many as asyncio.to_thread may run at once
             s3={"addressing_style": "path" if self.endpoint else "auto"},
         )
@@ -126,8 +128,23 @@ class S3MediaStore:
         await asyncio.to_thread(self.client.delete_object, Bucket=self.location.bucket,
                                 Key=self.location.object_key(key))
 
+    async def copy(self, key: str, new_key: str) -> None:
+        # Server-side: the bytes never come through this process.
+        await asyncio.to_thread(
+            self.client.copy_object, Bucket=self.location.bucket,
+            Key=self.location.object_key(new_key),
+            CopySource={"Bucket": self.location.bucket, "Key": self.location.object_key(key)})
+
+    signs = True
+
     def url(self, key: str) -> str:
-        return f"{self.public_url}/{quote(self.location.object_key(key), safe='/')}"
+        if is_public(key):
+            return f"{self.public_url}/{quote(self.location.object_key(key), safe='/')}"
+        # The bucket answers only public/ without a signature; a signature is local HMAC
+        # work (no request), so building one per page is cheap.
+        return str(self.client.generate_presigned_url(
+            "get_object", ExpiresIn=self.signed_seconds,
+            Params={"Bucket": self.location.bucket, "Key": self.location.object_key(key)}))
 
     async def content_type(self, key: str) -> str:
         """The stored Content-Type (what browsers are sent); for tests and checks."""

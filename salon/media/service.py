@@ -16,11 +16,12 @@ from salon.errors import Invalid, NotFound, TooLarge
 from salon.jobs.service import enqueue
 from salon.media import images
 from salon.media.models import MediaAttachment
-from salon.media.store import MediaStore
-from salon.settings import Settings
+from salon.media.store import MediaStore, is_public, media_store, new_folder, public_key
+from salon.settings import Settings, get_settings
 
 MAX_DESCRIPTION_CHARS = 1500
 DELETE_FILES_JOB = "media.delete_files"
+PUBLISH_JOB = "media.publish"
 
 T = TypeVar("T")
 
@@ -60,6 +61,12 @@ def _check_focus(focus: tuple[float, float]) -> tuple[float, float]:
     return float(x), float(y)
 
 
+def stable(*keys: str | None) -> bool:
+    """Whether these files' addresses stay valid, so a rendering naming them may be kept
+    (signed addresses expire)."""
+    return not media_store(get_settings()).signs or all(is_public(k) for k in keys if k)
+
+
 def url(store: MediaStore, key: str | None) -> str | None:
     """The address of a stored file, or None when there is no file."""
     return store.url(key) if key else None
@@ -88,8 +95,9 @@ async def upload(
         )
     )
     media_id = new_id()
-    file_key = f"{account_id}/{media_id}/original.{processed.extension}"
-    thumb_key = f"{account_id}/{media_id}/small.{processed.thumbnail.extension}"
+    folder = new_folder(account_id)  # private until a public post shows it (publish)
+    file_key = f"{folder}/original.{processed.extension}"
+    thumb_key = f"{folder}/small.{processed.thumbnail.extension}"
     # Files first, row second: a failure may leave stray files, never a row without files.
     await store.put(file_key, processed.data, processed.content_type)
     await store.put(thumb_key, processed.thumbnail.data, processed.thumbnail.content_type)
@@ -184,6 +192,32 @@ async def attach(
     return ordered
 
 
+def schedule_publish(session: AsyncSession, post_id: int) -> None:
+    """The post's media became public: where the store signs private addresses, move the
+    files under public/ (after commit, in a job) so they get stable addresses."""
+    if media_store(get_settings()).signs:
+        enqueue(session, PUBLISH_JOB, {"post_id": post_id})
+
+
+async def publish(session: AsyncSession, store: MediaStore, post_id: int) -> dict[str, str]:
+    """Copy the post's files under public/ and point its media rows there; the old files
+    are deleted after commit. Returns old key -> new key (for rows of other domains that
+    name the same files). Until it has run the files are served signed, which also works."""
+    rows = list(await session.scalars(
+        select(MediaAttachment).where(MediaAttachment.post_id == post_id)))
+    moved: dict[str, str] = {}
+    for item in rows:
+        for key in (item.file_key, item.thumb_key):
+            if key and not is_public(key):
+                moved[key] = public_key(key)
+                await store.copy(key, moved[key])
+        item.file_key = moved.get(item.file_key, item.file_key)
+        item.thumb_key = moved.get(item.thumb_key or "", item.thumb_key)
+    await session.flush()
+    schedule_delete(session, list(moved))
+    return moved
+
+
 async def get_many_own(
     session: AsyncSession, account_id: int, media_ids: list[int]
 ) -> list[MediaAttachment]:
@@ -243,7 +277,7 @@ async def store_avatar(settings: Settings, store: MediaStore, account_id: int,
             data, max_bytes=settings.max_upload_bytes, max_pixels=settings.max_image_pixels
         )
     )
-    key = f"{account_id}/avatars/{new_id()}.{image.extension}"
+    key = f"{new_folder(account_id, public=True)}/avatar.{image.extension}"
     await store.put(key, image.data, image.content_type)
     return key
 
@@ -256,6 +290,6 @@ async def store_header(settings: Settings, store: MediaStore, account_id: int,
             data, max_bytes=settings.max_upload_bytes, max_pixels=settings.max_image_pixels
         )
     )
-    key = f"{account_id}/headers/{new_id()}.{image.extension}"
+    key = f"{new_folder(account_id, public=True)}/header.{image.extension}"
     await store.put(key, image.data, image.content_type)
     return key

@@ -1,7 +1,12 @@
 """Where media bytes live. Domain code talks to the small MediaStore protocol; the local disk
 adapter is the embedded default, and SALON_MEDIA_URL=s3://bucket/prefix picks the
-S3-compatible one (salon/media/s3.py). Every public media address is built by a store's
-`url`, so pages and the API agree on where pictures are."""
+S3-compatible one (salon/media/s3.py). Every media address is built by a store's `url`, so
+pages and the API agree on where pictures are.
+
+Keys never derive from ids alone: each carries a random folder (`new_folder`), so knowing a
+media id (time-ordered, so guessable) does not find its file. Files anyone may see (avatars,
+headers, media of public and unlisted posts) live under `public/`; on S3 only that prefix is
+readable without a signature, and everything else is given out as a signed, expiring URL."""
 
 from __future__ import annotations
 
@@ -30,8 +35,37 @@ class MediaStore(Protocol):
         ...
 
     def url(self, key: str) -> str:
-        """Where a browser fetches `key` from."""
+        """Where a browser fetches `key` from: a stable address under `public/`, a signed
+        and expiring one elsewhere where the store can sign (S3)."""
         ...
+
+    async def copy(self, key: str, new_key: str) -> None:
+        """Store the bytes under `key` also under `new_key`."""
+        ...
+
+    @property
+    def signs(self) -> bool:
+        """Whether private keys get signed, expiring addresses (so they must not be kept
+        long, and public files must move under `public/` to get a stable one)."""
+        ...
+
+
+PUBLIC = "public/"
+TOKEN_BYTES = 16  # 128 random bits: no enumeration finds a folder
+
+
+def new_folder(account_id: int, public: bool = False) -> str:
+    """A fresh folder for one picture's files, that no id predicts."""
+    return f"{PUBLIC if public else ''}{account_id}/{secrets.token_urlsafe(TOKEN_BYTES)}"
+
+
+def is_public(key: str) -> bool:
+    return key.startswith(PUBLIC)
+
+
+def public_key(key: str) -> str:
+    """Where a file goes when what it belongs to becomes public."""
+    return key if is_public(key) else PUBLIC + key
 
 
 def check_key(key: str) -> str:
@@ -64,8 +98,14 @@ class LocalMediaStore:
     async def delete(self, key: str) -> None:
         await asyncio.to_thread(self.path(key).unlink, missing_ok=True)
 
+    async def copy(self, key: str, new_key: str) -> None:
+        await self.put(new_key, await self.get(key), "")
+
     def url(self, key: str) -> str:
+        # Unguessable keys are the protection here; StaticFiles lists no folders.
         return f"{self.base_url_path}/{check_key(key)}"
+
+    signs = False
 
     @staticmethod
     def _write(path: Path, data: bytes) -> None:
@@ -89,25 +129,35 @@ def media_store(settings: Settings) -> MediaStore:
     (and its connection pool) is shared by the app, its jobs and address building."""
     return _store(settings.media_url, settings.media_dir, settings.media_public_url,
                   settings.s3_endpoint, settings.s3_region, settings.s3_access_key,
-                  settings.s3_secret_key, settings.s3_timeout)
+                  settings.s3_secret_key, settings.s3_timeout, settings.media_signed_url_seconds)
 
 
 @functools.lru_cache(maxsize=32)
 def _store(media_url: str, media_dir: Path, public_url: str, endpoint: str, region: str,
-           access_key: str, secret_key: str, timeout: float) -> MediaStore:
+           access_key: str, secret_key: str, timeout: float, signed_seconds: int) -> MediaStore:
     if not media_url:
         return LocalMediaStore(media_dir, public_url or "/media")
     from salon.media.s3 import S3MediaStore  # boto3 loads only for instances that use it
 
     return S3MediaStore(media_url, endpoint=endpoint, region=region, access_key=access_key,
-                        secret_key=secret_key, public_url=public_url, timeout=timeout)
+                        secret_key=secret_key, public_url=public_url, timeout=timeout,
+                        signed_seconds=signed_seconds)
 
 
 def media_origin(store: MediaStore) -> str:
-    """The origin pages must let images load from (CSP img-src) when media is served from
-    elsewhere, e.g. "https://pics.example"; "" when this site serves it."""
-    parts = urlsplit(store.url("k"))
-    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+    """The origins pages must let images load from (CSP img-src) when media is served from
+    elsewhere, e.g. "https://pics.example" (a CDN) and the bucket's own for signed
+    addresses; "" when this site serves it."""
+    found: list[str] = []
+    for key in (PUBLIC + "k", "k"):
+        try:
+            parts = urlsplit(store.url(key))
+        except Exception:  # noqa: BLE001 - no credentials to sign with (yet): nothing to add
+            continue
+        origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+        if origin and origin not in found:
+            found.append(origin)
+    return " ".join(found)
 
 
 def absolute_url(store: MediaStore, key: str, base: str) -> str:

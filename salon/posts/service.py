@@ -206,6 +206,8 @@ async def create_post(
     attached = (await media.attach(session, author.id, media_ids, post.id,
                                    limit=rules.max_media) if media_ids else [])
     await generated.link_post(session, post, attached)
+    if attached and visibility in OPEN:
+        media.schedule_publish(session, post.id)
     if poll:
         record = Poll(
             post_id=post.id,

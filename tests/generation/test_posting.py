@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from salon.errors import Forbidden
+from salon.errors import NotFound
 from salon.generation import posting, provenance
 from salon.generation.models import Candidate
 from salon.graph import service as graph
@@ -132,7 +132,7 @@ async def test_only_the_author_hides_a_recipe(
     pictures = await generate(session, settings, worker, alice, "tea", count=1)
     post = await posts.create_post(session, alice, "tea", media_ids=[pictures[0].id])
     await session.commit()
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):  # as for a missing post: a 403 would confirm it exists
         await posting.set_recipe_hidden(session, bob, post.id, True)
 
 

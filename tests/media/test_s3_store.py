@@ -4,6 +4,7 @@ app landing in the bucket, whichever mode the rest of the suite runs in."""
 
 from __future__ import annotations
 
+import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -55,18 +56,32 @@ def fetch(url: str) -> tuple[bytes, str]:
 
 
 async def test_put_get_delete_and_url(store: S3MediaStore, s3_settings: Settings) -> None:
-    await store.put("7/1/original.webp", b"picture", "image/webp")
-    assert await store.get("7/1/original.webp") == b"picture"
-    assert await store.content_type("7/1/original.webp") == "image/webp"
+    key = "public/7/1/original.webp"
+    await store.put(key, b"picture", "image/webp")
+    assert await store.get(key) == b"picture"
+    assert await store.content_type(key) == "image/webp"
     prefix = store.location.prefix
-    url = store.url("7/1/original.webp")
-    assert url == f"{s3_settings.media_public_url}/{prefix}/7/1/original.webp"
+    url = store.url(key)
+    assert url == f"{s3_settings.media_public_url}/{prefix}/{key}"
     assert fetch(url) == (b"picture", "image/webp")
-    await store.put("7/1/original.webp", b"replaced", "image/png")
-    assert await store.get("7/1/original.webp") == b"replaced"
-    await store.delete("7/1/original.webp")
+    await store.put(key, b"replaced", "image/png")
+    assert await store.get(key) == b"replaced"
+    await store.delete(key)
     with pytest.raises(FileNotFoundError):
-        await store.get("7/1/original.webp")
+        await store.get(key)
+
+
+async def test_private_keys_get_signed_expiring_urls(store: S3MediaStore) -> None:
+    await store.put("7/1/original.webp", b"private", "image/webp")
+    url = store.url("7/1/original.webp")
+    assert "X-Amz-Signature=" in url and f"X-Amz-Expires={store.signed_seconds}" in url
+    assert fetch(url) == (b"private", "image/webp")
+    unsigned = url.split("?")[0]
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        fetch(unsigned)
+    assert refused.value.code == 403
+    await store.copy("7/1/original.webp", "public/7/1/original.webp")
+    assert fetch(store.url("public/7/1/original.webp"))[0] == b"private"
 
 
 async def test_missing_keys(store: S3MediaStore) -> None:
@@ -99,6 +114,9 @@ def test_settings_pick_the_store(settings: Settings, s3_settings: Settings) -> N
     assert media_origin(media_store(local)) == ""
     assert media_origin(media_store(cdn)) == "https://cdn.example"
     assert media_origin(media_store(s3_settings)) == s3_settings.s3_endpoint
+    # Behind a CDN, signed addresses still come from the bucket itself.
+    s3_cdn = s3_settings.model_copy(update={"media_public_url": "https://cdn.example/m"})
+    assert media_origin(media_store(s3_cdn)) == f"https://cdn.example {s3_settings.s3_endpoint}"
 
 
 def test_locations_and_default_public_urls() -> None:
@@ -108,9 +126,10 @@ def test_locations_and_default_public_urls() -> None:
         with pytest.raises(ValueError):
             S3Location.parse(bad)
     aws = S3MediaStore("s3://pics", region="eu-west-3")
-    assert aws.url("1/a b.png") == "https://pics.s3.eu-west-3.amazonaws.com/1/a%20b.png"
+    assert (aws.url("public/1/a b.png")
+            == "https://pics.s3.eu-west-3.amazonaws.com/public/1/a%20b.png")
     minio = S3MediaStore("s3://pics/salon", endpoint="http://minio:9000/")
-    assert minio.url("1/a.png") == "http://minio:9000/pics/salon/1/a.png"
+    assert minio.url("public/1/a.png") == "http://minio:9000/pics/salon/public/1/a.png"
 
 
 def test_uploads_through_the_web_and_api_land_in_the_bucket(

@@ -77,14 +77,18 @@ async def test_upload_stores_original_and_thumbnail(
     await session.commit()
     assert media.status == "ready" and media.post_id is None
     assert (media.width, media.height) == (1600, 1200)
-    assert media.file_key == f"{alice}/{media.id}/original.jpg"
-    assert media.thumb_key == f"{alice}/{media.id}/small.webp"
+    # The folder is random: the media id (time-ordered, guessable) does not find the file.
+    folder = media.file_key.rsplit("/", 1)[0]
+    assert folder.startswith(f"{alice}/") and str(media.id) not in folder
+    assert len(folder.split("/")[1]) >= 22  # 128 random bits
+    assert media.file_key == f"{folder}/original.jpg"
+    assert media.thumb_key == f"{folder}/small.webp"
     assert media.content_type == "image/jpeg" and media.description == "A blue square"
     assert media.blurhash is not None and len(media.blurhash) == 28
     original = store.path(media.file_key)
     assert original.stat().st_size == media.size_bytes
     assert Image.open(store.path(media.thumb_key)).size == (640, 480)
-    assert service.url(store, media.thumb_key) == f"/media/{alice}/{media.id}/small.webp"
+    assert service.url(store, media.thumb_key) == f"/media/{folder}/small.webp"
     assert service.url(store, None) is None
 
 
@@ -211,10 +215,10 @@ async def test_delete_for_post_and_the_delete_files_job(
 
 async def test_avatar_and_header(settings: Settings, store: LocalMediaStore) -> None:
     key = await service.store_avatar(settings, store, 7, make_image("PNG"))
-    assert key.startswith("7/avatars/") and key.endswith(".jpg")
+    assert key.startswith("public/7/") and key.endswith("/avatar.jpg")
     assert Image.open(store.path(key)).size == (400, 400)
     key = await service.store_header(settings, store, 7, make_image("WEBP"))
-    assert key.startswith("7/headers/")
+    assert key.startswith("public/7/") and "/header." in key
     assert Image.open(store.path(key)).size == (1500, 500)
     with pytest.raises(Invalid, match="not an image"):
         await service.store_avatar(settings, store, 7, b"<svg></svg>")

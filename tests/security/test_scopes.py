@@ -53,6 +53,23 @@ def test_every_route_declares_a_scope_or_is_public(site: Site) -> None:
     assert not [r.path for r in routes if r.path in PUBLIC and route_scope(r)]
 
 
+def test_the_api_description_names_each_routes_scope(site: Site) -> None:
+    """/openapi.json says what each operation needs, from the same declaration."""
+    described = site.anon.client.get("/openapi.json").json()["paths"]
+    for route in api_routes(site):
+        if not isinstance(route, APIRoute) or not route.include_in_schema:
+            continue
+        for method in route.methods:
+            security = described[route.path][method.lower()]["security"]
+            scope = route_scope(route)
+            assert ({"oauth2": [scope]} in security) if scope else security == [{}], route.path
+            # Anonymous reads are described as allowed exactly where they are.
+            anonymous = site.anon.client.request(method, route.path.replace("{", "").replace(
+                "}", "")) if method == "GET" and not route.path.startswith(ENDLESS) else None
+            if anonymous is not None and {} not in security:
+                assert anonymous.status_code == 401, route.path
+
+
 def test_a_route_without_a_scope_is_caught() -> None:
     from fastapi import APIRouter
 

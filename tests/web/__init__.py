@@ -98,7 +98,7 @@ class CheckedSite(Site):
 def media_base(settings: Settings) -> str:
     """How every media address of these settings starts: "/media/" on the local folder,
     the bucket's public address under SALON_TEST_S3."""
-    return media_store(settings).url("k")[:-1]
+    return media_store(settings).url("public/k")[:-len("public/k")]
 
 
 def cheap_hashing() -> Iterator[None]:

@@ -186,8 +186,8 @@ def test_pick_post_and_remix(site: CheckedSite) -> None:
 
     words = site.compose(alice, "alice", {"text": "only words"})
     refused = bob.get(f"/imagine?remix_of={words}")
-    assert refused.status_code == 422 and "This post has no recipe to remix." in refused.text
-    assert bob.get("/imagine?remix_of=12345").status_code == 404
+    assert refused.status_code == 404 and "has no recipe to remix" in refused.text
+    assert bob.get("/imagine?remix_of=12345").text == refused.text
     assert bob.get("/imagine?remix_of=abc").status_code == 422
 
 
@@ -232,7 +232,7 @@ def test_a_hidden_recipe_is_on_no_page_until_shown_again(site: CheckedSite) -> N
     assert recipe is not None and recipe["prompt"] == f"a {SECRET} at dusk"
     assert "Hide the recipe" in alice.get(f"/@alice/{post_id}").text
     # Only the author may hide it.
-    assert bob.post(f"/posts/{post_id}/recipe", {"hidden": "1"}).status_code == 403
+    assert bob.post(f"/posts/{post_id}/recipe", {"hidden": "1"}).status_code == 404
 
 
 def test_a_hidden_recipe_leaves_no_prompt_in_the_alt_text(site: CheckedSite) -> None:

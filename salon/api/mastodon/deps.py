@@ -258,6 +258,7 @@ def token(needed: str) -> Scoped:
             _allow(context, needed)
         return context
 
+    check.anonymous = True  # type: ignore[attr-defined]  # described so in /openapi.json
     return cast(Scoped, _declare(check, needed))
 
 
@@ -296,13 +297,23 @@ def _declare(check: Callable[..., Any], needed: str) -> Any:
 
 def route_scope(route: BaseRoute) -> str | None:
     """The scope a route declared through token(), scoped() or declares(); None: none."""
+    check = _scope_check(route)
+    return getattr(check, "scope", None) if check is not None else None
+
+
+def anonymous_allowed(route: BaseRoute) -> bool:
+    """Whether a route reads without a token (declared with token(), or public)."""
+    check = _scope_check(route)
+    return check is None or getattr(check, "anonymous", False)
+
+
+def _scope_check(route: BaseRoute) -> Any:
     root: Dependant | None = getattr(route, "dependant", None)
     pending = [root] if root is not None else []
     while pending:
         dependant = pending.pop()
-        found = getattr(dependant.call, "scope", None)
-        if isinstance(found, str):
-            return found
+        if isinstance(getattr(dependant.call, "scope", None), str):
+            return dependant.call
         pending.extend(dependant.dependencies)
     return None
 

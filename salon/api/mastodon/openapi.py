@@ -11,6 +11,10 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
+
+from salon.api.mastodon.deps import anonymous_allowed, route_scope
+from salon.oauth.scopes import KNOWN
 
 ERROR = {"type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]}
 OAUTH_ERROR = {
@@ -70,16 +74,42 @@ def _describe(method: str, path: str, operation: dict[str, Any]) -> None:
         responses["302"] = {"description": "To the sign-in page first."}
 
 
+def _security(routes: list[APIRoute]) -> dict[tuple[str, str], list[dict[str, list[str]]]]:
+    """Each operation's scope as OpenAPI security: the scope a token must carry, and `{}`
+    beside it where anonymous requests read too (a token, once sent, still needs it)."""
+    found: dict[tuple[str, str], list[dict[str, list[str]]]] = {}
+    for route in routes:
+        scope = route_scope(route)
+        needs = [{"oauth2": [scope]}] if scope else []
+        if anonymous_allowed(route):
+            needs.append({})
+        for method in route.methods or ():
+            found[(method.lower(), route.path)] = needs
+    return found
+
+
 def describe(app: FastAPI) -> Callable[[], dict[str, Any]]:
     """Make app.openapi() add what every operation may answer (built once, then kept)."""
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
+            from salon.api.mastodon.routes import ROUTERS
+
             schema = get_openapi(title=app.title, version=app.version,
                                  openapi_version=app.openapi_version, routes=app.routes)
+            security = _security([route for router in ROUTERS for route in router.routes
+                                  if isinstance(route, APIRoute)])
+            schema.setdefault("components", {})["securitySchemes"] = {"oauth2": {
+                "type": "oauth2", "description": "Tokens from /oauth/token, as Mastodon's.",
+                "flows": {"authorizationCode": {
+                    "authorizationUrl": "/oauth/authorize", "tokenUrl": "/oauth/token",
+                    "refreshUrl": "/oauth/token",
+                    "scopes": {scope: scope for scope in sorted(KNOWN)}}}}}
             for path, operations in schema.get("paths", {}).items():
                 for method, operation in operations.items():
                     _describe(method, path, operation)
+                    if (method, path) in security:
+                        operation["security"] = security[(method, path)]
             app.openapi_schema = schema
         return app.openapi_schema
 

@@ -101,7 +101,7 @@ class RenderedStatuses:
             self._accounts.move_to_end(acc.id)
             return kept[1]
         made = to_json(entities.account(acc, self.base).model_dump(mode="json"))
-        if row is not None:
+        if row is not None and media.stable(acc.avatar_key, acc.header_key):
             _keep(self._accounts, self.size, acc.id, row, made)
         return made
 
@@ -152,7 +152,8 @@ async def _render_parts(
             salon=to_json(salon)[1:-1] if salon is not None else None,
             has_poll=post.id in polled,
         )
-        cache.keep(post, made[post.id])
+        if media.stable(*(k for m in view.media for k in (m.file_key, m.thumb_key))):
+            cache.keep(post, made[post.id])  # signed addresses expire: made again each time
     return made
 
 

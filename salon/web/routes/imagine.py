@@ -20,7 +20,6 @@ from salon.generation import service as generation
 from salon.generation.models import Generation
 from salon.generation.schemas import FIELDS, GenerationSpec, whole_number
 from salon.media.models import MediaAttachment
-from salon.posts import service as posts
 from salon.settings import Settings
 from salon.settings import get_settings as current_settings
 from salon.timelines import service as timelines
@@ -72,11 +71,7 @@ async def _prefill(session: AsyncSession, settings: Settings, me: Account,
     context: dict[str, Any] = {}
     remix_of = whole_number(query, "remix_of", "post to remix")
     if remix_of is not None:
-        source = await posts.get_visible(session, remix_of, me.id)
-        made = (await posting.for_posts(session, [source])).get(source.id)
-        if made is None or made.recipe is None:
-            raise Invalid("This post has no recipe to remix.", "remix_of")
-        r = made.recipe
+        source, r = await posting.visible_recipe(session, remix_of, me.id)
         values.update(prompt=r.prompt, negative_prompt=r.negative_prompt, aspect=r.aspect,
                       style=r.style, engine=r.engine, seed=str(r.seed), remix_of=str(remix_of))
         context["remix_source"] = source

@@ -131,7 +131,7 @@ def test_media_polls_search_and_profile(site: Site) -> None:
              data={"display_name": "Alice A.", "note": "Hi <script>x</script>"},
              files={"avatar": ("a.png", _png(), "image/png")}).json()
     assert me["display_name"] == "Alice A." and "<script>" not in me["note"]
-    media_base = absolute_url(site.app.state.store, "k", site.settings.base_url)[:-1]
+    media_base = absolute_url(site.app.state.store, "public/k", site.settings.base_url)[:-1]
     assert me["avatar"].startswith(media_base)
     assert fetch_media(site.anon.client, me["avatar"]).status_code == 200
     alice_id = me["id"]

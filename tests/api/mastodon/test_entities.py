@@ -200,11 +200,12 @@ async def test_account(people: People, session: AsyncSession) -> None:
 async def test_account_with_pictures_and_suspended(people: People, session: AsyncSession,
                                                    settings: Settings) -> None:
     bob = await people.make("bob")
-    bob.avatar_key, bob.header_key = "1/a.webp", "1/h.webp"
+    bob.avatar_key, bob.header_key = "public/1/a.webp", "public/1/h.webp"
     store = media_store(settings)
-    assert dump(entities.account(bob, BASE))["avatar"] == absolute_url(store, "1/a.webp", BASE)
+    assert dump(entities.account(bob, BASE))["avatar"] == absolute_url(
+        store, "public/1/a.webp", BASE)
     assert dump(entities.account(bob, BASE))["header_static"] == absolute_url(
-        store, "1/h.webp", BASE)
+        store, "public/1/h.webp", BASE)
     assert dump(entities.account(bob, BASE))["last_status_at"] is None
     bob.suspended_at = datetime.now(UTC)
     data = dump(entities.account(bob, BASE))
@@ -330,8 +331,10 @@ async def test_media_attachment(people: People, session: AsyncSession, settings:
     [item] = data["media_attachments"]
     assert set(item) == MEDIA_KEYS
     assert item["id"] == str(upload.id) and item["type"] == "image"
-    assert item["url"] == absolute_url(store, upload.file_key, BASE)
-    assert item["preview_url"] == absolute_url(store, upload.thumb_key or "", BASE)
+    # Not published yet: signed on S3, where two signatures may fall in different seconds.
+    assert item["url"].split("?")[0] == absolute_url(store, upload.file_key, BASE).split("?")[0]
+    assert item["preview_url"].split("?")[0] == absolute_url(
+        store, upload.thumb_key or "", BASE).split("?")[0]
     if not settings.media_url:
         assert item["url"] == f"{BASE}/media/{upload.file_key}"
     assert item["remote_url"] is None

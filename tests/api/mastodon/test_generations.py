@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 
 from salon.generation import provenance
+from salon.generation import service as generation_service
 from tests.api.mastodon.test_endpoints import api, token_for
 from tests.conftest import PASSWORD, Site, WebUser, fetch_media
 
@@ -246,7 +247,7 @@ def test_remix_and_source_picture_must_be_ones_you_may_use(site: Site) -> None:
     private = post_picture(site, carol, "a quiet garden", "friends only", "private")
     hers = api(site, "POST", "/api/v2/media", alice,
                files={"file": ("a.png", _png(), "image/png")}).json()
-    not_visible = "The post to remix does not exist or is not visible to you; pick another."
+    not_visible = generation_service.NO_RECIPE
     for fields, message in (
         ({"remix_of": gone["id"]}, not_visible),
         ({"remix_of": private["id"]}, not_visible),
@@ -386,8 +387,7 @@ def test_a_hidden_recipe_never_leaks_over_the_api(site: Site, how: str) -> None:
     refused = api(site, "POST", GENERATIONS, bob,
                   json={"prompt": "copy", "count": 1, "remix_of": status_id})
     assert refused.status_code == 422
-    assert refused.json()["error"] == (
-        "The author of this post hid its recipe, so it cannot be remixed.")
+    assert refused.json()["error"] == generation_service.NO_RECIPE
 
 
 def test_a_hidden_recipe_leaves_no_prompt_in_the_alt_text(site: Site) -> None:
