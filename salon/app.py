@@ -29,11 +29,11 @@ from salon.media.store import LocalMediaStore, media_origin, media_store
 from salon.oauth.service import OAuthError
 from salon.settings import Settings, configure
 from salon.timelines.store import close_stores
-from salon.web import docs
+from salon.web import docs, ratelimit
 from salon.web.admission import Admission
 from salon.web.bodies import BodyLimits
 from salon.web.deps import LoginRequired
-from salon.web.ratelimit import RateLimiter
+from salon.web.proxies import TrustedProxies
 from salon.web.render import is_htmx, page
 from salon.web.security import HeadAsGet, SecurityHeaders
 
@@ -74,6 +74,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
                 await task
                 await warming
             await bus.close()
+            await app.state.limiter.close()
             await close_stores()
             await db.dispose()
 
@@ -86,7 +87,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     )
     app.state.settings = settings
     app.state.store = media_store(settings)
-    app.state.limiter = RateLimiter()
+    app.state.limiter = ratelimit.limiter(settings)
     app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies,
                        media_origin=media_origin(app.state.store))
     app.add_middleware(HeadAsGet)
@@ -96,7 +97,10 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     app.add_middleware(BodyLimits, max_bytes=settings.max_body_bytes,
                        max_upload_bytes=settings.max_upload_bytes,
                        max_files=settings.max_media_per_post, timeout=settings.body_timeout,
-                       min_rate=settings.body_min_rate)  # outermost
+                       min_rate=settings.body_min_rate)
+    # Outermost: every layer, limits per address included, sees the client a trusted proxy
+    # names.
+    app.add_middleware(TrustedProxies, trusted=settings.trusted_proxies)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     if isinstance(app.state.store, LocalMediaStore):  # an object store serves its own files
         settings.media_dir.mkdir(parents=True, exist_ok=True)

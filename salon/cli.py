@@ -86,9 +86,11 @@ def serve(host: str, port: int, workers: int, no_worker: bool, no_access_log: bo
     # Streaming connections stay open; on shutdown they get a few seconds, not forever.
     # Past max_connections new connections get 503 at once instead of memory and file
     # descriptors; request heads are capped at 64 KiB; idle keep-alive connections close
-    # after 5 s. Bodies have their own limits (salon/web/bodies.py).
+    # after 5 s. Bodies have their own limits (salon/web/bodies.py). Proxy headers are read
+    # by the app from SALON_TRUSTED_PROXIES alone (uvicorn's own reading believes any
+    # 127.0.0.1 peer).
     options: dict[str, Any] = {"host": host, "port": port, "log_level": "info",
-                               "proxy_headers": True, "timeout_graceful_shutdown": 5,
+                               "proxy_headers": False, "timeout_graceful_shutdown": 5,
                                "access_log": not no_access_log,
                                "log_config": uvicorn_log_config(),
                                "limit_concurrency": settings.max_connections or None,

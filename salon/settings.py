@@ -129,6 +129,13 @@ class Settings(BaseSettings):
     # Abuse limits: attempts per window per client address.
     login_attempts_per_minute: int = 10
     signups_per_hour: int = 10
+    # Failed sign-ins per account in a sliding window, whatever address they come from: slows
+    # a password guess spread over many addresses, and lapses on its own (no lock-out).
+    login_failures_per_account: int = 10
+    login_failure_window: int = 900  # seconds
+    # Proxies whose X-Forwarded-For / Forwarded / X-Real-IP name the client (comma-separated
+    # addresses or CIDRs). Empty: the peer is the client, and those headers are ignored.
+    trusted_proxies: str = ""
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

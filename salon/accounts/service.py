@@ -11,13 +11,9 @@ from sqlalchemy import CompoundSelect, Select, case, delete, func, inspect, or_,
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.util import identity_key
 
+from salon.accounts import passwords
 from salon.accounts.models import Account, Credential, LoginSession
-from salon.accounts.passwords import (
-    DUMMY_HASH,
-    check_strength,
-    hash_password,
-    verify_password,
-)
+from salon.accounts.passwords import DUMMY_HASH, check_strength
 from salon.db.ids import ids_param, utcnow
 from salon.errors import Conflict, Forbidden, Invalid, NotFound
 from salon.settings import Settings
@@ -84,6 +80,7 @@ async def register(
     check_strength(password, username)
     if await find_by_username(session, username) is not None:
         raise Conflict(f"The username {username!r} is taken; choose another.", "username")
+    password_hash = await passwords.hash(password)  # before any write: SQLite has one writer
     account = Account(
         username=username,
         username_key=username.lower(),
@@ -93,7 +90,7 @@ async def register(
     )
     session.add(account)
     await session.flush()
-    session.add(Credential(account_id=account.id, password_hash=hash_password(password)))
+    session.add(Credential(account_id=account.id, password_hash=password_hash))
     # Its home timeline is complete as it is: no rebuild (and no 206) on its first read.
     await timeline_store().start(account.id)
     return account
@@ -113,11 +110,12 @@ async def sign_up(
 
 async def set_password(session: AsyncSession, account: Account, password: str) -> None:
     check_strength(password, account.username)
+    password_hash = await passwords.hash(password)
     credential = await session.get(Credential, account.id)
     if credential is None:
-        session.add(Credential(account_id=account.id, password_hash=hash_password(password)))
+        session.add(Credential(account_id=account.id, password_hash=password_hash))
     else:
-        credential.password_hash = hash_password(password)
+        credential.password_hash = password_hash
 
 
 async def authenticate(session: AsyncSession, username: str, password: str) -> Account | None:
@@ -125,9 +123,9 @@ async def authenticate(session: AsyncSession, username: str, password: str) -> A
     account = await find_by_username(session, username)
     credential = await session.get(Credential, account.id) if account else None
     if credential is None:
-        verify_password(DUMMY_HASH, password)
+        await passwords.verify(DUMMY_HASH, password)
         return None
-    if account is None or not verify_password(credential.password_hash, password):
+    if account is None or not await passwords.verify(credential.password_hash, password):
         return None
     # Only someone who knows the password learns these.
     if account.suspended_at is not None:

@@ -25,6 +25,9 @@ from salon.settings import Settings
 
 MAX_SPOILER = 200
 MAX_POLL_OPTION = 50
+# A link counts 23 however long it is, so the raw text may run past max_chars, but not without
+# bound: anything longer than this many times max_chars is refused before it is parsed.
+RAW_FACTOR = 10
 
 
 @dataclass
@@ -69,6 +72,12 @@ async def _get_own(session: AsyncSession, post_id: int, actor: Account) -> Post:
 def _check_text(body: str, spoiler: str, rules: Rules, has_attachments: bool) -> None:
     if not body.strip() and not has_attachments:
         raise Invalid("Write something, or attach an image or a poll.", "text")
+    if len(body) > rules.max_chars * RAW_FACTOR:
+        raise Invalid(
+            f"Posts can have at most {rules.max_chars} characters; this one has "
+            f"{len(body)}. Shorten it.",
+            "text",
+        )
     length = text.count(body)
     if length > rules.max_chars:
         raise Invalid(

@@ -29,14 +29,18 @@ class Rendered:
 
 
 def _strip_trailing(url: str) -> tuple[str, str]:
-    rest = ""
-    while url and url[-1] in TRAILING:
-        # Keep a closing parenthesis that balances one inside the link (Wikipedia links).
-        if url[-1] == ")" and url.count("(") >= url.count(")"):
-            break
-        rest = url[-1] + rest
-        url = url[:-1]
-    return url, rest
+    # One pass with running counts: recounting and re-slicing per character was quadratic
+    # ("http://a" + ")" * 120000 took seconds).
+    opened, closed = url.count("("), url.count(")")
+    end = len(url)
+    while end and url[end - 1] in TRAILING:
+        if url[end - 1] == ")":
+            # Keep a closing parenthesis that balances one inside the link (Wikipedia links).
+            if opened >= closed:
+                break
+            closed -= 1
+        end -= 1
+    return url[:end], url[end:]
 
 
 def is_tag(name: str) -> bool:
@@ -128,4 +132,5 @@ def sanitize(markup: str) -> str:
 
 def plain(markup: str) -> str:
     """Text without tags, for excerpts and search."""
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", markup)).split())
+    # A tag cannot contain "<": each attempt stops at the next one, so a run of "<" is linear.
+    return " ".join(html.unescape(re.sub(r"<[^<>]*>", " ", markup)).split())

@@ -12,7 +12,7 @@ from salon.accounts.models import Account
 from salon.errors import Forbidden, Invalid, NotFound
 from salon.graph import service as graph
 from salon.jobs.models import Job
-from salon.posts import interactions, search
+from salon.posts import interactions, search, text
 from salon.posts import service as posts
 from salon.posts.models import Mention, Poll, PollOption, Post, PostTag, Tag
 from salon.posts.schemas import PollSpec
@@ -382,3 +382,23 @@ async def test_search_takes_any_text_as_words(people: People, session: AsyncSess
         assert [p.id for p in await search.posts(session, query, None)] == [post.id], query
     for query in ("", "&&&", "'", "nightly", "terrace moon"):
         assert await search.posts(session, query, None) == [], query
+
+
+@pytest.mark.parametrize("edit", [False, True])
+async def test_overlong_text_refused_before_it_is_parsed(
+    people: People, session: AsyncSession, monkeypatch: pytest.MonkeyPatch, edit: bool
+) -> None:
+    alice = await people.make("alice")
+    post = await posts.create_post(session, alice, "first")
+
+    def never(body: str) -> int:
+        raise AssertionError("the text was parsed")
+
+    monkeypatch.setattr(text, "count", never)
+    body = "http://a" + ")" * 5_000  # 23 + 5,000 as counted, but 10 times the limit raw
+    with pytest.raises(Invalid, match="at most 500 characters; this one has 5008") as error:
+        if edit:
+            await posts.edit_post(session, alice, post.id, body)
+        else:
+            await posts.create_post(session, alice, body)
+    assert error.value.field == "text"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 import pytest
 
 from salon.posts import text
@@ -139,3 +142,47 @@ def test_mention_with_trailing_punctuation_and_case() -> None:
 def test_plain() -> None:
     html = text.render("a <b> & @x #tag").html
     assert " ".join(text.plain(html).split()) == "a <b> & @x #tag"
+
+
+# Shapes that made the text pipeline quadratic or could: runs of link-trimming punctuation,
+# unbalanced parentheses, bare sigils, one endless link, tag soup.
+ADVERSARIAL = {
+    "closing parens": lambda n: "http://a" + ")" * n,
+    "opening parens": lambda n: "http://a" + "(" * n,
+    "balanced then closing": lambda n: "http://a" + "()" * (n // 4) + ")" * (n // 2),
+    "at signs": lambda n: "@" * n,
+    "hashes": lambda n: "#" * n,
+    "url characters": lambda n: "http://" + "a" * n,
+    "nested punctuation": lambda n: "http://a" + "([{.,;:!?'\"}])" * (n // 14),
+    "mention domains": lambda n: " @a@" + "a." * (n // 2),
+    "angle brackets": lambda n: "<" * n,
+}
+
+
+def _best(function: Callable[[str], object], body: str) -> float:
+    # CPU time, the fastest of five: other work on a busy machine only ever adds time.
+    times = []
+    for _ in range(5):
+        start = time.process_time()
+        function(body)
+        times.append(time.process_time() - start)
+    return min(times)
+
+
+@pytest.mark.parametrize("shape", ADVERSARIAL)
+@pytest.mark.parametrize("function", [text.count, text.render, text.mentioned_usernames,
+                                      text.plain])
+def test_adversarial_text_takes_linear_time(
+    shape: str, function: Callable[[str], object]
+) -> None:
+    # Four times the input must take about four times as long; quadratic work takes sixteen.
+    n = 50_000
+    small = _best(function, ADVERSARIAL[shape](n))
+    large = _best(function, ADVERSARIAL[shape](4 * n))
+    assert large < 8 * max(small, 1e-4), (shape, small, large)
+
+
+def test_a_megabyte_of_closing_parentheses_is_counted() -> None:
+    body = "http://a" + ")" * 1_000_000
+    assert text.count(body) == 23 + 1_000_000
+    assert text.render(body).html.startswith('<p><a href="http://a"')

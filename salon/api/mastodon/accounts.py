@@ -48,8 +48,8 @@ async def register(
     p = await params(request)
     if not p.flag("agreement"):
         raise ApiError(422, "Validation failed: agreement must be accepted.")
-    request.app.state.limiter.hit("signup", request.client.host if request.client else "?",
-                                  settings.signups_per_hour, 3600)
+    await request.app.state.limiter.hit("signup", request.client.host if request.client else "?",
+                                        settings.signups_per_hour, 3600)
     account = await accounts.sign_up(session, settings, p.text("username", max_len=100),
                                      p.text("password", max_len=1000))
     issued = await oauth.issue_for(session, context.app, account, context.scopes)

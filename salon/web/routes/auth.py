@@ -10,6 +10,7 @@ from salon.accounts import service as accounts
 from salon.accounts.models import Account
 from salon.errors import SalonError
 from salon.settings import Settings
+from salon.web import ratelimit
 from salon.web.deps import (
     SESSION_COOKIE,
     Viewer,
@@ -21,10 +22,6 @@ from salon.web.deps import (
 from salon.web.render import page, safe_next
 
 router = APIRouter(dependencies=[Depends(verify_csrf)])
-
-
-def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 async def _signed_in(
@@ -64,7 +61,8 @@ async def signup(
 ) -> Response:
     form = {"username": username, "display_name": display_name}
     try:
-        request.app.state.limiter.hit("signup", _client(request), settings.signups_per_hour, 3600)
+        await request.app.state.limiter.hit("signup", ratelimit.client_address(request),
+                                            settings.signups_per_hour, 3600)
         account = await accounts.sign_up(session, settings, username, password,
                                          display_name=display_name)
     except SalonError as error:
@@ -100,14 +98,10 @@ async def login(
     password: str = Form(""),
     next: str = Form("/home"),
     session: AsyncSession = Depends(db_session),
-    settings: Settings = Depends(get_settings),
 ) -> Response:
     form = {"username": username}
     try:
-        request.app.state.limiter.hit(
-            "login", _client(request), settings.login_attempts_per_minute, 60
-        )
-        account = await accounts.authenticate(session, username, password)
+        account = await ratelimit.authenticate(request, session, username, password)
     except SalonError as error:  # too many attempts, or a suspended account
         return page(request, "login.html", {"next": next, "form": form, "error": error.message},
                     error.status)
