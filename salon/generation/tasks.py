@@ -58,7 +58,8 @@ class _Progress:
         self.value = 0.0
         self.cancelled = threading.Event()
         self.previews: list[Image.Image] = []
-        self.preview_version = 0
+        self.preview_version = 0  # pictures the engine reported
+        self.stored = 0  # the generation's preview_version the watcher last stored
 
     def report(self, fraction: float, previews: Sequence[Image.Image] | None = None) -> None:
         if self.cancelled.is_set():
@@ -109,7 +110,7 @@ async def _start(session: AsyncSession, settings: Settings, generation_id: int,
             BUSY.add(generation.engine)
             turn.add(generation.engine)
         if generation.preview_version:  # left by a try that crashed, or never cleaned up
-            media.schedule_delete(side, previews.keys(settings, generation))
+            media.schedule_delete(side, previews.left(settings, generation))
             generation.preview_version = 0
         if not live:
             return None
@@ -154,7 +155,7 @@ async def _watch(session: AsyncSession, generation_id: int, count: int, progress
                     return
                 if encoded is not None:
                     await previews.store(settings, store, generation, encoded)
-                    generation.preview_version, shown = generation.preview_version + 1, version
+                    shown, progress.stored = version, generation.preview_version
                 if (progress.value - saved >= 0.05 or encoded is not None) \
                         and not done.is_set():
                     generation.progress = saved = round(progress.value, 3)
@@ -232,8 +233,8 @@ async def _run(session: AsyncSession, generation_id: int, turn: set[str]) -> Non
         done.set()
         progress.cancelled.set()  # an engine still running (this task was cancelled) stops
         await watcher
-        if progress.preview_version:  # the same keys as an earlier try's, if any
-            media.schedule_delete(session, previews.keys(settings, generation))
+        if progress.stored:
+            media.schedule_delete(session, previews.left(settings, generation, progress.stored))
     await _save(session, store, generation_id, encoded, output)
 
 

@@ -248,7 +248,7 @@ async def test_a_generation_through_the_worker_stores_signed_candidates(
 
     async def watch(*args: Any) -> None:  # previews are written while it runs
         await real_store(*args)
-        stored_previews.extend(previews.keys(settings, args[2]))
+        stored_previews.extend(previews.keys(settings, args[2], args[2].preview_version))
 
     monkeypatch.setattr(previews, "store", watch)
     monkeypatch.setattr(diffusion, "PREVIEW_EVERY", 0.0)
@@ -400,7 +400,7 @@ async def test_previews_a_crashed_try_left_go_even_when_no_try_follows(
 ) -> None:
     made = await _fox(session, settings, people, count=2)
     store = media_store(settings)
-    old = previews.keys(settings, made)
+    old = previews.keys(settings, made, 3) + previews.keys(settings, made, 4)
     for key in old:  # as a worker that died mid-way left them
         await store.put(key, b"old preview", "image/webp")
     # Cancelled before another worker took the job up again.
