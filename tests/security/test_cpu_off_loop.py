@@ -137,3 +137,29 @@ async def test_every_server_process_counts_the_same_attempts(settings: Settings)
     finally:
         await one.close()
         await two.close()
+
+
+@pytest.fixture
+def grants_passwords(tmp_path: Path, databases: Databases) -> Iterator[CheckedSite]:
+    database = databases.fresh(tmp_path)
+    yield from open_site(make_settings(tmp_path, database, login_failures_per_account=3,
+                                       login_failure_window=60, oauth_password_grant=True))
+    databases.drop(database)
+
+
+def test_the_password_grant_is_limited_like_the_sign_in_page(
+    grants_passwords: CheckedSite,
+) -> None:
+    site = grants_passwords
+    site.user("alice")
+    app = site.anon.client.post("/api/v1/apps", data={
+        "client_name": "guesser", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob"}).json()
+
+    def grant(password: str) -> int:
+        response = site.anon.client.post("/oauth/token", data={
+            "grant_type": "password", "client_id": app["client_id"],
+            "client_secret": app["client_secret"], "username": "alice", "password": password})
+        return response.status_code
+
+    assert [grant("wrong wrong 1") for _ in range(3)] == [400, 400, 400]
+    assert grant(PASSWORD) == 429  # the account rests a while, whoever asks

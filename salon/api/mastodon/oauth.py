@@ -18,6 +18,7 @@ from salon.oauth.inputs import Params, api_refusal, oauth_refusal, problem
 from salon.oauth.models import OAuthApp
 from salon.oauth.service import OOB, IssuedToken, OAuthError, TokenContext
 from salon.settings import Settings
+from salon.web import ratelimit
 from salon.web.deps import Viewer, db_session, get_settings, require_account, verify_csrf, viewer
 from salon.web.render import page
 
@@ -162,8 +163,15 @@ async def token(
     elif grant == "refresh_token":
         issued = await oauth.refresh(session, app, p.text("refresh_token") or "")
     elif grant == "password" and settings.oauth_password_grant:
-        issued = await oauth.password_grant(session, app, p.text("username") or "",
-                                            p.text("password") or "", p.text("scope"))
+        username = p.text("username") or ""
+        await ratelimit.check_sign_in(request, username)  # the sign-in page's limits, here too
+        try:
+            issued = await oauth.password_grant(session, app, username,
+                                                p.text("password") or "", p.text("scope"))
+        except OAuthError as refused:
+            if refused.code == "invalid_grant":
+                await ratelimit.failed_sign_in(request, username)
+            raise
     else:
         raise OAuthError("unsupported_grant_type", "grant_type must be authorization_code, "
                          "client_credentials or refresh_token.")
