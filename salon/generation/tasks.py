@@ -23,6 +23,8 @@ from PIL import Image
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from salon.accounts import service as accounts
+from salon.accounts.models import Account
 from salon.db.ids import new_id, utcnow
 from salon.db.session import side_transaction
 from salon.generation import credentials, engines, previews, provenance, service
@@ -34,7 +36,7 @@ from salon.jobs.worker import RUNNING, handler
 from salon.media import images
 from salon.media import service as media
 from salon.media.models import MediaAttachment
-from salon.media.store import MediaStore, media_store, new_folder
+from salon.media.store import MediaStore, is_guessable, media_store, new_folder, refolded
 from salon.posts.models import Post
 from salon.posts.visibility import OPEN
 from salon.settings import Settings, get_settings
@@ -45,6 +47,7 @@ EXPIRE_EVERY = timedelta(minutes=10)
 TICK = 0.4  # seconds between progress writes
 TURN_WAIT = 2.0  # seconds before a generation waiting for a busy engine is tried again
 BUSY: set[str] = set()  # exclusive engines running a generation in this process
+REKEY_BATCH = 200  # rows per run of media.rekey: each run's transaction stays short
 
 
 class Cancelled(Exception):
@@ -318,10 +321,71 @@ async def publish(session: AsyncSession, payload: dict[str, Any]) -> None:
     """Move a public post's files under public/; here, not in media/, because the
     candidates' rows name the same files and must follow them."""
     moved = await media.publish(session, media_store(get_settings()), int(payload["post_id"]))
+    await _follow(session, moved)
+
+
+async def _follow(session: AsyncSession, moved: dict[str, str]) -> None:
+    """Point candidates naming moved files (old key -> new key) at the new keys."""
+    if not moved:
+        return
     for candidate in await session.scalars(select(Candidate).where(
             Candidate.recipe_key.in_(list(moved)) | Candidate.plain_key.in_(list(moved)))):
         candidate.recipe_key = moved.get(candidate.recipe_key or "", candidate.recipe_key)
         candidate.plain_key = moved.get(candidate.plain_key or "", candidate.plain_key)
+
+
+@handler(media.REKEY_JOB)
+async def rekey(session: AsyncSession, payload: dict[str, Any]) -> None:
+    """Move the files stored before keys had a random folder (ids predict theirs) to fresh
+    folders, once, on upgrade: a bounded batch per run, in the run's transaction, and the
+    job queues itself for the next (media with their candidates by id, then accounts). Rows
+    already moved are skipped, so it is safe to run again. Here for publish's reason."""
+    store = media_store(get_settings())
+    after, of_accounts = int(payload.get("after", 0)), bool(payload.get("accounts"))
+    step = _rekey_accounts if of_accounts else _rekey_media
+    last = await step(session, store, after)
+    if last is not None:
+        jobs.enqueue(session, media.REKEY_JOB, {"accounts": of_accounts, "after": last})
+    elif not of_accounts:
+        jobs.enqueue(session, media.REKEY_JOB, {"accounts": True, "after": 0})
+
+
+async def _rekey_media(session: AsyncSession, store: MediaStore, after: int) -> int | None:
+    """One batch of media rows from `after` on; the last id when more may follow."""
+    rows = (await session.execute(
+        select(MediaAttachment, Candidate, Post.visibility)
+        .outerjoin(Candidate, Candidate.media_id == MediaAttachment.id)
+        .outerjoin(Post, Post.id == MediaAttachment.post_id)
+        .where(MediaAttachment.id > after).order_by(MediaAttachment.id).limit(REKEY_BATCH)
+    )).all()
+    folders: dict[tuple[str, bool], str] = {}
+    # Public where publish would have put them: open posts' files, where the store signs.
+    public = {item.id: store.signs and visibility in OPEN for item, _c, visibility in rows}
+    items = list({item.id: item for item, _c, _v in rows}.values())
+    moved = await media.move(session, store, items, lambda item, key: refolded(
+        key, item.account_id, public[item.id], folders) if is_guessable(key) else None)
+    # A candidate's copy that is not the one shown stays private, as publish leaves it.
+    moved |= await media.move_files(session, store, {
+        key: refolded(key, item.account_id, False, folders)
+        for item, candidate, _v in rows if candidate is not None
+        for key in (candidate.recipe_key, candidate.plain_key)
+        if key and key not in moved and is_guessable(key)})
+    await _follow(session, moved)
+    return rows[-1][0].id if len(rows) == REKEY_BATCH else None
+
+
+async def _rekey_accounts(session: AsyncSession, store: MediaStore, after: int) -> int | None:
+    """One batch of accounts' avatars and headers (public, as new ones are)."""
+    found = list(await session.scalars(
+        select(Account).where(Account.id > after).order_by(Account.id).limit(REKEY_BATCH)))
+    folders: dict[tuple[str, bool], str] = {}
+    moved = await media.move_files(session, store, {
+        key: refolded(key, acc.id, True, folders) for acc in found
+        for key in (acc.avatar_key, acc.header_key) if key and is_guessable(key)})
+    for acc in found:
+        await accounts.update_profile(session, acc, avatar_key=moved.get(acc.avatar_key or ""),
+                                      header_key=moved.get(acc.header_key or ""))
+    return found[-1].id if len(found) == REKEY_BATCH else None
 
 
 @handler(EXPIRE_JOB)

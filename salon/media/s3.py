@@ -8,7 +8,9 @@ sessions (which create clients) are not, hence the lock around creating one."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -22,6 +24,19 @@ _session: Any = None  # one boto3 Session per process: it caches the parsed serv
 # a job quickly (the job is retried), not hold a worker thread for botocore's default minute.
 CONNECT_TIMEOUT = 5.0
 MAX_ATTEMPTS = 3  # "standard" retry mode: backoff with jitter on throttling and 5xx
+
+
+@contextlib.contextmanager
+def _missing(object_key: str) -> Iterator[None]:
+    """S3's answers for a key that is not there, as the FileNotFoundError stores raise."""
+    from botocore.exceptions import ClientError
+
+    try:
+        yield
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
+            raise FileNotFoundError(object_key) from exc
+        raise
 
 
 @dataclass(frozen=True)
@@ -109,14 +124,8 @@ class S3MediaStore:
         return await asyncio.to_thread(self._get, self.location.object_key(key))
 
     def _get(self, object_key: str) -> bytes:
-        from botocore.exceptions import ClientError
-
-        try:
+        with _missing(object_key):
             found = self.client.get_object(Bucket=self.location.bucket, Key=object_key)
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
-                raise FileNotFoundError(object_key) from exc
-            raise
         body = found["Body"]
         try:
             return bytes(body.read())
@@ -129,11 +138,15 @@ class S3MediaStore:
                                 Key=self.location.object_key(key))
 
     async def copy(self, key: str, new_key: str) -> None:
+        await asyncio.to_thread(self._copy, self.location.object_key(key),
+                                self.location.object_key(new_key))
+
+    def _copy(self, object_key: str, new_object_key: str) -> None:
         # Server-side: the bytes never come through this process.
-        await asyncio.to_thread(
-            self.client.copy_object, Bucket=self.location.bucket,
-            Key=self.location.object_key(new_key),
-            CopySource={"Bucket": self.location.bucket, "Key": self.location.object_key(key)})
+        with _missing(object_key):
+            self.client.copy_object(Bucket=self.location.bucket, Key=new_object_key,
+                                    CopySource={"Bucket": self.location.bucket,
+                                                "Key": object_key})
 
     signs = True
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from sqlalchemy import delete, select
@@ -22,6 +22,7 @@ from salon.settings import Settings, get_settings
 MAX_DESCRIPTION_CHARS = 1500
 DELETE_FILES_JOB = "media.delete_files"
 PUBLISH_JOB = "media.publish"
+REKEY_JOB = "media.rekey"  # queued by migration 0012
 
 T = TypeVar("T")
 
@@ -200,20 +201,44 @@ def schedule_publish(session: AsyncSession, post_id: int) -> None:
 
 
 async def publish(session: AsyncSession, store: MediaStore, post_id: int) -> dict[str, str]:
-    """Copy the post's files under public/ and point its media rows there; the old files
-    are deleted after commit. Returns old key -> new key (for rows of other domains that
-    name the same files). Until it has run the files are served signed, which also works."""
+    """Copy the post's files under public/ and point its media rows there. Returns old key
+    -> new key (for rows of other domains that name the same files). Until it has run the
+    files are served signed, which also works."""
     rows = list(await session.scalars(
         select(MediaAttachment).where(MediaAttachment.post_id == post_id)))
-    moved: dict[str, str] = {}
-    for item in rows:
+    return await move(session, store, rows,
+                      lambda _item, key: None if is_public(key) else public_key(key))
+
+
+async def move(session: AsyncSession, store: MediaStore, items: Sequence[MediaAttachment],
+               new_key: Callable[[MediaAttachment, str], str | None]) -> dict[str, str]:
+    """Copy the items' files to the keys `new_key` gives (None: the file stays) and point
+    the rows there; the old files are deleted after commit. Returns old key -> new key."""
+    wanted: dict[str, str] = {}
+    for item in items:
         for key in (item.file_key, item.thumb_key):
-            if key and not is_public(key):
-                moved[key] = public_key(key)
-                await store.copy(key, moved[key])
+            if key and key not in wanted and (new := new_key(item, key)) is not None:
+                wanted[key] = new
+    moved = await move_files(session, store, wanted)
+    for item in items:
         item.file_key = moved.get(item.file_key, item.file_key)
         item.thumb_key = moved.get(item.thumb_key or "", item.thumb_key)
     await session.flush()
+    return moved
+
+
+async def move_files(session: AsyncSession, store: MediaStore,
+                     wanted: dict[str, str]) -> dict[str, str]:
+    """Copy files to new keys and delete the old ones after commit; returns those moved.
+    A file that is missing stays out (a row naming it shows nothing either way), so a
+    lost file cannot stop a job forever. Run again, it copies again: safe."""
+    moved: dict[str, str] = {}
+    for key, new in wanted.items():
+        try:
+            await store.copy(key, new)
+        except FileNotFoundError:
+            continue
+        moved[key] = new
     schedule_delete(session, list(moved))
     return moved
 

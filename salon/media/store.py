@@ -40,7 +40,8 @@ class MediaStore(Protocol):
         ...
 
     async def copy(self, key: str, new_key: str) -> None:
-        """Store the bytes under `key` also under `new_key`."""
+        """Store the bytes under `key` also under `new_key`; raises FileNotFoundError when
+        there are none."""
         ...
 
     @property
@@ -66,6 +67,22 @@ def is_public(key: str) -> bool:
 def public_key(key: str) -> str:
     """Where a file goes when what it belongs to becomes public."""
     return key if is_public(key) else PUBLIC + key
+
+
+def is_guessable(key: str) -> bool:
+    """Whether a key has the form files had before random folders, which ids predict:
+    `{account}/{media id}/…`, `{account}/avatars/…` or `{account}/headers/…` (moved under
+    public/ or not). A random folder is all digits once in ~10^17 keys."""
+    parts = key.removeprefix(PUBLIC).split("/")
+    folder = parts[1] if len(parts) == 3 else ""
+    return (folder.isascii() and folder.isdigit()) or folder in ("avatars", "headers")
+
+
+def refolded(key: str, account_id: int, public: bool, folders: dict[tuple[str, bool], str]) -> str:
+    """Where a guessable key's file moves: a fresh folder per old folder and visibility,
+    kept in `folders`, so one picture's files stay together."""
+    folder, name = key.rsplit("/", 1)
+    return f"{folders.setdefault((folder, public), new_folder(account_id, public))}/{name}"
 
 
 def check_key(key: str) -> str:

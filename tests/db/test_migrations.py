@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection
+from sqlalchemy import Connection, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.db.ids import id_floor, id_time, new_id
-from salon.db.migrate import managed_by_alembic
+from salon.db.migrate import alembic_config, managed_by_alembic, upgrade
 from salon.db.models import Base
 from salon.db.session import make_engine
+from salon.jobs.models import Job
+from salon.media.service import REKEY_JOB
 from salon.settings import Settings
+from tests.conftest import People
 
 
 async def test_migrated_schema_matches_models(settings: Settings) -> None:
@@ -38,3 +43,30 @@ def test_ids_are_time_ordered_and_unique() -> None:
     assert new_id(earlier) < ids[0]
     assert id_floor(earlier) <= new_id(earlier)
     assert abs((id_time(ids[0]) - datetime.now(UTC)).total_seconds()) < 5
+
+
+async def _rekeys(session: AsyncSession) -> int:
+    await session.commit()  # a fresh snapshot
+    return int(await session.scalar(
+        select(func.count()).select_from(Job).where(Job.kind == REKEY_JOB)) or 0)
+
+
+async def test_an_upgrade_queues_the_move_of_files_at_guessable_keys(
+    settings: Settings, session: AsyncSession, people: People
+) -> None:
+    assert await _rekeys(session) == 0  # a new instance has no files to move
+    engine = make_engine(settings)
+    config = alembic_config(settings)
+
+    def back_to_0011(connection: Connection) -> None:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0011")
+
+    async with engine.begin() as connection:
+        await connection.run_sync(back_to_0011)
+    alice = await people.make("alice")
+    alice.avatar_key = f"{alice.id}/avatars/{new_id()}.png"  # as stored before 0012
+    await session.commit()
+    await upgrade(settings, engine)
+    await engine.dispose()
+    assert await _rekeys(session) == 1
