@@ -113,6 +113,13 @@ def test_every_route_answers_bad_values_with_4xx(site: Site, everyone: dict[str,
     ("GET", "/api/v1/trends/statuses", {"params": {"offset": "²"}}, 422, "offset"),
     ("PATCH", "/api/v1/accounts/update_credentials", {"json": {"display_name": {"a": 1}}},
      422, "display_name"),
+    # One name sent plain and as a list: the list is what the route reads.
+    ("GET", "/api/v1/accounts/relationships", {"params": [("id", "1"), ("id[]", "²")]}, 422,
+     "id"),
+    ("GET", "/api/v1/notifications", {"params": [("types[]", "mention"), ("types", "x")]},
+     200, None),
+    ("POST", "/api/v1/statuses", {"content": b"[" * 100_000,
+                                  "headers": {"content-type": "application/json"}}, 400, None),
 ])
 def test_the_reviews_cases(site: Site, everyone: dict[str, str], method: str, path: str,
                            kw: dict[str, Any], status: int, field: str | None) -> None:

@@ -192,8 +192,10 @@ async def params(request: Request) -> Params:
 
     def add(key: str, value: Any) -> None:
         if key.endswith("[]"):
-            merged.setdefault(key[:-2], []).append(value)
-        else:
+            found = merged.get(key[:-2])
+            # `x=a&x[]=b`: the list wins, so the accessors see one shape.
+            merged[key[:-2]] = [*found, value] if isinstance(found, list) else [value]
+        elif not isinstance(merged.get(key), list):
             merged[key] = value
 
     for key, value in request.query_params.multi_items():
@@ -203,7 +205,7 @@ async def params(request: Request) -> Params:
         if kind.startswith("application/json"):
             try:
                 body = json.loads(await request.body() or b"{}")
-            except ValueError:
+            except (ValueError, RecursionError):  # nested too deep is not JSON we take
                 raise ApiError(400, "The request body is not valid JSON.") from None
             if isinstance(body, dict):
                 merged.update(body)
