@@ -59,11 +59,15 @@ def _announce(session: AsyncSession, post: Post, audience: list[int], tags: list
         events.publish(session, f"user:{account_id}", "update", post_id=post.id)
     top_level = post.in_reply_to_account_id in (None, post.account_id)
     if post.visibility == Visibility.public and post.reblog_of_id is None and top_level:
+        # The author comes along so listeners can drop posts of people they block or mute
+        # without a query each (stream_render.py).
         for stream in ("public", "public:local"):
-            events.publish(session, stream, "update", post_id=post.id)
+            events.publish(session, stream, "update", post_id=post.id,
+                           author_id=post.account_id)
         for tag in tags:
             for stream in (f"hashtag:{tag}", f"hashtag:local:{tag}"):
-                events.publish(session, stream, "update", post_id=post.id)
+                events.publish(session, stream, "update", post_id=post.id,
+                               author_id=post.account_id)
 
 
 @handler("timelines.follow")

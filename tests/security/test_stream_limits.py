@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import event
 
 from salon.api.mastodon import entities
 from salon.settings import Settings
@@ -60,6 +61,49 @@ def test_fifty_anonymous_listeners_share_one_rendering(settings: Settings,
             heard = await asyncio.gather(*(next_event(s) for s in sockets))
             assert {json.loads(e["payload"])["id"] for e in heard} == {posted["id"]}
             assert len(built) - before <= 1, "rendered once per listener"
+            for s in sockets:
+                await s.close()
+
+        asyncio.run(scenario())
+
+
+def test_signed_in_listeners_of_public_streams_share_it_too(settings: Settings) -> None:
+    """As on Mastodon, public streams carry no viewer's flags: forty signed-in listeners
+    cost one rendering of a post, not a query each, and whoever blocks or mutes the author
+    hears nothing of it."""
+    with serving(settings, streaming_per_address=60) as live:
+        alice = live.token("alice")
+        readers = [live.token(f"reader{i}") for i in range(40)]
+        author = live.api("GET", "/api/v1/accounts/verify_credentials", alice)["id"]
+        live.api("POST", f"/api/v1/accounts/{author}/block", readers[0])
+        live.api("POST", f"/api/v1/accounts/{author}/mute", readers[1])
+        statements: list[str] = []
+        engine = live.app.state.db.engine.sync_engine
+
+        def count(*args: Any) -> None:
+            statements.append(args[2])
+
+        async def deliver(sockets: list[Any], text: str) -> int:
+            """Statements run from posting to every listener hearing it."""
+            before = len(statements)
+            posted = await asyncio.to_thread(live.api, "POST", "/api/v1/statuses", alice,
+                                             data={"status": text})
+            heard = await asyncio.gather(*(next_event(s) for s in sockets[2:]))
+            assert {json.loads(e["payload"])["id"] for e in heard} == {posted["id"]}
+            return len(statements) - before
+
+        async def scenario() -> None:
+            sockets = [await connect(f"{live.ws}?stream=public&access_token={token}")
+                       for token in readers]
+            await deliver(sockets, "first")  # each listener reads who it hides, once
+            event.listen(engine, "before_cursor_execute", count)
+            try:
+                spent = await deliver(sockets, "second")
+            finally:
+                event.remove(engine, "before_cursor_execute", count)
+            # Posting, fan-out and one rendering: far fewer than one query per listener.
+            assert spent < len(sockets), spent
+            assert await quiet(sockets[0]) and await quiet(sockets[1], 0.1)
             for s in sockets:
                 await s.close()
 

@@ -2,15 +2,20 @@
 
 Every listener of one process is handed the same `Event` object, so what one listener
 renders is kept on the event (`Event.memo`) for the next: a post reaches all anonymous
-listeners as one rendering, however many there are. Signed-in viewers each get one
-query that checks visibility, blocks and mutes together, then their flags joined to the
-post's viewer-independent parts that the process keeps (`rendered.RenderedStatuses`), so
-no listener builds the status entity again."""
+listeners as one rendering, however many there are. On the public and hashtag streams,
+signed-in listeners share it too, as on Mastodon (whose public streams carry no viewer's
+flags): each drops the posts of accounts it blocks, is blocked by or mutes, from a list
+kept per viewer for a few seconds, so a post costs no query per listener there. On a
+person's own streams each event gets one query that checks visibility, blocks and mutes
+together, then the viewer's flags joined to the post's viewer-independent parts that the
+process keeps (`rendered.RenderedStatuses`), so no listener builds the status entity
+again."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
@@ -29,6 +34,9 @@ from salon.timelines.schemas import Cursor
 
 Found = tuple[str, str] | None  # (event name, payload), or None: not for this viewer
 ANONYMOUS = "anonymous"
+PUBLIC_STREAMS = ("public", "hashtag:")  # only public posts are published there
+HIDDEN_SECONDS = 5.0  # how long a viewer's blocked and muted accounts are kept
+HIDDEN_KEPT = 10_000  # viewers whose lists are kept at most (past it, all are dropped)
 
 
 class Renderer:
@@ -36,6 +44,7 @@ class Renderer:
 
     def __init__(self, db: Database, kept: rendered.RenderedStatuses) -> None:
         self.db, self.kept = db, kept
+        self._hidden: dict[int, tuple[float, frozenset[int]]] = {}
 
     async def __call__(self, event: Event, viewer_id: int | None) -> Found:
         if event.kind == "delete":  # published only to streams that could show the post
@@ -47,9 +56,29 @@ class Renderer:
             return await self._session(_generation, viewer_id,
                                        int(event.data["generation_id"]))
         post_id = int(event.data["post_id"])
-        if viewer_id is None:
+        shared = viewer_id is None or (event.stream.startswith(PUBLIC_STREAMS)
+                                       and "author_id" in event.data)
+        if viewer_id is not None and shared \
+                and int(event.data["author_id"]) in await self.hidden(viewer_id):
+            return None
+        if shared:
             return await once(event, ANONYMOUS, lambda: self.status(event, post_id, None))
         return await self.status(event, post_id, viewer_id)
+
+    async def hidden(self, viewer_id: int) -> frozenset[int]:
+        """Accounts whose posts the viewer must not be shown (blocked either way, muted),
+        read at most every HIDDEN_SECONDS: a block takes that long to reach public streams,
+        whose posts anyone may read anyway."""
+        now = time.monotonic()
+        kept = self._hidden.get(viewer_id)
+        if kept is not None and kept[0] > now:
+            return kept[1]
+        async with self.db.sessions() as session:
+            found = frozenset(await session.scalars(graph.hidden_author_ids(viewer_id)))
+        if len(self._hidden) >= HIDDEN_KEPT:
+            self._hidden.clear()
+        self._hidden[viewer_id] = (now + HIDDEN_SECONDS, found)
+        return found
 
     async def _session(self, make: Callable[[AsyncSession, str, int | None, int],
                                             Awaitable[Found]],
