@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -57,6 +58,9 @@ class S3Location:
         return f"{self.prefix}/{key}" if self.prefix else key
 
 
+SIGNED_KEPT = 50_000  # signed addresses kept for reuse (past it, all are forgotten)
+
+
 class S3MediaStore:
     """Objects under `s3://bucket/prefix/`, fetched by browsers from `public_url`."""
 
@@ -69,6 +73,8 @@ class S3MediaStore:
         self._credentials = (access_key, secret_key)
         self.timeout = timeout
         self.signed_seconds = signed_seconds
+        self._signed: dict[str, tuple[float, str]] = {}  # key -> (reuse until, address)
+        self.clock = time.monotonic
         self.public_url = (public_url or self._default_public_url()).rstrip("/")
         self._client: Any = None
         self._client_lock = threading.Lock()
@@ -153,11 +159,20 @@ class S3MediaStore:
     def url(self, key: str) -> str:
         if is_public(key):
             return f"{self.public_url}/{quote(self.location.object_key(key), safe='/')}"
-        # The bucket answers only public/ without a signature; a signature is local HMAC
-        # work (no request), so building one per page is cheap.
-        return str(self.client.generate_presigned_url(
+        # The bucket answers only public/ without a signature. One address is given out for
+        # half its life, so browsers cache the picture (a new signature is a new URL to them)
+        # and whoever got it keeps at least half its life to load it.
+        now = self.clock()
+        kept = self._signed.get(key)
+        if kept is not None and kept[0] > now:
+            return kept[1]
+        signed = str(self.client.generate_presigned_url(
             "get_object", ExpiresIn=self.signed_seconds,
             Params={"Bucket": self.location.bucket, "Key": self.location.object_key(key)}))
+        if len(self._signed) >= SIGNED_KEPT:
+            self._signed.clear()
+        self._signed[key] = (now + self.signed_seconds / 2, signed)
+        return signed
 
     async def content_type(self, key: str) -> str:
         """The stored Content-Type (what browsers are sent); for tests and checks."""

@@ -84,6 +84,19 @@ async def test_private_keys_get_signed_expiring_urls(store: S3MediaStore) -> Non
     assert fetch(store.url("public/7/1/original.webp"))[0] == b"private"
 
 
+async def test_a_signed_address_is_reused_for_half_its_life(store: S3MediaStore) -> None:
+    """Browsers cache by URL: a new signature on every page would fetch the picture again."""
+    now = [1000.0]
+    store.clock = lambda: now[0]
+    first = store.url("7/2/original.webp")
+    now[0] += store.signed_seconds / 2 - 1
+    assert store.url("7/2/original.webp") == first
+    assert store.url("7/3/original.webp") != first
+    now[0] += 2
+    store.url("7/2/original.webp")  # signed afresh, with its whole life left
+    assert store._signed["7/2/original.webp"][0] == now[0] + store.signed_seconds / 2
+
+
 async def test_missing_keys(store: S3MediaStore) -> None:
     with pytest.raises(FileNotFoundError):
         await store.get("never/stored.png")
