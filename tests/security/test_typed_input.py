@@ -124,6 +124,8 @@ def test_every_route_answers_bad_values_with_4xx(site: Site, everyone: dict[str,
     # reads in a request line was a text/plain 400 from uvicorn, not a 422 naming q; a body
     # that is not JSON at /oauth/token was an HTML page.
     ("GET", "/api/v2/search", {"params": {"q": "a" * 1001}}, 422, "q"),
+    ("POST", "/api/v1/statuses", {"json": {"status": "x", "visibility": "everyone"}}, 422,
+     "visibility"),
     ("GET", "/api/v1/accounts/search", {"params": {"q": "a" * 1001}}, 422, "q"),
     ("POST", "/oauth/token", {"content": b"{\x16K", "headers": {
         "content-type": "application/json"}}, 400, None),

@@ -17,6 +17,7 @@ from typing import Any
 
 from salon.api.mastodon import deps
 from salon.oauth import inputs as oauth_inputs
+from salon.text_input import accepted_pattern
 
 ID = {"type": "string", "pattern": "^[0-9]{1,19}$"}
 # Accessors of deps.Params (and of the OAuth endpoints' inputs.Params), by name.
@@ -43,10 +44,12 @@ def _typed(kind: str, bound: dict[str, Any], oauth: bool) -> dict[str, Any]:
     if oauth:  # inputs.Params: text, or a list of texts where texts() reads it
         return {"type": "string", "maxLength": bound.get("limit", oauth_inputs.LIMIT)}
     if kind in ("text", "optional_text"):
-        return {"type": "string", "maxLength": bound.get("max_len")}
+        return {"type": "string", "maxLength": bound.get("max_len"),
+                "pattern": accepted_pattern(multiline=bound.get("multiline") is True)}
     if kind == "texts":
         return {"type": "array", "maxItems": bound.get("max_count"),
-                "items": {"type": "string", "maxLength": bound.get("max_len")}}
+                "items": {"type": "string", "maxLength": bound.get("max_len"),
+                          "pattern": accepted_pattern()}}
     if kind == "id":
         return dict(ID)
     if kind == "ids":
