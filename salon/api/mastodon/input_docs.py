@@ -27,6 +27,8 @@ _OPS: dict[type, Callable[[Any, Any], Any]] = {
     ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
     ast.Pow: operator.pow, ast.FloorDiv: operator.floordiv}
 _MISSING = object()
+# Where a name holds Params: (an OAuth inputs.Params?, the path of its object: ("poll",)).
+Held = list[tuple[bool, tuple[str, ...]]]
 
 
 def _schema(kind: str, bound: dict[str, Any], oauth: bool) -> dict[str, Any]:
@@ -91,7 +93,9 @@ class Inputs:
             for part in path[:-1]:
                 node = node["properties"].setdefault(
                     part, {"type": "object", "properties": {}})
-            if schema.get("type") != "object" or path[-1] not in node["properties"]:
+            if schema.get("type") == "object":  # its fields may have made it already
+                node["properties"].setdefault(path[-1], schema)
+            else:
                 node["properties"][path[-1]] = schema
         return root
 
@@ -110,7 +114,7 @@ class _Scope:
     which hold constants, and the module's and closure's globals."""
 
     names: dict[str, Any]
-    params: dict[str, list[tuple[bool, tuple[str, ...]]]]  # (oauth?, path)
+    params: dict[str, Held]
     consts: dict[str, list[Any]]
     local_defs: dict[str, ast.AST] = field(default_factory=dict)
 
@@ -123,7 +127,7 @@ def describe_inputs(endpoint: Callable[..., Any]) -> Inputs:
 
 
 def _read_function(function: Callable[..., Any],
-                   params: dict[str, list[tuple[bool, tuple[str, ...]]]],
+                   params: dict[str, Held],
                    consts: dict[str, list[Any]], found: Inputs, depth: int,
                    seen: set[Any]) -> None:
     function = inspect.unwrap(function)
@@ -151,7 +155,7 @@ def _read_body(definition: ast.AST, scope: _Scope, found: Inputs, depth: int,
         for node in nodes:
             if isinstance(node, ast.Assign) and len(node.targets) == 1 \
                     and isinstance(node.targets[0], ast.Name):
-                held = _params_of(node.value, scope, found)
+                held = _params_of(node.value, scope)
                 if held:
                     scope.params[node.targets[0].id] = held
             elif isinstance(node, (ast.For, ast.comprehension)) \
@@ -164,8 +168,7 @@ def _read_body(definition: ast.AST, scope: _Scope, found: Inputs, depth: int,
             _read_call(node, scope, found, depth, seen)
 
 
-def _params_of(node: ast.AST, scope: _Scope, found: Inputs
-               ) -> list[tuple[bool, tuple[str, ...]]]:
+def _params_of(node: ast.AST, scope: _Scope) -> Held:
     """Where `node` is a Params: `await params(request)`, inputs.Params(...), a name bound
     to one, or `.object("poll")` of one."""
     if isinstance(node, ast.Await) and isinstance(node.value, ast.Call) \
@@ -175,10 +178,10 @@ def _params_of(node: ast.AST, scope: _Scope, found: Inputs
         return scope.params.get(node.id, [])
     if isinstance(node, ast.Call):
         if _value(node.func, scope) is oauth_inputs.Params and node.args:
-            return [(True, path) for _, path in _params_of(node.args[0], scope, found)]
+            return [(True, path) for _, path in _params_of(node.args[0], scope)]
         if isinstance(node.func, ast.Attribute) and node.func.attr == "object" and node.args:
             return [(oauth, (*path, name))
-                    for oauth, path in _params_of(node.func.value, scope, found)
+                    for oauth, path in _params_of(node.func.value, scope)
                     for name in _names(node.args[0], scope)]
     return []
 
@@ -187,7 +190,7 @@ def _read_call(node: ast.Call, scope: _Scope, found: Inputs, depth: int,
                seen: set[Any]) -> None:
     func = node.func
     if isinstance(func, ast.Attribute) and func.attr in (*TYPED, "get") and node.args:
-        held = _params_of(func.value, scope, found)
+        held = _params_of(func.value, scope)
         for oauth, path in held:
             accessor = getattr(oauth_inputs.Params if oauth else deps.Params, func.attr, None)
             if accessor is None:
@@ -210,7 +213,7 @@ def _read_call(node: ast.Call, scope: _Scope, found: Inputs, depth: int,
         _bind_into(inner, [a.arg for a in local.args.args], passed, scope)
         _read_body(local, inner, found, depth + 1, seen)
         return
-    if not any(_params_of(a, scope, found) or _is_request(a) for a in passed.values()):
+    if not any(_params_of(a, scope) or _is_request(a) for a in passed.values()):
         return
     callee = _value(func, scope)
     if not inspect.isfunction(callee) and not inspect.ismethod(callee):
@@ -230,7 +233,7 @@ def _bind_into(inner: _Scope, names: list[str], passed: dict[int | str, ast.AST]
         name = names[key] if isinstance(key, int) and key < len(names) else key
         if not isinstance(name, str):
             continue
-        held = _params_of(argument, outer, Inputs())
+        held = _params_of(argument, outer)
         if held:
             inner.params[name] = held
         elif _is_request(argument):
@@ -243,6 +246,8 @@ def _bind_into(inner: _Scope, names: list[str], passed: dict[int | str, ast.AST]
 
 
 def _is_request(node: ast.AST) -> bool:
+    """The request, as every route and helper of the API names it: a helper handed it may
+    read params(request) itself."""
     return isinstance(node, ast.Name) and node.id == "request"
 
 
