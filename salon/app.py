@@ -40,6 +40,8 @@ from salon.web.security import HeadAsGet, SecurityHeaders
 log = logging.getLogger("salon")
 STATIC = Path(__file__).parent / "web" / "static"
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+# Paths only programs call: their errors are JSON whatever the request accepts.
+PROGRAMS_ONLY = ("/api/", "/oauth/token", "/oauth/revoke")
 
 
 def create_app(settings: Settings | None = None, *, run_worker: bool | None = None) -> FastAPI:
@@ -123,7 +125,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
 def _errors(app: FastAPI) -> None:
     def wants_json(request: Request) -> bool:
         return (
-            request.url.path.startswith("/api/")
+            request.url.path.startswith(PROGRAMS_ONLY)
             or "application/json" in request.headers.get("accept", "")
             and "text/html" not in request.headers.get("accept", "")
         )

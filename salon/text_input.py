@@ -15,6 +15,12 @@ _SINGLE_LINE = re.compile(f"[\x00-\x1f\x7f{_BIDI}]")
 _MULTI_LINE = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f{_BIDI}]")
 
 
+def accepted_pattern(*, multiline: bool = False) -> str:
+    """The rule as a JSON Schema pattern of the text accepted, for /openapi.json."""
+    refused = (_MULTI_LINE if multiline else _SINGLE_LINE).pattern
+    return f"^[^{refused[1:-1]}]*$"
+
+
 def clean_text(value: str, field: str, *, multiline: bool = False) -> str:
     """`value` as is, or Invalid (422) naming `field` and the first character refused."""
     found = (_MULTI_LINE if multiline else _SINGLE_LINE).search(value)

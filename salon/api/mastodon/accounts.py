@@ -10,6 +10,7 @@ from salon.accounts import service as accounts
 from salon.accounts.models import Account
 from salon.api.mastodon import entities, render, rendered
 from salon.api.mastodon.deps import (
+    SEARCH_MAX,
     ApiError,
     account_of,
     base_url,
@@ -76,7 +77,7 @@ async def search(
     settings: Settings = Depends(get_settings),
 ) -> JSONResponse:
     p = await params(request)
-    found = await accounts.search(session, p.text("q")[:200],
+    found = await accounts.search(session, p.text("q", max_len=SEARCH_MAX)[:200],
                                   p.number("limit", 40, 1, 80, clamp=True))
     return JSONResponse([entities.account(a, base_url(settings)).model_dump(mode="json")
                          for a in found])

@@ -36,6 +36,9 @@ class ApiError(SalonError):
 
 
 MAX_ID = 2**63 - 1  # ids are signed 64-bit in every database
+# A search's q (only its first 200 characters are read): longer, its query string would
+# outgrow the request line the server reads, and the client would get uvicorn's bare 400.
+SEARCH_MAX = 1000
 _TRUE = frozenset({"1", "true", "on", "yes", "t"})
 _FALSE = frozenset({"", "0", "false", "off", "no", "f"})
 _WHOLE = re.compile("-?[0-9]{1,19}")  # ASCII: isdigit() passes '²', which int() refuses

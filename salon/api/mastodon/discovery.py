@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from salon.accounts import service as accounts
 from salon.api.mastodon import entities, render
 from salon.api.mastodon.deps import (
+    SEARCH_MAX,
     ApiError,
     account_of,
     base_url,
@@ -38,7 +39,7 @@ async def search_v2(request: Request, context: TokenContext | None = Depends(tok
                     session: AsyncSession = Depends(db_session),
                     settings: Settings = Depends(get_settings)) -> JSONResponse:
     p = await params(request)
-    q = p.text("q").strip()[:200]
+    q = p.text("q", max_len=SEARCH_MAX).strip()[:200]
     kind = p.choice("type", ("", "accounts", "hashtags", "statuses"), "")
     limit = p.number("limit", 20, 1, 40, clamp=True)
     viewer_id = viewer_of(context)

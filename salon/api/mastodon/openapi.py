@@ -14,6 +14,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
 from salon.api.mastodon.deps import anonymous_allowed, route_scope
+from salon.api.mastodon.input_docs import Inputs, describe_inputs
 from salon.oauth.scopes import KNOWN
 
 ERROR = {"type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]}
@@ -88,6 +89,29 @@ def _security(routes: list[APIRoute]) -> dict[tuple[str, str], list[dict[str, li
     return found
 
 
+def _inputs(method: str, operation: dict[str, Any], inputs: Inputs) -> None:
+    """The query parameters (GET, DELETE) or body (the rest) the route's code reads."""
+    if not inputs.fields:
+        return
+    if method in ("get", "delete", "head"):
+        parameters = operation.setdefault("parameters", [])
+        known = {p["name"] for p in parameters}
+        for name, schema in inputs.flat():
+            if name in known or name.removesuffix("[]") in known:
+                continue  # a FastAPI parameter (streaming's tag) is described already
+            entry = {"name": name, "in": "query", "required": False, "schema": schema}
+            if schema.get("type") == "array":
+                entry.update(style="form", explode=True)
+            parameters.append(entry)
+        return
+    form = {"type": "object", "properties": dict(inputs.flat())}
+    content = {"application/json": {"schema": inputs.tree()},
+               "application/x-www-form-urlencoded": {"schema": form}}
+    if inputs.reads_file:
+        content["multipart/form-data"] = {"schema": form}
+    operation["requestBody"] = {"required": False, "content": content}
+
+
 def describe(app: FastAPI) -> Callable[[], dict[str, Any]]:
     """Make app.openapi() add what every operation may answer (built once, then kept)."""
 
@@ -97,8 +121,11 @@ def describe(app: FastAPI) -> Callable[[], dict[str, Any]]:
 
             schema = get_openapi(title=app.title, version=app.version,
                                  openapi_version=app.openapi_version, routes=app.routes)
-            security = _security([route for router in ROUTERS for route in router.routes
-                                  if isinstance(route, APIRoute)])
+            routes = [route for router in ROUTERS for route in router.routes
+                      if isinstance(route, APIRoute)]
+            security = _security(routes)
+            inputs = {(method.lower(), route.path): describe_inputs(route.endpoint)
+                      for route in routes for method in route.methods or ()}
             schema.setdefault("components", {})["securitySchemes"] = {"oauth2": {
                 "type": "oauth2", "description": "Tokens from /oauth/token, as Mastodon's.",
                 "flows": {"authorizationCode": {
@@ -108,6 +135,8 @@ def describe(app: FastAPI) -> Callable[[], dict[str, Any]]:
             for path, operations in schema.get("paths", {}).items():
                 for method, operation in operations.items():
                     _describe(method, path, operation)
+                    if (method, path) in inputs:
+                        _inputs(method, operation, inputs[(method, path)])
                     if (method, path) in security:
                         operation["security"] = security[(method, path)]
             app.openapi_schema = schema

@@ -25,6 +25,7 @@ from salon.api.mastodon.deps import (
 from salon.oauth.service import TokenContext
 from salon.posts import interactions, reading
 from salon.posts import service as posts
+from salon.posts.models import Visibility
 from salon.posts.schemas import PollSpec
 from salon.settings import Settings
 from salon.timelines import service as timelines
@@ -76,7 +77,7 @@ async def create(
         session, me, p.text("status", multiline=True),
         rules=posts.Rules.from_settings(settings),
         spoiler_text=p.text("spoiler_text", multiline=True),
-        visibility=p.text("visibility", max_len=20) or "public",
+        visibility=p.choice("visibility", Visibility.__members__, "public"),
         media_ids=p.ids("media_ids", max_count=20),
         in_reply_to_id=p.id("in_reply_to_id"),
         quote_of_id=p.id("quoted_status_id") or p.id("quote_id"),
