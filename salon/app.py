@@ -90,8 +90,6 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     app.state.settings = settings
     app.state.store = media_store(settings)
     app.state.limiter = ratelimit.limiter(settings)
-    app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies,
-                       media_origin=media_origin(app.state.store))
     app.add_middleware(HeadAsGet)
     app.add_middleware(Admission, limit=settings.max_active_requests)
     # Outside Admission: a request is admitted once its body is here (slow senders hold
@@ -100,9 +98,12 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
                        max_upload_bytes=settings.max_upload_bytes,
                        max_files=settings.max_media_per_post, timeout=settings.body_timeout,
                        min_rate=settings.body_min_rate)
-    # Outermost: every layer, limits per address included, sees the client a trusted proxy
-    # names.
+    # Every layer below, limits per address included, sees the client a trusted proxy names.
     app.add_middleware(TrustedProxies, trusted=settings.trusted_proxies)
+    # Around everything: the answers the layers above give themselves (413, 408) carry the
+    # same headers as the app's.
+    app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies,
+                       media_origin=media_origin(app.state.store))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     if isinstance(app.state.store, LocalMediaStore):  # an object store serves its own files
         settings.media_dir.mkdir(parents=True, exist_ok=True)

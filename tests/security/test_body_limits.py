@@ -126,6 +126,7 @@ def test_a_declared_length_over_the_limit_is_refused_unread(
     with sock:  # headers only: the answer comes without a byte of the body
         status, headers, body = _answer(sock)
     assert status == 413
+    assert "default-src 'self'" in headers["content-security-policy"]  # as every answer
     if path.startswith("/api/"):
         assert "too large" in json.loads(body)["error"]
     else:
