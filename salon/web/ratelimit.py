@@ -86,8 +86,30 @@ class RedisRateLimiter(RateLimiter):
             pipe.expire(name, int(window) + 1)
             await pipe.execute()
 
+    async def hit(self, bucket: str, key: str, limit: int, window: float) -> None:
+        # One script: concurrent attempts from several processes cannot all pass a check
+        # before any of them is counted.
+        now, name = self.clock(), f"{self.prefix}{bucket}:{key}"
+        oldest = await self.clients.here().eval(
+            HIT, 1, name, now, window, limit, f"{now}:{secrets.token_hex(4)}")
+        if oldest is not None:
+            raise _refuse("Too many attempts.", float(oldest), window, now)
+
     async def close(self) -> None:
         await self.clients.close()
+
+
+# KEYS[1]: the attempts; ARGV: now, window, limit, a new member. Returns the oldest
+# attempt's time when at the limit (nothing counted), else nil (counted).
+HIT = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1] - ARGV[2])
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then
+  return redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2]
+end
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
+redis.call('EXPIRE', KEYS[1], math.floor(ARGV[2]) + 1)
+return nil
+"""
 
 
 def limiter(settings: Settings) -> RateLimiter:

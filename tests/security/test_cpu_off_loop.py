@@ -139,6 +139,22 @@ async def test_every_server_process_counts_the_same_attempts(settings: Settings)
         await two.close()
 
 
+@pytest.mark.skipif(not REDIS, reason="scale-out mode keeps the counts in Redis")
+async def test_concurrent_attempts_never_pass_the_limit_together(settings: Settings) -> None:
+    """Checked and counted in one step: twenty attempts at once through two processes
+    against a limit of five let exactly five through."""
+    one, two = ratelimit.limiter(settings), ratelimit.limiter(settings)
+    try:
+        results = await asyncio.gather(
+            *(limiter.hit("signup", "203.0.113.9", 5, 60) for limiter in [one, two] * 10),
+            return_exceptions=True)
+        assert sum(r is None for r in results) == 5
+        assert all(isinstance(r, RateLimited) for r in results if r is not None)
+    finally:
+        await one.close()
+        await two.close()
+
+
 @pytest.fixture
 def grants_passwords(tmp_path: Path, databases: Databases) -> Iterator[CheckedSite]:
     database = databases.fresh(tmp_path)
