@@ -7,13 +7,14 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections import Counter
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import event
 
-from salon.api.mastodon import entities
+from salon.api.mastodon import entities, stream_render
 from salon.settings import Settings
 from tests.security.live import Live, next_event, quiet, serving
 
@@ -67,10 +68,14 @@ def test_fifty_anonymous_listeners_share_one_rendering(settings: Settings,
         asyncio.run(scenario())
 
 
-def test_signed_in_listeners_of_public_streams_share_it_too(settings: Settings) -> None:
+def test_signed_in_listeners_of_public_streams_share_it_too(
+        settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     """As on Mastodon, public streams carry no viewer's flags: forty signed-in listeners
     cost one rendering of a post, not a query each, and whoever blocks or mutes the author
     hears nothing of it."""
+    # Each listener's hidden accounts are read once here; on a busy machine the two posts
+    # may come more than the usual 5 s apart, and reading them again is not what is counted.
+    monkeypatch.setattr(stream_render, "HIDDEN_SECONDS", 600.0)
     with serving(settings, streaming_per_address=60) as live:
         alice = live.token("alice")
         readers = [live.token(f"reader{i}") for i in range(40)]
@@ -81,7 +86,8 @@ def test_signed_in_listeners_of_public_streams_share_it_too(settings: Settings) 
         engine = live.app.state.db.engine.sync_engine
 
         def count(*args: Any) -> None:
-            statements.append(args[2])
+            if " jobs" not in args[2]:  # the worker polls for jobs as often as time allows
+                statements.append(args[2])
 
         async def deliver(sockets: list[Any], text: str) -> int:
             """Statements run from posting to every listener hearing it."""
@@ -102,7 +108,7 @@ def test_signed_in_listeners_of_public_streams_share_it_too(settings: Settings) 
             finally:
                 event.remove(engine, "before_cursor_execute", count)
             # Posting, fan-out and one rendering: far fewer than one query per listener.
-            assert spent < len(sockets), spent
+            assert spent < len(sockets), Counter(q[:60] for q in statements).most_common()
             assert await quiet(sockets[0]) and await quiet(sockets[1], 0.1)
             for s in sockets:
                 await s.close()
