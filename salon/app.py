@@ -77,6 +77,9 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
                 await warming
             await bus.close()
             await app.state.limiter.close()
+            streams = getattr(app.state, "stream_listeners", None)  # made with a first stream
+            if streams is not None:
+                await streams.close()
             await close_stores()
             await db.dispose()
 

@@ -15,7 +15,10 @@ import pytest
 from sqlalchemy import event
 
 from salon.api.mastodon import entities, stream_render
+from salon.api.mastodon.deps import ApiError
+from salon.api.mastodon.stream_limits import Listeners, RedisListeners, listeners
 from salon.settings import Settings
+from tests.databases import REDIS
 from tests.security.live import Live, next_event, quiet, serving
 
 pytest.importorskip("websockets")
@@ -159,6 +162,60 @@ def test_streams_per_token_are_capped(settings: Settings) -> None:
                 await _hears_its_post(live, other, bob, "another token")
             for s in held:
                 await s.close()
+
+        asyncio.run(scenario())
+
+
+async def _full(*processes: Listeners, address: str = "192.0.2.1") -> None:
+    for process in processes:
+        with pytest.raises(ApiError) as refused:
+            await process.admit(address, None)
+        assert refused.value.status == 429 and "address" in refused.value.message
+
+
+@pytest.mark.skipif(not REDIS, reason="scale-out only: the counts live in Redis")
+def test_processes_share_the_caps_and_a_crashed_ones_streams_lapse(settings: Settings
+                                                                   ) -> None:
+    capped = settings.model_copy(update={"streaming_per_address": 3})
+
+    async def scenario() -> None:
+        one, two = listeners(capped, lease=1.0), listeners(capped, lease=1.0)
+        assert isinstance(one, RedisListeners) and isinstance(two, RedisListeners)
+        try:
+            first, _ = await one.admit("192.0.2.1", None), await one.admit("192.0.2.1", 7)
+            await two.admit("192.0.2.1", None)
+            await _full(one, two)  # three in all: not three each
+            await one.admit("192.0.2.2", None)  # another address has its own count
+            first.release()
+            await one.settled()
+            await two.admit("192.0.2.1", None)  # the slot one freed
+            await asyncio.sleep(1.5)  # past a lease: renewed, so still counted
+            await _full(one, two)
+            await one.close()  # as if it crashed: its stream is no longer renewed
+            await asyncio.sleep(1.2)
+            await two.admit("192.0.2.1", None)  # its slot lapsed
+            await _full(two)
+        finally:
+            await one.close()
+            await two.close()
+
+    asyncio.run(scenario())
+
+
+def test_counts_out_of_reach_answer_503_not_an_exception(settings: Settings) -> None:
+    with serving(settings) as live:
+        gone = settings.model_copy(update={"redis_url": "redis://127.0.0.1:1/0",
+                                           "redis_timeout": 0.5})
+        live.app.state.stream_listeners = RedisListeners(gone)
+        sse = httpx.get(live.http + "/api/v1/streaming/public", timeout=10)
+        assert sse.status_code == 503 and sse.headers["retry-after"]
+
+        async def scenario() -> None:
+            async with connect(live.ws + "?stream=public") as socket:
+                assert (await next_event(socket))["status"] == 503
+                with pytest.raises(ConnectionClosed):
+                    await socket.recv()
+                assert socket.close_code == 1013
 
         asyncio.run(scenario())
 

@@ -15,11 +15,12 @@ from fastapi import APIRouter, Depends, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import PlainTextResponse, StreamingResponse
 from starlette.background import BackgroundTask
 from starlette.requests import HTTPConnection
-from starlette.status import WS_1008_POLICY_VIOLATION
+from starlette.status import WS_1008_POLICY_VIOLATION, WS_1013_TRY_AGAIN_LATER
 
 from salon.api.mastodon.deps import ApiError, declares, rendered_statuses, token, viewer_of
-from salon.api.mastodon.stream_limits import Hold, Listeners, hashtag, subscription
+from salon.api.mastodon.stream_limits import Hold, Listeners, hashtag, listeners, subscription
 from salon.api.mastodon.stream_render import Renderer
+from salon.errors import UNAVAILABLE
 from salon.events.bus import BUS
 from salon.events.service import EVERYONE, SIGNED_IN
 from salon.oauth import scopes as scope_rules
@@ -65,7 +66,7 @@ def _listeners(connection: HTTPConnection) -> Listeners:
     state = connection.app.state
     made: Listeners | None = getattr(state, "stream_listeners", None)
     if made is None:
-        made = state.stream_listeners = Listeners(state.settings)
+        made = state.stream_listeners = listeners(state.settings)
     return made
 
 
@@ -110,7 +111,7 @@ def _stream_route(path: str, name: str) -> None:
         viewer_id = _viewer(context)
         streams = streams_for(name, viewer_id, tag)
         token_id = context.token.id if context is not None else None
-        hold = _listeners(request).admit(_address(request), token_id)
+        hold = await _listeners(request).admit(_address(request), token_id)
         # Released when the stream ends, or after the response if it never started.
         return StreamingResponse(_sse(request, streams, viewer_id, hold),
                                  media_type="text/event-stream",
@@ -139,6 +140,14 @@ async def _error(socket: WebSocket, error: ApiError) -> None:
     await socket.send_text(json.dumps({"error": error.message, "status": error.status}))
 
 
+async def _refuse(socket: WebSocket, protocol: str | None, error: ApiError, code: int
+                  ) -> None:
+    """An error event, then a close: a client told why, not a failed handshake."""
+    await socket.accept(subprotocol=protocol)
+    await _error(socket, error)
+    await socket.close(code=code, reason=error.message[:120])
+
+
 @router.websocket("", dependencies=[Depends(declares("read:statuses"))])
 async def websocket(socket: WebSocket) -> None:
     """Mastodon's multiplexed WebSocket: ?stream=... to start, then subscribe/unsubscribe
@@ -157,11 +166,15 @@ async def websocket(socket: WebSocket) -> None:
         viewer_id = context.account.id if context.account else None
         token_id = context.token.id
     try:
-        hold = _listeners(socket).admit(_address(socket), token_id)
+        hold = await _listeners(socket).admit(_address(socket), token_id)
     except ApiError as refused:
-        await socket.accept(subprotocol=protocol)
-        await _error(socket, refused)
-        await socket.close(code=WS_1008_POLICY_VIOLATION, reason=refused.message[:120])
+        await _refuse(socket, protocol, refused, WS_1008_POLICY_VIOLATION)
+        return
+    except UNAVAILABLE as exc:  # Redis, where the counts are, is out of reach: as a 503
+        log.warning("storage unavailable for a WebSocket: %s", exc)
+        await _refuse(socket, protocol, ApiError(503, "Salon cannot reach its storage right "
+                                                      "now; try again in a few seconds."),
+                      WS_1013_TRY_AGAIN_LATER)
         return
     try:
         await _serve(socket, protocol, viewer_id)
