@@ -32,6 +32,7 @@ from salon.timelines.store import close_stores
 from salon.web import docs, ratelimit
 from salon.web.admission import Admission
 from salon.web.bodies import BodyLimits
+from salon.web.cors import Cors
 from salon.web.deps import LoginRequired
 from salon.web.proxies import TrustedProxies
 from salon.web.render import is_htmx, page
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
                        min_rate=settings.body_min_rate)
     # Every layer below, limits per address included, sees the client a trusted proxy names.
     app.add_middleware(TrustedProxies, trusted=settings.trusted_proxies)
+    app.add_middleware(Cors)  # preflights answered before any limit or route
     # Around everything: the answers the layers above give themselves (413, 408) carry the
     # same headers as the app's.
     app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies,

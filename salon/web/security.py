@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from urllib.parse import urlsplit
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CSP = (
@@ -18,13 +21,41 @@ HEADERS = [
 ]
 
 
+_SCHEME = re.compile(r"[a-z][a-z0-9+.-]*\Z")
+_HOST = re.compile(r"[A-Za-z0-9.:\[\]-]+\Z")  # host, port, IPv6: nothing a policy would split
+
+
+def csp(media_origin: str = "", form_target: str = "") -> str:
+    """The Content Security Policy; pictures may come from `media_origin` (an object store
+    or a CDN), and forms may also lead to `form_target`'s origin (the consent page, whose
+    answer redirects to the app: browsers hold redirects after a form to form-action)."""
+    policy = CSP
+    if media_origin:
+        policy = policy.replace("img-src 'self'", f"img-src 'self' {media_origin}")
+    source = _source(form_target)
+    if source:
+        policy = policy.replace("form-action 'self'", f"form-action 'self' {source}")
+    return policy
+
+
+def _source(uri: str) -> str:
+    """A CSP source for a URI: its origin for http(s), its scheme for an app's own (native
+    apps' redirect URIs); '' when it cannot be written safely."""
+    parts = urlsplit(uri)
+    scheme = parts.scheme.lower()
+    if not _SCHEME.match(scheme):
+        return ""
+    if scheme in ("http", "https"):
+        return f"{scheme}://{parts.netloc}" if _HOST.match(parts.netloc) else ""
+    return f"{scheme}:"
+
+
 class SecurityHeaders:
     def __init__(self, app: ASGIApp, hsts: bool = False, media_origin: str = "") -> None:
         self.app = app
         headers = HEADERS
         if media_origin:  # pictures served by an object store or a CDN
-            policy = CSP.replace("img-src 'self'", f"img-src 'self' {media_origin}")
-            headers = [(b"content-security-policy", policy.encode()), *HEADERS[1:]]
+            headers = [(b"content-security-policy", csp(media_origin).encode()), *HEADERS[1:]]
         self.headers = headers + (
             [(b"strict-transport-security", b"max-age=31536000")] if hsts else []
         )

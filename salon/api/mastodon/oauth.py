@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.accounts.models import Account
 from salon.api.mastodon.deps import base_url, params, scoped
+from salon.media.store import media_origin
 from salon.oauth import scopes as scope_rules
 from salon.oauth import service as oauth
 from salon.oauth.inputs import Params, api_refusal, oauth_refusal, problem
@@ -21,6 +22,7 @@ from salon.settings import Settings
 from salon.web import ratelimit
 from salon.web.deps import Viewer, db_session, get_settings, require_account, verify_csrf, viewer
 from salon.web.render import page
+from salon.web.security import csp
 
 router = APIRouter()
 consent = APIRouter(dependencies=[Depends(verify_csrf)])
@@ -79,13 +81,18 @@ async def authorize_page(
 ) -> Response:
     p = Params(await params(request), oauth_refusal)
     app, redirect_uri, wanted = await _authorization(session, p)
-    return page(request, "oauth/authorize.html", {
+    answer = page(request, "oauth/authorize.html", {
         "title": f"Authorize {app.name}", "app": app, "scopes": wanted,
         "fields": {k: p.text(k) for k in ("client_id", "redirect_uri", "state", "scope",
                                           "code_challenge", "code_challenge_method")
                    if p.text(k)},
         "redirect_uri": redirect_uri,
     })
+    # Authorizing answers with a redirect to the app, which the browser checks against this
+    # page's form-action: the app's origin (or scheme) is allowed here, and only here.
+    answer.headers["content-security-policy"] = csp(media_origin(request.app.state.store),
+                                                    redirect_uri)
+    return answer
 
 
 @consent.post("/oauth/authorize")
