@@ -55,8 +55,9 @@ async def notify(
     )
     session.add(note)
     await session.flush()
-    for stream in (f"user:{account_id}", f"user:notification:{account_id}"):
-        events.publish(session, stream, "notification", notification_id=note.id)
+    # One stream: `user` listens to `user:notification` as well, so it hears it once.
+    events.publish(session, f"user:notification:{account_id}", "notification",
+                   notification_id=note.id)
     return note
 
 

@@ -82,3 +82,21 @@ def test_generation_progress_reaches_only_its_owner(site: Site) -> None:
         site.run_jobs()
         heard = json.loads(theirs.receive_text())
         assert heard["event"] == "update" and "paper boat" not in heard["payload"]
+
+
+def test_a_notification_arrives_once_on_the_user_stream(site: Site) -> None:
+    """`user` hears `user:notification` too: published to both, each came twice."""
+    alice = token_for(site, "alice")
+    bob = token_for(site, "bob")
+    bob_token = bob["Authorization"].split()[1]
+    mine = api(site, "POST", "/api/v1/statuses", bob, data={"status": "like me"}).json()
+    site.run_jobs()
+    with site.anon.client.websocket_connect(
+        f"/api/v1/streaming?stream=user&access_token={bob_token}"
+    ) as socket:
+        api(site, "POST", f"/api/v1/statuses/{mine['id']}/favourite", alice)
+        site.run_jobs()
+        api(site, "POST", "/api/v1/statuses", bob, data={"status": "the next thing"})
+        site.run_jobs()
+        heard = [json.loads(socket.receive_text()) for _ in range(2)]
+        assert [m["event"] for m in heard] == ["notification", "update"], heard
