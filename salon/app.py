@@ -93,6 +93,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     )
     app.state.settings = settings
     app.state.store = media_store(settings)
+    app.state.media_origin = media_origin(app.state.store)  # for every page's CSP
     app.state.limiter = ratelimit.limiter(settings)
     app.add_middleware(HeadAsGet)
     app.add_middleware(Admission, limit=settings.max_active_requests)
@@ -108,7 +109,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     # Around everything: the answers the layers above give themselves (413, 408) carry the
     # same headers as the app's.
     app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies,
-                       media_origin=media_origin(app.state.store))
+                       media_origin=app.state.media_origin)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     if isinstance(app.state.store, LocalMediaStore):  # an object store serves its own files
         settings.media_dir.mkdir(parents=True, exist_ok=True)

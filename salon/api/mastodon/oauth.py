@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.accounts.models import Account
 from salon.api.mastodon.deps import base_url, params, scoped
-from salon.media.store import media_origin
 from salon.oauth import scopes as scope_rules
 from salon.oauth import service as oauth
 from salon.oauth.inputs import Params, api_refusal, oauth_refusal, problem
@@ -90,7 +89,7 @@ async def authorize_page(
     })
     # Authorizing answers with a redirect to the app, which the browser checks against this
     # page's form-action: the app's origin (or scheme) is allowed here, and only here.
-    answer.headers["content-security-policy"] = csp(media_origin(request.app.state.store),
+    answer.headers["content-security-policy"] = csp(request.app.state.media_origin,
                                                     redirect_uri)
     return answer
 
