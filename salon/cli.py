@@ -73,7 +73,12 @@ def main(verbose: bool) -> None:
               help="Server processes sharing the port (more than 1 needs SALON_REDIS_URL).")
 @click.option("--no-worker", is_flag=True, help="Do not run background jobs in this process.")
 @click.option("--no-access-log", is_flag=True, help="Do not log every request (faster).")
-def serve(host: str, port: int, workers: int, no_worker: bool, no_access_log: bool) -> None:
+@click.option("--ssl-certfile", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Serve HTTPS with this certificate (PEM); a reverse proxy is the usual way.")
+@click.option("--ssl-keyfile", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="The certificate's private key (PEM), with --ssl-certfile.")
+def serve(host: str, port: int, workers: int, no_worker: bool, no_access_log: bool,
+          ssl_certfile: str | None, ssl_keyfile: str | None) -> None:
     """Run the web server (applies pending migrations on the embedded SQLite default)."""
     import uvicorn
 
@@ -96,14 +101,20 @@ def serve(host: str, port: int, workers: int, no_worker: bool, no_access_log: bo
                                "limit_concurrency": settings.max_connections or None,
                                "h11_max_incomplete_event_size": 64 * 1024,
                                "timeout_keep_alive": 5}
+    if (ssl_certfile is None) != (ssl_keyfile is None):
+        raise click.UsageError("--ssl-certfile and --ssl-keyfile go together.")
+    scheme = "http"
+    if ssl_certfile:  # browser clients on other origins (Phanpy, Elk) only talk HTTPS
+        options.update(ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile)
+        scheme = "https"
     if workers == 1:
         app = create_app(settings, run_worker=False if no_worker else None)
-        click.echo(f"Starting Salon at http://{host}:{port}  (Ctrl+C stops it)")
+        click.echo(f"Starting Salon at {scheme}://{host}:{port}  (Ctrl+C stops it)")
         uvicorn.run(app, **options)
         return
     _check_processes(settings, workers, embedded)
     upgrade_sync(settings)  # once, before the processes start
-    click.echo(f"Starting Salon at http://{host}:{port} in {workers} processes  "
+    click.echo(f"Starting Salon at {scheme}://{host}:{port} in {workers} processes  "
                "(Ctrl+C stops it)")
     if no_worker:
         os.environ["SALON_EMBEDDED_WORKER"] = "false"  # read by each process's settings

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -232,11 +233,14 @@ def salon_serve(env: dict[str, str], log_path: Path, port: int, *args: str) -> I
     log = open(log_path, "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen([str(Path(sys.executable).parent / "salon"), "serve", "--port",
                              str(port), *args], env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
+    tls = "--ssl-certfile" in args
+    base = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
+    # A self-signed certificate (the test's own) is not checked while waiting for it.
+    unchecked = ssl._create_unverified_context() if tls else None  # noqa: S323
     try:
         for _ in range(150):
             try:
-                urllib.request.urlopen(base + "/public", timeout=1)
+                urllib.request.urlopen(base + "/public", timeout=1, context=unchecked)
                 break
             except OSError:
                 if proc.poll() is not None:

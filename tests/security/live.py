@@ -8,6 +8,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
@@ -22,6 +23,27 @@ from salon.settings import Settings
 from tests.conftest import PASSWORD, _free_port
 
 
+def signed_up(settings: Settings, username: str) -> str:
+    """Signs `username` up in the database `settings` name; returns an access token of theirs
+    with read, write and follow."""
+    async def make() -> str:
+        db = Database(settings)
+        try:
+            async with db.transaction() as session:
+                account = await accounts.register(session, username, PASSWORD)
+                app = await oauth.create_app(session, "tests", "urn:ietf:wg:oauth:2.0:oob",
+                                             "read write follow")
+                issued = await oauth.issue_for(session, app, account,
+                                               ["read", "write", "follow"])
+                return issued.access_token
+        finally:
+            await db.dispose()
+
+    # In a thread of its own: a caller may be inside an event loop (Playwright's sync API).
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, make()).result()
+
+
 class Live:
     def __init__(self, settings: Settings, port: int) -> None:
         self.settings = settings
@@ -31,20 +53,7 @@ class Live:
 
     def token(self, username: str) -> str:
         """A signed-up person's access token (made in the database, beside the server)."""
-        async def make() -> str:
-            db = Database(self.settings)
-            try:
-                async with db.transaction() as session:
-                    account = await accounts.register(session, username, PASSWORD)
-                    app = await oauth.create_app(session, "tests", "urn:ietf:wg:oauth:2.0:oob",
-                                                 "read write follow")
-                    issued = await oauth.issue_for(session, app, account,
-                                                   ["read", "write", "follow"])
-                    return issued.access_token
-            finally:
-                await db.dispose()
-
-        return asyncio.run(make())
+        return signed_up(self.settings, username)
 
     def api(self, method: str, path: str, token: str, **kw: Any) -> Any:
         response = httpx.request(method, self.http + path, timeout=10,
