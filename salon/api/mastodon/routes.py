@@ -16,6 +16,7 @@ from salon.api.mastodon import (
     oauth,
     statuses,
     streaming,
+    tags,
     timelines,
 )
 from salon.api.mastodon.deps import route_scope
@@ -23,7 +24,7 @@ from salon.api.mastodon.deps import route_scope
 # Tried in this order: the timelines, read most, first (no two routers claim a path).
 ROUTERS = [timelines.router, oauth.router, oauth.consent, instance.router,
            accounts.profile_router, accounts.router, statuses.router,
-           media.router, notifications.router, notifications.markers, discovery.router,
+           media.router, notifications.router, notifications.markers, discovery.router, tags.router,
            streaming.router, extras.router, generations.router]
 
 # Routes that read and change nothing of any account, so need no scope; the consent page is
