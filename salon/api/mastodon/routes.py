@@ -17,6 +17,7 @@ from salon.api.mastodon import (
     statuses,
     streaming,
     tags,
+    webfinger,
     timelines,
 )
 from salon.api.mastodon.deps import route_scope
@@ -25,7 +26,7 @@ from salon.api.mastodon.deps import route_scope
 ROUTERS = [timelines.router, oauth.router, oauth.consent, instance.router,
            accounts.profile_router, accounts.router, statuses.router,
            media.router, notifications.router, notifications.markers, discovery.router, tags.router,
-           streaming.router, extras.router, generations.router]
+           streaming.router, extras.router, generations.router, webfinger.router]
 
 # Routes that read and change nothing of any account, so need no scope; the consent page is
 # for a person signed in by cookie (with CSRF), not a token.
@@ -34,7 +35,7 @@ PUBLIC = frozenset({
     "/.well-known/oauth-authorization-server", "/.well-known/nodeinfo", "/nodeinfo/2.0",
     "/api/v1/instance", "/api/v1/instance/", "/api/v2/instance", "/api/v2/instance/",
     "/api/v1/custom_emojis", "/api/v1/announcements", "/api/v1/trends", "/api/v1/trends/tags",
-    "/api/v1/streaming/health",
+    "/api/v1/streaming/health", "/.well-known/webfinger", "/.well-known/host-meta",
 })
 
 
