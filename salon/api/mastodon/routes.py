@@ -17,8 +17,8 @@ from salon.api.mastodon import (
     statuses,
     streaming,
     tags,
-    webfinger,
     timelines,
+    webfinger,
 )
 from salon.api.mastodon.deps import route_scope
 
@@ -36,6 +36,10 @@ PUBLIC = frozenset({
     "/api/v1/instance", "/api/v1/instance/", "/api/v2/instance", "/api/v2/instance/",
     "/api/v1/custom_emojis", "/api/v1/announcements", "/api/v1/trends", "/api/v1/trends/tags",
     "/api/v1/streaming/health", "/.well-known/webfinger", "/.well-known/host-meta",
+    "/api/v1/instance/rules", "/api/v1/instance/extended_description",
+    "/api/v1/instance/languages", "/api/v1/instance/activity", "/api/v1/instance/peers",
+    "/api/v1/instance/translation_languages", "/api/v1/instance/domain_blocks",
+    "/api/v1/trends/links",
 })
 
 
