@@ -32,7 +32,8 @@ Day = tuple[datetime, int, int]  # (midnight UTC, uses, accounts)
 def key(name: str) -> str | None:
     """A hashtag's lower-case key, or None when `name` is not one (a leading # is allowed)."""
     name = name.removeprefix("#")
-    return name.lower() if NAME.fullmatch(name) else None
+    lowered = name.lower()  # which may be longer: "İ" lower-cases to two code points
+    return lowered if NAME.fullmatch(name) and len(lowered) <= 100 else None
 
 
 def checked_key(name: str, field: str = "name") -> str:
@@ -137,7 +138,7 @@ class Featured:
 
 async def featured(session: AsyncSession, account_id: int) -> list[Featured]:
     """The account's featured tags, oldest first, each with its count of the account's
-    public and unlisted posts (reposts not counted) and the last one's time: one query."""
+    public and unlisted posts (reposts not counted) and the last one's time: two queries."""
     usage = (select(PostTag.tag_id, func.count().label("n"), func.max(Post.id).label("last"))
              .join(Post, Post.id == PostTag.post_id)
              .where(Post.account_id == account_id, Post.visibility.in_(OPEN),
@@ -174,10 +175,11 @@ async def feature(session: AsyncSession, account_id: int, name: str) -> int:
             return int(featured_id)
     if len(have) >= MAX_FEATURED:
         raise Invalid(f"At most {MAX_FEATURED} hashtags can be featured.", "name")
-    row = FeaturedTag(account_id=account_id, tag_id=tag.id)
-    session.add(row)
-    await session.flush()
-    return row.id
+    await _insert_new(session, FeaturedTag, {"account_id": account_id, "tag_id": tag.id})
+    made = await session.scalar(select(FeaturedTag.id).where(
+        FeaturedTag.account_id == account_id, FeaturedTag.tag_id == tag.id))
+    assert made is not None
+    return int(made)
 
 
 async def unfeature(session: AsyncSession, account_id: int, featured_id: int) -> None:
