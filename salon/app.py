@@ -42,7 +42,7 @@ log = logging.getLogger("salon")
 STATIC = Path(__file__).parent / "web" / "static"
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 # Paths only programs call: their errors are JSON whatever the request accepts.
-PROGRAMS_ONLY = ("/api/", "/oauth/token", "/oauth/revoke")
+PROGRAMS_ONLY = ("/api/", "/oauth/token", "/oauth/revoke", "/.well-known/", "/nodeinfo/")
 
 
 def create_app(settings: Settings | None = None, *, run_worker: bool | None = None) -> FastAPI:

@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     secret_key: str = DEV_SECRET
     base_url: str = "http://127.0.0.1:8000"
     instance_name: str = "Salon"
+    # The server's rules, one per line (/api/v1/instance/rules, shown to apps at sign-up),
+    # and a longer description in paragraphs split by blank lines, as plain text.
+    rules: str = ""
+    extended_description: str = ""
     registrations_open: bool = True
     registrations_approval: bool = False  # new accounts wait for a moderator's approval
     oauth_password_grant: bool = False  # the OAuth password grant; off, as on Mastodon

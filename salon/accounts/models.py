@@ -37,6 +37,8 @@ class Account(IdMixin, CreatedMixin, Base):
         # Only suspended rows: what `suspended_ids()` reads, without scanning every account.
         Index("ix_accounts_suspended_ids", "id", sqlite_where=text("suspended_at IS NOT NULL"),
               postgresql_where=text("suspended_at IS NOT NULL")),
+        # The profile directory, most recently active first (api/mastodon/directory.py).
+        Index("ix_accounts_last_post_at", "last_post_at", "id"),
     )
 
 

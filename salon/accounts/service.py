@@ -325,6 +325,37 @@ async def suggestions(
     return list(rows)
 
 
+DIRECTORY_DEPTH = 1000  # how far /api/v1/directory's offset reaches
+
+
+async def directory(session: AsyncSession, *, order: str, offset: int, limit: int,
+                    exclude: Select[int] | CompoundSelect | None = None) -> list[Account]:
+    """The profile directory: approved, unsuspended accounts, most recently posting first
+    (`active`; those that never posted last) or newest first (`new`). Mastodon pages it by
+    offset; here the first `offset + limit` ids are read along an index (bounded by
+    DIRECTORY_DEPTH) and sliced, so no SQL OFFSET walks the table."""
+    wanted = min(offset + limit, DIRECTORY_DEPTH)
+    if offset >= wanted:
+        return []
+    listed = select(Account.id).where(Account.suspended_at.is_(None),
+                                      Account.approved.is_(True))
+    if exclude is not None:
+        listed = listed.where(Account.id.not_in(exclude))
+    if order == "new":
+        ids = list(await session.scalars(listed.order_by(Account.id.desc()).limit(wanted)))
+    else:
+        ids = list(await session.scalars(
+            listed.where(Account.last_post_at.is_not(None))
+            .order_by(Account.last_post_at.desc(), Account.id.desc()).limit(wanted)))
+        if len(ids) < wanted:
+            ids += await session.scalars(
+                listed.where(Account.last_post_at.is_(None))
+                .order_by(Account.id.desc()).limit(wanted - len(ids)))
+    page = ids[offset:wanted]
+    found = await get_many(session, page)
+    return [found[i] for i in page if i in found]
+
+
 def suspended_ids() -> Select[int]:
     """Subquery of suspended accounts, whose posts nobody sees."""
     return select(Account.id).where(Account.suspended_at.is_not(None))

@@ -206,6 +206,16 @@ def hidden_author_ids(viewer_id: IdArg) -> CompoundSelect:
     )
 
 
+def hiding_ids(author_id: IdArg) -> CompoundSelect:
+    """Accounts that must not be shown the author's posts: the reverse of
+    `hidden_author_ids` (they block or mute the author, or the author blocks them)."""
+    return union(
+        select(Block.account_id).where(Block.target_id == author_id),
+        select(Block.target_id).where(Block.account_id == author_id),
+        select(Mute.account_id).where(Mute.target_id == author_id),
+    )
+
+
 def blocking_ids(viewer_id: IdArg) -> CompoundSelect:
     """Accounts blocked either way (mutes hide posts from feeds but not from threads)."""
     return union(

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from salon.accounts.models import Account
 from salon.db.ids import utcnow
 from salon.events import service as events
+from salon.graph import service as graph
 from salon.graph.models import Follow
 from salon.jobs import service as jobs
 from salon.jobs.worker import handler
@@ -18,6 +19,7 @@ from salon.posts.models import Mention, Post, Visibility
 from salon.posts.service import tag_names
 from salon.posts.visibility import visible_to
 from salon.settings import get_settings
+from salon.tags import service as tags
 from salon.timelines.store import timeline_store
 
 BACKFILL = 40  # posts of a newly followed account copied into the follower's home
@@ -44,6 +46,10 @@ async def fanout(session: AsyncSession, payload: dict[str, Any]) -> None:
         recipients.append(followers)
     if post.visibility in (Visibility.direct, Visibility.private):
         recipients.append(select(Mention.account_id).where(Mention.post_id == post.id))
+    if tags.reaches_tag_followers(post):
+        # Followers of its hashtags (not those who block or mute the author); the union
+        # makes one entry, and one live event, for someone who also follows the author.
+        recipients.append(tags.followers_of_post(post.id, post.account_id))
     audience: list[int] = [post.account_id]
     if recipients:
         everyone = select(union(*recipients).subquery().c[0])
@@ -117,6 +123,7 @@ async def rebuild(session: AsyncSession, payload: dict[str, Any]) -> None:
     )
     with_reposts = followed.where(Follow.show_reposts.is_(True))
     mentioned = select(Mention.post_id).where(Mention.account_id == account_id)
+    hiding = graph.hidden_author_ids(account_id)
     rows = await session.execute(
         select(Post.id, Post.account_id)
         .where(
@@ -129,6 +136,12 @@ async def rebuild(session: AsyncSession, payload: dict[str, Any]) -> None:
                 and_(
                     Post.visibility.in_((Visibility.direct, Visibility.private)),
                     Post.id.in_(mentioned),
+                ),
+                and_(  # as fan-out brings them to hashtag followers
+                    Post.visibility == Visibility.public,
+                    Post.reblog_of_id.is_(None),
+                    Post.id.in_(tags.followed_posts(account_id)),
+                    Post.account_id.not_in(hiding),
                 ),
             ),
             Post.account_id != account_id,  # own posts are merged in at read

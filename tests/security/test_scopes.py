@@ -49,7 +49,8 @@ def test_every_route_declares_a_scope_or_is_public(site: Site) -> None:
         assert (scope in scope_rules.KNOWN) if scope else route.path in PUBLIC, route.path
     # The public list is short, names real routes, and none of them checks a token.
     paths = {r.path for r in routes}
-    assert len(PUBLIC) <= 20 and PUBLIC.issubset(paths)
+    # (Mastodon's public instance, discovery and WebFinger reads make most of it.)
+    assert len(PUBLIC) <= 30 and PUBLIC.issubset(paths)
     assert not [r.path for r in routes if r.path in PUBLIC and route_scope(r)]
 
 
@@ -89,7 +90,8 @@ def filled(site: Site) -> dict[str, str]:
                  json={"status": "a poll #sea", "poll": {"options": ["a", "b"]}}).json()
     return {"post_id": status["id"], "status_id": status["id"],
             "account_id": status["account"]["id"], "poll_id": status["poll"]["id"],
-            "media_id": "1", "notification_id": "1", "generation_id": "1", "hashtag": "sea"}
+            "media_id": "1", "notification_id": "1", "generation_id": "1", "hashtag": "sea",
+            "name": "sea", "featured_id": "1"}
 
 
 def test_each_route_refuses_a_token_without_its_scope(site: Site, filled: dict[str, str]

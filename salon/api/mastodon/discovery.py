@@ -91,6 +91,30 @@ async def trending_statuses(request: Request,
                                               viewer_id))
 
 
+@router.get("/api/v1/trends/links")
+async def trending_links() -> JSONResponse:
+    return JSONResponse([])  # no link previews yet, so no links to rank
+
+
+@router.get("/api/v1/directory")
+async def directory(request: Request,
+                    context: TokenContext | None = Depends(token("read:accounts")),
+                    session: AsyncSession = Depends(db_session),
+                    settings: Settings = Depends(get_settings)) -> JSONResponse:
+    """Mastodon's profile directory, paged by offset as there (bounded: see
+    accounts.directory); every account here is local, so `local` changes nothing."""
+    p = await params(request)
+    order = p.choice("order", ("active", "new"), "active")
+    p.flag("local")
+    viewer_id = viewer_of(context)
+    people = await accounts.directory(
+        session, order=order, offset=p.number("offset", 0, 0, 2**31 - 1),
+        limit=p.number("limit", 40, 1, 80, clamp=True),
+        exclude=graph.hidden_author_ids(viewer_id) if viewer_id is not None else None)
+    base = base_url(settings)
+    return JSONResponse([entities.account(a, base).model_dump(mode="json") for a in people])
+
+
 @router.get("/api/v2/suggestions")
 async def suggestions(request: Request, context: TokenContext = Depends(scoped("read")),
                       session: AsyncSession = Depends(db_session),
@@ -100,7 +124,7 @@ async def suggestions(request: Request, context: TokenContext = Depends(scoped("
     people = await accounts.suggestions(session, me.id, graph.not_suggestable_ids(me.id),
                                         limit=p.number("limit", 40, 1, 80, clamp=True))
     base = base_url(settings)
-    return JSONResponse([{"source": "global", "sources": ["featured"],
+    return JSONResponse([{"source": "global", "sources": ["most_followed"],
                           "account": entities.account(a, base).model_dump(mode="json")}
                          for a in people])
 

@@ -2,25 +2,34 @@
 
 from __future__ import annotations
 
+import html
+import time
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon import __version__
+from salon.accounts import activity
 from salon.accounts import service as accounts
-from salon.api.mastodon.deps import base_url
+from salon.api.mastodon import entities
+from salon.api.mastodon.deps import ApiError, base_url
+from salon.api.mastodon.languages import LANGUAGES
+from salon.db.ids import utcnow
 from salon.generation import engines
 from salon.generation.service import MAX_PROMPT
+from salon.posts import interactions
 from salon.posts import service as posts
 from salon.settings import Settings
+from salon.tags import service as tags
 from salon.web.deps import db_session, get_settings
 
 router = APIRouter()
 # Mastodon apps parse the version to decide what they may use; say which Mastodon we match.
 MASTODON_VERSION = "4.3.0"
 VERSION = f"{MASTODON_VERSION} (compatible; Salon {__version__})"
+STARTED = utcnow()  # when this process read its settings
 IMAGE_TYPES = ["image/jpeg", "image/png", "image/webp", "image/gif"]
 
 
@@ -30,7 +39,8 @@ def _host(settings: Settings) -> str:
 
 def _configuration(settings: Settings) -> dict[str, Any]:
     return {
-        "accounts": {"max_featured_tags": 0, "max_pinned_statuses": 0},
+        "accounts": {"max_featured_tags": tags.MAX_FEATURED,
+                     "max_pinned_statuses": interactions.MAX_PINS},
         "statuses": {"max_characters": settings.max_post_chars,
                      "max_media_attachments": settings.max_media_per_post,
                      "characters_reserved_per_url": 23},
@@ -44,6 +54,12 @@ def _configuration(settings: Settings) -> dict[str, Any]:
                   "max_expiration": settings.poll_max_seconds},
         "translation": {"enabled": False},
     }
+
+
+def rules(settings: Settings) -> list[dict[str, str]]:
+    """The server's rules from SALON_RULES, one a line; ids are their positions."""
+    lines = [line.strip() for line in settings.rules.splitlines() if line.strip()]
+    return [{"id": str(n), "text": text, "hint": ""} for n, text in enumerate(lines, 1)]
 
 
 def _paths(path: str) -> list[str]:
@@ -97,7 +113,7 @@ async def instance_v2(settings: Settings = Depends(get_settings),
         "api_versions": {"mastodon": 2},
         "salon": _imagine(settings),
         "contact": {"email": "", "account": None},
-        "rules": [],
+        "rules": rules(settings),
     })
 
 
@@ -115,7 +131,7 @@ async def instance_v1(settings: Settings = Depends(get_settings),
         "registrations": settings.registrations_open,
         "approval_required": settings.registrations_approval,
         "invites_enabled": False, "configuration": _configuration(settings),
-        "contact_account": None, "rules": [],
+        "contact_account": None, "rules": rules(settings),
     })
 
 
@@ -123,6 +139,62 @@ for _version, _answer in (("v1", instance_v1), ("v2", instance_v2)):
     for _path in _paths(f"/api/{_version}/instance"):
         router.add_api_route(_path, _answer, methods=["GET"],
                              include_in_schema=not _path.endswith("/"))
+
+
+@router.get("/api/v1/instance/rules")
+async def instance_rules(settings: Settings = Depends(get_settings)) -> JSONResponse:
+    return JSONResponse(rules(settings))
+
+
+@router.get("/api/v1/instance/extended_description")
+async def extended_description(settings: Settings = Depends(get_settings)) -> JSONResponse:
+    """SALON_EXTENDED_DESCRIPTION as HTML paragraphs (escaped: it is plain text); dated
+    when this process read its settings, the last time it can have changed."""
+    paragraphs = [p.strip() for p in settings.extended_description.split("\n\n") if p.strip()]
+    content = "".join("<p>" + "<br>".join(html.escape(line) for line in p.splitlines())
+                      + "</p>" for p in paragraphs)
+    return JSONResponse({"updated_at": entities.timestamp(STARTED), "content": content})
+
+
+@router.get("/api/v1/instance/languages")
+async def instance_languages() -> JSONResponse:
+    return JSONResponse([{"code": code, "name": name} for code, name in LANGUAGES.items()])
+
+
+ACTIVITY_SECONDS = 600.0  # the weekly figures are kept this long (Mastodon keeps a day's)
+
+
+@router.get("/api/v1/instance/activity")
+async def instance_activity(request: Request, session: AsyncSession = Depends(db_session)
+                            ) -> JSONResponse:
+    """Posts, people who signed in, and sign-ups per week, this week first, 12 weeks; kept
+    by the process for ten minutes, so asking often costs nothing."""
+    now = time.monotonic()
+    kept: tuple[float, list[dict[str, str]]] | None = getattr(
+        request.app.state, "instance_activity", None)
+    if kept is None or kept[0] < now:
+        weeks = await activity.weekly(session)
+        kept = request.app.state.instance_activity = (now + ACTIVITY_SECONDS, [{
+            "week": str(int(w.start.timestamp())), "statuses": str(w.statuses),
+            "logins": str(w.logins), "registrations": str(w.registrations),
+        } for w in weeks])
+    return JSONResponse(kept[1])
+
+
+@router.get("/api/v1/instance/peers")
+async def instance_peers() -> JSONResponse:
+    return JSONResponse([])  # no federation yet: no other servers are known
+
+
+@router.get("/api/v1/instance/translation_languages")
+async def translation_languages() -> JSONResponse:
+    return JSONResponse({})  # no translation service
+
+
+@router.get("/api/v1/instance/domain_blocks")
+async def domain_blocks() -> JSONResponse:
+    # Mastodon answers 404 while the list is not shown, its default; Salon blocks no domains.
+    raise ApiError(404, "Record not found")
 
 
 @router.get("/.well-known/nodeinfo")

@@ -16,15 +16,17 @@ from salon.api.mastodon import (
     oauth,
     statuses,
     streaming,
+    tags,
     timelines,
+    webfinger,
 )
 from salon.api.mastodon.deps import route_scope
 
 # Tried in this order: the timelines, read most, first (no two routers claim a path).
 ROUTERS = [timelines.router, oauth.router, oauth.consent, instance.router,
            accounts.profile_router, accounts.router, statuses.router,
-           media.router, notifications.router, notifications.markers, discovery.router,
-           streaming.router, extras.router, generations.router]
+           media.router, notifications.router, notifications.markers, discovery.router, tags.router,
+           streaming.router, extras.router, generations.router, webfinger.router]
 
 # Routes that read and change nothing of any account, so need no scope; the consent page is
 # for a person signed in by cookie (with CSRF), not a token.
@@ -33,7 +35,11 @@ PUBLIC = frozenset({
     "/.well-known/oauth-authorization-server", "/.well-known/nodeinfo", "/nodeinfo/2.0",
     "/api/v1/instance", "/api/v1/instance/", "/api/v2/instance", "/api/v2/instance/",
     "/api/v1/custom_emojis", "/api/v1/announcements", "/api/v1/trends", "/api/v1/trends/tags",
-    "/api/v1/streaming/health",
+    "/api/v1/streaming/health", "/.well-known/webfinger", "/.well-known/host-meta",
+    "/api/v1/instance/rules", "/api/v1/instance/extended_description",
+    "/api/v1/instance/languages", "/api/v1/instance/activity", "/api/v1/instance/peers",
+    "/api/v1/instance/translation_languages", "/api/v1/instance/domain_blocks",
+    "/api/v1/trends/links",
 })
 
 

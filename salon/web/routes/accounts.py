@@ -14,6 +14,7 @@ from salon.graph import service as graph
 from salon.media import service as media
 from salon.moderation import service as moderation
 from salon.settings import Settings
+from salon.tags import service as tags
 from salon.timelines import service as timelines
 from salon.timelines.service import ProfileFilter
 from salon.web.deps import (
@@ -103,10 +104,12 @@ async def save_profile(
 
 @router.get("/@{username}")
 @router.get("/@{username}/{tab}")
+@router.get("/@{username}/tagged/{tagged}")
 async def profile(
     request: Request,
     username: str,
     tab: str = "",
+    tagged: str = "",
     current: Viewer = Depends(viewer),
     session: AsyncSession = Depends(db_session),
 ) -> Response:
@@ -115,12 +118,16 @@ async def profile(
         return await _follow_list(request, session, current, account, tab)
     if tab not in TABS:
         raise NotFound(f"Profiles have no {tab!r} tab.")
+    tag_key = tags.key(tagged) if tagged else None
+    if tagged and tag_key is None:
+        raise NotFound("That is not a hashtag.")
     label, filters = TABS[tab]
     relationship = None
     if current.id and current.id != account.id:
         relationship = await graph.relationship(session, current.id, account.id)
     # Blocks are part of the visibility rule: a blocked viewer's page of posts is empty.
-    feed = await timelines.profile(session, account.id, current.id, cursor(request), filters)
+    feed = await timelines.profile(session, account.id, current.id, cursor(request), filters,
+                                   tagged=tag_key)
     return await feed_page(
         request,
         session,
@@ -133,7 +140,9 @@ async def profile(
             "relationship": relationship,
             "tab": tab,
             "tabs": TABS,
-            "tab_label": label,
+            "tab_label": f"#{tag_key}" if tag_key else label,
+            "tagged": tag_key,
+            "featured_tags": await tags.featured(session, account.id),
         },
     )
 
