@@ -1,6 +1,6 @@
 """tag follows and featured tags
 
-Revision ID: 0018
+Revision ID: 0013
 Revises: 0012
 Create Date: 2026-12-05 19:41:57.940204
 """
@@ -12,7 +12,7 @@ from alembic import op
 import salon.db.base  # noqa: F401 - column types used below
 
 
-revision: str = '0018'
+revision: str = '0013'
 down_revision: str | None = '0012'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
