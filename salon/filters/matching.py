@@ -80,9 +80,10 @@ NOTHING = Verdict([], False)
 class Matcher:
     """The filters of one viewer that apply in one context now."""
 
-    def __init__(self, viewer_id: int, rules: Sequence[Rule]) -> None:
+    def __init__(self, viewer_id: int, rules: Sequence[Rule], drops: bool = True) -> None:
         self.viewer_id = viewer_id
         self.rules = rules
+        self.drops = drops  # whether hide filters drop posts (in a context, not everywhere)
         patterns = [r.pattern.pattern for r in rules if r.pattern is not None]
         self.any = re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE) \
             if patterns else None
@@ -105,7 +106,7 @@ class Matcher:
             posts = [i for i in ids if i in rule.post_ids]
             if words or posts:
                 results.append(rule.result(words, posts))
-                hide = hide or rule.action == "hide"
+                hide = hide or (self.drops and rule.action == "hide")
         return Verdict(results, hide) if results else NOTHING
 
 
@@ -117,13 +118,14 @@ class Compiled:
         self.rules = tuple(rules)
 
     def context(self, name: str | None, now: datetime | None = None) -> Matcher | None:
-        """The matcher for one context (None: any), or None when no filter applies."""
+        """The matcher for one context, or None when no filter applies. None names no
+        context (a single status, bookmarks, search): every filter marks, none hides."""
         if not self.rules:
             return None
         now = now or utcnow()
         rules = [r for r in self.rules if (name is None or name in r.contexts)
                  and (r.expires_at is None or r.expires_at > now)]
-        return Matcher(self.viewer_id, rules) if rules else None
+        return Matcher(self.viewer_id, rules, drops=name is not None) if rules else None
 
 
 def compile_rule(entity: dict[str, object], contexts: Iterable[str], action: str,

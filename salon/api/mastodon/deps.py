@@ -19,6 +19,8 @@ from starlette.routing import BaseRoute
 from salon.accounts.models import Account
 from salon.api.mastodon.rendered import RenderedStatuses
 from salon.errors import Invalid, SalonError
+from salon.filters import service as filter_service
+from salon.filters.matching import FilterCache, Matcher
 from salon.oauth import scopes as scope_rules
 from salon.oauth import service as oauth
 from salon.oauth.service import TokenContext
@@ -376,6 +378,22 @@ def path_id(raw: str) -> int:
 
 def base_url(settings: Settings) -> str:
     return settings.base_url.rstrip("/")
+
+
+async def viewer_filters(request: HTTPConnection, session: AsyncSession,
+                         context: TokenContext | None, where: str | None) -> Matcher | None:
+    """The viewer's filters that apply in context `where` (None: a single status, bookmarks
+    and the like, where they mark but hide nothing); None when none apply. Compiled ones are
+    kept per process by the account's filters_version, so this is mostly no query."""
+    if context is None or context.account is None:
+        return None
+    cache: FilterCache | None = getattr(request.app.state, "filter_cache", None)
+    if cache is None:
+        cache = request.app.state.filter_cache = FilterCache()
+    account = context.account
+    compiled = await filter_service.compiled(session, cache, account.id,
+                                             account.filters_version)
+    return compiled.context(where)
 
 
 async def rendered_statuses(request: HTTPConnection) -> RenderedStatuses:
