@@ -264,6 +264,7 @@ async def statuses(
     viewer_id: int | None,
     hidden: Collection[int] = (),
     filters: Matcher | None = None,
+    subjects: dict[int, tuple[int, str]] | None = None,
 ) -> list[str]:
     """Status JSON texts for a page of posts, in order, dropping what `reading.present`
     drops and what the viewer's hide `filters` (of the page's context) match; a
@@ -289,6 +290,11 @@ async def statuses(
     if viewer_id is not None:
         page.liked, page.bookmarked, page.pinned, page.reposted = await reading.flags(
             session, list(everything), viewer_id)
+    if subjects is not None:  # what filters match, for a caller that matches them itself
+        for p in posts:
+            proper = page.linked.get(p.reblog_of_id) if p.reblog_of_id else p
+            if proper is not None and (part := page.parts.get(proper.id)) is not None:
+                subjects[p.id] = (proper.account_id, part.searchable)
     return [text for p in posts if (text := page.status(p)) is not None]
 
 
