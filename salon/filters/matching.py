@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from salon.db.ids import utcnow
+from salon.posts.schemas import PostView
 
 KEPT = 10_000  # viewers whose compiled filters a process keeps (past it, all are dropped)
 
@@ -108,6 +109,31 @@ class Matcher:
                 results.append(rule.result(words, posts))
                 hide = hide or (self.drops and rule.action == "hide")
         return Verdict(results, hide) if results else NOTHING
+
+
+def check_view(matcher: Matcher, view: PostView) -> Verdict:
+    """Which filters a presented post matches (a repost: by its original)."""
+    proper = view.reblog or view
+    text = searchable_text(proper.post.spoiler_text, proper.post.text,
+                           [o.title for o in proper.poll.options] if proper.poll else (),
+                           [m.description for m in proper.media])
+    return matcher.check(view.post.id, view.post.reblog_of_id, proper.post.account_id, text)
+
+
+def apply(matcher: Matcher | None, views: Sequence[PostView]) -> list[PostView]:
+    """The posts a page shows (hide filters' matches left out), each with the titles of
+    the filters that mark it in `filtered` (the web UI's "Filtered: ..." fold)."""
+    if matcher is None:
+        return list(views)
+    shown = []
+    for view in views:
+        verdict = check_view(matcher, view)
+        if verdict.hide:
+            continue
+        view.filtered = [str(r["filter"]["title"])  # type: ignore[index]
+                         for r in verdict.results]
+        shown.append(view)
+    return shown
 
 
 class Compiled:

@@ -13,21 +13,13 @@ from salon.accounts import service as accounts
 from salon.accounts.models import Account
 from salon.api.mastodon import entities
 from salon.api.mastodon.paging import paged
-from salon.filters.matching import Matcher, Verdict, searchable_text
+from salon.filters.matching import Matcher, Verdict
+from salon.filters.matching import check_view as verdict
 from salon.notifications.service import NotificationView
 from salon.posts import reading
 from salon.posts.models import Post
 from salon.posts.schemas import PostView
 from salon.timelines.schemas import Page
-
-
-def verdict(filters: Matcher, view: PostView) -> Verdict:
-    """Which of the viewer's filters a post matches (a repost: by its original)."""
-    proper = view.reblog or view
-    text = searchable_text(proper.post.spoiler_text, proper.post.text,
-                           [o.title for o in proper.poll.options] if proper.poll else (),
-                           [m.description for m in proper.media])
-    return filters.check(view.post.id, view.post.reblog_of_id, proper.post.account_id, text)
 
 
 def with_filtered(body: dict[str, Any], found: Verdict) -> dict[str, Any]:

@@ -135,6 +135,7 @@ async def profile(
             "tabs": TABS,
             "tab_label": label,
         },
+        where="account",
     )
 
 
