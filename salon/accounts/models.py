@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, text, true
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from salon.db.base import Base, CreatedMixin, IdMixin
@@ -30,6 +30,9 @@ class Account(IdMixin, CreatedMixin, Base):
     following_count: Mapped[int] = mapped_column(BigInteger, default=0)
     posts_count: Mapped[int] = mapped_column(BigInteger, default=0)
     last_post_at: Mapped[datetime | None]
+    # Moves with every change to the account's filters (0: it never had any), so compiled
+    # filters kept per process are checked against the row each request reads anyway.
+    filters_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     # Every visibility check excludes suspended authors; this keeps that lookup small.
     __table_args__ = (

@@ -2,6 +2,7 @@
 
 from salon.accounts import models as accounts
 from salon.db.base import Base
+from salon.filters import models as filters
 from salon.generation import models as generation
 from salon.graph import models as graph
 from salon.jobs import models as jobs
@@ -16,6 +17,7 @@ from salon.timelines import models as timelines
 __all__ = [
     "Base",
     "accounts",
+    "filters",
     "generation",
     "graph",
     "jobs",

@@ -62,6 +62,7 @@ class PostView:
     recipe: Recipe | None = None
     remix_of: Post | None = None
     remix_of_author: Account | None = None
+    filtered: list[str] = field(default_factory=list)  # titles of the viewer's warn filters
 
     @property
     def id(self) -> int:

@@ -19,6 +19,7 @@ from salon.api.mastodon.deps import (
     rendered_statuses,
     scoped,
     token,
+    viewer_filters,
     viewer_of,
 )
 from salon.api.mastodon.paging import cursor, json_list, paged_json
@@ -155,14 +156,15 @@ async def statuses(
     filters = ProfileFilter(with_replies=not p.flag("exclude_replies"),
                             only_media=p.flag("only_media"),
                             with_reposts=not p.flag("exclude_reblogs"))
+    matcher = await viewer_filters(request, session, context, "account")
     if p.flag("pinned"):
         pinned = await rendered.statuses(
             session, kept, await interactions.pinned_posts(session, found.id, viewer_id),
-            viewer_id)
+            viewer_id, filters=matcher)
         return json_list(pinned)
     page = await timelines.profile(session, found.id, viewer_id, cursor(p), filters,
                                    tagged=p.text("tagged", max_len=200) or None,
-                                   present=rendered.presenter(kept))
+                                   present=rendered.presenter(kept, matcher))
     return paged_json(request, page)
 
 

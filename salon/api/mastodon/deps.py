@@ -19,6 +19,8 @@ from starlette.routing import BaseRoute
 from salon.accounts.models import Account
 from salon.api.mastodon.rendered import RenderedStatuses
 from salon.errors import Invalid, SalonError
+from salon.filters import service as filter_service
+from salon.filters.matching import FilterCache, Matcher
 from salon.oauth import scopes as scope_rules
 from salon.oauth import service as oauth
 from salon.oauth.service import TokenContext
@@ -179,6 +181,30 @@ class Params(dict[str, Any]):
         return Params({k[len(start):-1]: v for k, v in self.items()
                        if k.startswith(start) and k.endswith("]")}, f"{self.name(field)}[")
 
+    def objects(self, field: str, *, max_count: int = 100) -> list[Params]:
+        """A list of objects: JSON's [{...}, ...] (or Rails' {"0": {...}}), a form's
+        field[][keyword]=a&field[][whole_word]=1 (a repeated key starts the next object) or
+        field[0][keyword]=a. Their fields are named field[0][keyword]."""
+        value = self.get(field)
+        if value is None or value == "":
+            pattern = re.compile(re.escape(field) + r"\[([0-9]{1,6})\]\[([^\[\]]+)\]")
+            groups: dict[int, dict[str, Any]] = {}
+            for key, item in self.items():
+                if (found := pattern.fullmatch(key)) is not None:
+                    groups.setdefault(int(found[1]), {})[found[2]] = item
+            items: list[Any] = [groups[i] for i in sorted(groups)]
+        elif isinstance(value, dict):
+            items = list(value.values())
+        elif isinstance(value, list):
+            items = value
+        else:
+            raise self.refuse(field, "a list of objects")
+        if len(items) > max_count:
+            raise self.refuse(field, f"at most {max_count} objects")
+        if not all(isinstance(item, dict) for item in items):
+            raise self.refuse(field, "a list of objects")
+        return [Params(item, f"{self.name(field)}[{i}][") for i, item in enumerate(items)]
+
     def file(self, field: str) -> UploadFile | None:
         value = self.get(field)
         if value is None or value == "":
@@ -190,11 +216,20 @@ class Params(dict[str, Any]):
 
 async def params(request: Request) -> Params:
     """Parameters from the query string, a form, or a JSON body, as Mastodon accepts them.
-    Repeated keys (`types[]=a&types[]=b`) become lists; unknown ones are simply ignored."""
+    Repeated keys (`types[]=a&types[]=b`) become lists, `list[][field]=...` lists of
+    objects; unknown ones are simply ignored."""
     merged: dict[str, Any] = {}
 
     def add(key: str, value: Any) -> None:
-        if key.endswith("[]"):
+        if "[][" in key and key.endswith("]"):  # list[][field]: a list of objects
+            name, field = key[:-1].split("[][", 1)
+            items = merged.get(name)
+            if not isinstance(items, list) or (items and not isinstance(items[-1], dict)):
+                items = merged[name] = []
+            if not items or field in items[-1]:  # a field seen again starts the next one
+                items.append({})
+            items[-1][field] = value
+        elif key.endswith("[]"):
             found = merged.get(key[:-2])
             # `x=a&x[]=b`: the list wins, so the accessors see one shape.
             merged[key[:-2]] = [*found, value] if isinstance(found, list) else [value]
@@ -343,6 +378,22 @@ def path_id(raw: str) -> int:
 
 def base_url(settings: Settings) -> str:
     return settings.base_url.rstrip("/")
+
+
+async def viewer_filters(request: HTTPConnection, session: AsyncSession,
+                         context: TokenContext | None, where: str | None) -> Matcher | None:
+    """The viewer's filters that apply in context `where` (None: a single status, bookmarks
+    and the like, where they mark but hide nothing); None when none apply. Compiled ones are
+    kept per process by the account's filters_version, so this is mostly no query."""
+    if context is None or context.account is None:
+        return None
+    cache: FilterCache | None = getattr(request.app.state, "filter_cache", None)
+    if cache is None:
+        cache = request.app.state.filter_cache = FilterCache()
+    account = context.account
+    compiled = await filter_service.compiled(session, cache, account.id,
+                                             account.filters_version)
+    return compiled.context(where)
 
 
 async def rendered_statuses(request: HTTPConnection) -> RenderedStatuses:

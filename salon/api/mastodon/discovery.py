@@ -19,6 +19,7 @@ from salon.api.mastodon.deps import (
     path_id,
     scoped,
     token,
+    viewer_filters,
     viewer_of,
 )
 from salon.db.ids import utcnow
@@ -53,7 +54,9 @@ async def search_v2(request: Request, context: TokenContext | None = Depends(tok
     if q and kind in ("", "statuses") and viewer_id is not None:
         views = await reading.present(session, await search.posts(session, q, viewer_id,
                                                                   limit=limit), viewer_id)
-        found_posts = await render.statuses(session, views, base, viewer_id)
+        found_posts = await render.statuses(
+            session, views, base, viewer_id,
+            await viewer_filters(request, session, context, None))
     return JSONResponse({
         "accounts": [entities.account(a, base).model_dump(mode="json") for a in found_accounts],
         "statuses": found_posts,
@@ -87,8 +90,9 @@ async def trending_statuses(request: Request,
     views = await timelines.ranked(session, viewer_id,
                                    limit=p.number("limit", 20, 1, 40, clamp=True),
                                    engaged=True, offset=min(offset, timelines.RANK_POOL))
-    return JSONResponse(await render.statuses(session, views, base_url(settings),
-                                              viewer_id))
+    return JSONResponse(await render.statuses(
+        session, views, base_url(settings), viewer_id,
+        await viewer_filters(request, session, context, "public")))
 
 
 @router.get("/api/v1/trends/links")

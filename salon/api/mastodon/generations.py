@@ -17,6 +17,7 @@ from salon.api.mastodon.deps import (
     path_id,
     scoped,
     token,
+    viewer_filters,
     viewer_of,
 )
 from salon.api.mastodon.entities.salon import generation as generation_entity
@@ -87,6 +88,7 @@ async def remixes(request: Request, status_id: str,
     paging = cursor(await params(request))
     rows = await posting.remixes(session, path_id(status_id), viewer_id, paging)
     views = await reading.present(session, rows, viewer_id)
-    body = await render.statuses(session, views, base_url(settings), viewer_id)
+    body = await render.statuses(session, views, base_url(settings), viewer_id,
+                                 await viewer_filters(request, session, context, None))
     return paged(request, body, Page.of(body, [p.id for p in rows], paging))
 

@@ -22,7 +22,8 @@ from salon.text_input import accepted_pattern
 ID = {"type": "string", "pattern": "^[0-9]{1,19}$"}
 # Accessors of deps.Params (and of the OAuth endpoints' inputs.Params), by name.
 TYPED = ("text", "optional_text", "texts", "id", "ids", "number", "numbers", "flag",
-         "optional_flag", "choice", "object", "file")
+         "optional_flag", "choice", "object", "objects", "file")
+ITEMS = "[]"  # in a field's path: each object of a list (keywords_attributes[][keyword])
 _OPS: dict[type, Callable[[Any, Any], Any]] = {
     ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
     ast.Pow: operator.pow, ast.FloorDiv: operator.floordiv}
@@ -65,6 +66,9 @@ def _typed(kind: str, bound: dict[str, Any], oauth: bool) -> dict[str, Any]:
         return {"type": "boolean"}
     if kind == "choice":
         return {"type": "string", "enum": list(bound.get("options", ()))}
+    if kind == "objects":
+        return {"type": "array", "maxItems": bound.get("max_count"),
+                "items": {"type": "object", "properties": {}}}
     if kind == "file":
         return {"type": "string", "format": "binary"}
     return {"type": "string"}  # read untyped (a Mapping's .get in a helper)
@@ -91,6 +95,9 @@ class Inputs:
         for path, schema in sorted(self.fields.items()):
             node = root
             for part in path[:-1]:
+                if part == ITEMS:  # node is the list: its fields are its items'
+                    node = node.setdefault("items", {"type": "object", "properties": {}})
+                    continue
                 node = node["properties"].setdefault(
                     part, {"type": "object", "properties": {}})
             if schema.get("type") == "object":  # its fields may have made it already
@@ -102,9 +109,9 @@ class Inputs:
     def flat(self) -> Iterator[tuple[str, dict[str, Any]]]:
         """The fields as a form or query string names them: poll[options][]."""
         for path, schema in sorted(self.fields.items()):
-            if schema.get("type") == "object":
-                continue  # its fields are named poll[...]
-            name = path[0] + "".join(f"[{part}]" for part in path[1:])
+            if schema.get("type") == "object" or schema.get("items", {}).get("type") == "object":
+                continue  # its fields are named poll[...], or keywords_attributes[][...]
+            name = path[0] + "".join("[]" if part == ITEMS else f"[{part}]" for part in path[1:])
             yield (name + "[]" if schema.get("type") == "array" else name), schema
 
 
@@ -160,6 +167,13 @@ def _read_body(definition: ast.AST, scope: _Scope, found: Inputs, depth: int,
                     scope.params[node.targets[0].id] = held
             elif isinstance(node, (ast.For, ast.comprehension)) \
                     and isinstance(node.target, ast.Name):
+                if isinstance(node.iter, ast.Call) and isinstance(node.iter.func, ast.Attribute) \
+                        and node.iter.func.attr == "objects" and node.iter.args:
+                    scope.params[node.target.id] = [
+                        (oauth, (*path, name, ITEMS))
+                        for oauth, path in _params_of(node.iter.func.value, scope)
+                        for name in _names(node.iter.args[0], scope)]
+                    continue
                 values = _value(node.iter, scope)
                 if isinstance(values, (tuple, list, set, frozenset, dict)):
                     scope.consts[node.target.id] = [v for v in values if isinstance(v, str)]

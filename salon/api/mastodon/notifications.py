@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from salon.api.mastodon import entities
+from salon.api.mastodon import entities, render
 from salon.api.mastodon.deps import (
     ApiError,
     Params,
@@ -17,6 +17,7 @@ from salon.api.mastodon.deps import (
     params,
     path_id,
     scoped,
+    viewer_filters,
 )
 from salon.api.mastodon.paging import cursor, paged
 from salon.db.ids import utcnow
@@ -54,9 +55,9 @@ async def index(request: Request, context: TokenContext = Depends(scoped("read:n
                                     _types(p, "exclude_types"))
     mentions = await reading.mentioned_accounts(
         session, [n.post.id for n in page.items if n.post is not None])
-    base = base_url(settings)
-    body = [entities.notification(n, base, mentions).model_dump(mode="json")
-            for n in page.items]
+    body = render.notifications(page.items, base_url(settings), mentions,
+                                await viewer_filters(request, session, context,
+                                                     "notifications"))
     return paged(request, body, page)
 
 

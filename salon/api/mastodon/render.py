@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import Request
@@ -10,32 +10,71 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.accounts import service as accounts
+from salon.accounts.models import Account
 from salon.api.mastodon import entities
 from salon.api.mastodon.paging import paged
+from salon.filters.matching import Matcher, Verdict
+from salon.filters.matching import check_view as verdict
+from salon.notifications.service import NotificationView
 from salon.posts import reading
 from salon.posts.models import Post
 from salon.posts.schemas import PostView
 from salon.timelines.schemas import Page
 
 
+def with_filtered(body: dict[str, Any], found: Verdict) -> dict[str, Any]:
+    body["filtered"] = found.results
+    if body.get("reblog"):
+        body["reblog"]["filtered"] = found.results
+    return body
+
+
 async def statuses(
-    session: AsyncSession, views: Sequence[PostView], base: str, viewer_id: int | None
+    session: AsyncSession, views: Sequence[PostView], base: str, viewer_id: int | None,
+    filters: Matcher | None = None,
 ) -> list[dict[str, Any]]:
+    """Statuses; with the viewer's `filters` (of one context), `filtered` is set and what a
+    hide filter matches is left out."""
     ids = {v.id for v in views} | {v.reblog.id for v in views if v.reblog}
     mentions = await reading.mentioned_accounts(session, list(ids))
-    return [
-        entities.status(v, base, viewer_id, mentions=mentions).model_dump(mode="json")
-        for v in views
-    ]
+    found = []
+    for v in views:
+        body = entities.status(v, base, viewer_id, mentions=mentions).model_dump(mode="json")
+        if filters is not None and viewer_id is not None:
+            checked = verdict(filters, v)
+            if checked.hide:
+                continue
+            with_filtered(body, checked)
+        found.append(body)
+    return found
 
 
 async def one_status(
-    session: AsyncSession, post: Post, base: str, viewer_id: int | None
+    session: AsyncSession, post: Post, base: str, viewer_id: int | None,
+    filters: Matcher | None = None,
 ) -> dict[str, Any]:
     # Counters moved by SQL updates (likes, replies) are expired on the row: reload it.
     await session.refresh(post)
     views = await reading.present(session, [post], viewer_id)
-    return (await statuses(session, views, base, viewer_id))[0]
+    return (await statuses(session, views, base, viewer_id, filters))[0]
+
+
+def notifications(views: Sequence[NotificationView], base: str,
+                  mentions: Mapping[int, Sequence[Account]],
+                  filters: Matcher | None) -> list[dict[str, Any]]:
+    """Notifications for their recipient; with the recipient's filters (of the
+    notifications context), their statuses carry `filtered`, and a notification whose post
+    a hide filter matches is left out."""
+    found = []
+    for view in views:
+        body = entities.notification(view, base, mentions).model_dump(mode="json")
+        if filters is not None and body.get("status") is not None and view.post is not None:
+            checked = verdict(filters, view.post)
+            if checked.hide:
+                continue
+            with_filtered(body["status"], checked)
+        found.append(body)
+    return found
 
 
 async def account_page(

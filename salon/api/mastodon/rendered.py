@@ -6,7 +6,9 @@ nothing stale is served and no process has to tell another to forget anything. W
 shows with a post outside its row moves the post's `revision` (an attached picture's alt
 text or file), and polls, which change with every vote, are read per page. What depends on
 the viewer (favourited, reblogged, bookmarked, pinned, poll votes, which reposted and quoted
-originals and remix sources the viewer may see) is added for each page.
+originals and remix sources the viewer may see) is added for each page, and so is
+`filtered`: each kept part holds the text the viewer's filters match (salon/filters), and a
+post a hide filter matches is left out.
 
 A page then costs the queries that find its posts, their authors and the viewer's flags,
 and no entity building: the JSON text is joined, never parsed or dumped again.
@@ -29,6 +31,7 @@ from salon.accounts import service as accounts
 from salon.accounts.models import Account
 from salon.api.mastodon import entities
 from salon.api.mastodon.entities.statuses import PINNABLE
+from salon.filters.matching import Matcher, searchable_text
 from salon.generation import posting as generated
 from salon.media import service as media
 from salon.posts import reading
@@ -71,6 +74,7 @@ class Part:
     body: str
     salon: str | None  # the `salon` object without its braces and `remix_of`; None on reposts
     has_poll: bool
+    searchable: str  # what filters' keywords are matched against
 
 
 class RenderedStatuses:
@@ -120,7 +124,7 @@ async def _render_parts(
     missing: list[Post],
     everything: dict[int, Post],
     authors: dict[int, Account],
-    polled: set[int],
+    polls: dict[int, PollView],
 ) -> dict[int, Part]:
     """Render the posts not kept yet (as an anonymous reader sees them) and keep them."""
     made: dict[int, Part] = {}
@@ -150,7 +154,11 @@ async def _render_parts(
         made[post.id] = Part(
             body=to_json(status)[1:-1],
             salon=to_json(salon)[1:-1] if salon is not None else None,
-            has_poll=post.id in polled,
+            has_poll=post.id in polls,
+            searchable=searchable_text(
+                post.spoiler_text, post.text,
+                [o.title for o in polls[post.id].options] if post.id in polls else (),
+                [m.description for m in view.media]),
         )
         if media.stable(*(k for m in view.media for k in (m.file_key, m.thumb_key))):
             cache.keep(post, made[post.id])  # signed addresses expire: made again each time
@@ -161,8 +169,9 @@ class _Page:
     """What one page needs to join its statuses for its viewer."""
 
     def __init__(self, cache: RenderedStatuses, viewer_id: int | None,
-                 hidden: Collection[int]) -> None:
+                 hidden: Collection[int], filters: Matcher | None = None) -> None:
         self.cache, self.viewer_id, self.hidden = cache, viewer_id, hidden
+        self.filters = filters
         self.linked: dict[int, Post] = {}
         self.parts: dict[int, Part | None] = {}
         self.authors: dict[int, Account] = {}
@@ -170,35 +179,55 @@ class _Page:
         self.polls: dict[int, PollView] = {}
         self.liked = self.bookmarked = self.pinned = self.reposted = set[int]()
 
-    def _flags(self, post: Post) -> str:
+    def _flags(self, post: Post, filtered: str) -> str:
         def word(flag: bool) -> str:
             return "true" if flag else "false"
 
         pid = post.id
         text = (f',"favourited":{word(pid in self.liked)},'
                 f'"reblogged":{word(pid in self.reposted)},"muted":false,'
-                f'"bookmarked":{word(pid in self.bookmarked)},"filtered":[]')
+                f'"bookmarked":{word(pid in self.bookmarked)},"filtered":{filtered}')
         if (self.viewer_id == post.account_id and post.reblog_of_id is None
                 and post.visibility in PINNABLE):
             text += f',"pinned":{word(pid in self.pinned)}'
         return text
 
-    def status(self, post: Post, depth: int = 0, shallow: bool = False) -> str | None:
-        """A post's status JSON, or None where `reading.present` drops it."""
+    def _filtered(self, post: Post) -> str | None:
+        """The post's `filtered` JSON for the viewer (a repost: its original's), or None
+        where a hide filter matches it."""
+        if self.filters is None:
+            return "[]"
+        proper = self.linked.get(post.reblog_of_id) if post.reblog_of_id else post
+        part = self.parts.get(proper.id) if proper is not None else None
+        if proper is None or part is None:
+            return "[]"
+        verdict = self.filters.check(post.id, post.reblog_of_id, proper.account_id,
+                                     part.searchable)
+        return None if verdict.hide else verdict.json
+
+    def status(self, post: Post, depth: int = 0, shallow: bool = False,
+               filtered: str = "[]") -> str | None:
+        """A post's status JSON, or None where `reading.present` drops it (or a hide
+        filter of the viewer's matches it)."""
         author = self.authors.get(post.account_id)
         part = self.parts.get(post.id)
         if author is None or part is None:
             return None
         if depth == 0 and post.reblog_of_id is None and author.id in self.hidden:
             return None
+        if depth == 0:
+            found = self._filtered(post)
+            if found is None:
+                return None
+            filtered = found
         text = ["{", part.body, ',"account":', self.cache.account(author)]
         if self.viewer_id is not None:
-            text.append(self._flags(post))
+            text.append(self._flags(post, filtered))
         if post.reblog_of_id is not None:
             original = self.linked.get(post.reblog_of_id)
             if depth != 0 or original is None or original.account_id in self.hidden:
                 return None
-            inner = self.status(original, depth + 1)
+            inner = self.status(original, depth + 1, filtered=filtered)
             if inner is None:
                 return None
             text += [',"reblog":', inner, ',"poll":null,"quote":null}']
@@ -234,12 +263,15 @@ async def statuses(
     posts: Sequence[Post],
     viewer_id: int | None,
     hidden: Collection[int] = (),
+    filters: Matcher | None = None,
+    subjects: dict[int, tuple[int, str]] | None = None,
 ) -> list[str]:
     """Status JSON texts for a page of posts, in order, dropping what `reading.present`
-    drops; a `reading.Presenter` once bound to its cache (see `presenter`)."""
+    drops and what the viewer's hide `filters` (of the page's context) match; a
+    `reading.Presenter` once bound to its cache (see `presenter`)."""
     if not posts:
         return []
-    page = _Page(cache, viewer_id, hidden)
+    page = _Page(cache, viewer_id, hidden, filters if viewer_id is not None else None)
     page.linked = await reading.linked(session, posts, viewer_id)
     everything = {p.id: p for p in posts} | page.linked
     page.authors = await accounts.get_many(session, {p.account_id for p in everything.values()})
@@ -254,16 +286,22 @@ async def statuses(
         page.polls = await reading.polls(session, wanted, viewer_id)
     if missing:
         page.parts.update(await _render_parts(session, cache, missing, everything,
-                                              page.authors, set(page.polls)))
+                                              page.authors, page.polls))
     if viewer_id is not None:
         page.liked, page.bookmarked, page.pinned, page.reposted = await reading.flags(
             session, list(everything), viewer_id)
+    if subjects is not None:  # what filters match, for a caller that matches them itself
+        for p in posts:
+            proper = page.linked.get(p.reblog_of_id) if p.reblog_of_id else p
+            if proper is not None and (part := page.parts.get(proper.id)) is not None:
+                subjects[p.id] = (proper.account_id, part.searchable)
     return [text for p in posts if (text := page.status(p)) is not None]
 
 
-def presenter(cache: RenderedStatuses) -> reading.Presenter[str]:
+def presenter(cache: RenderedStatuses, filters: Matcher | None = None
+              ) -> reading.Presenter[str]:
     async def present(session: AsyncSession, posts: Sequence[Post], viewer_id: int | None,
                       hidden: Collection[int]) -> list[str]:
-        return await statuses(session, cache, posts, viewer_id, hidden)
+        return await statuses(session, cache, posts, viewer_id, hidden, filters)
 
     return present

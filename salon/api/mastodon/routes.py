@@ -9,6 +9,7 @@ from salon.api.mastodon import (
     accounts,
     discovery,
     extras,
+    filters,
     generations,
     instance,
     media,
@@ -25,8 +26,9 @@ from salon.api.mastodon.deps import route_scope
 # Tried in this order: the timelines, read most, first (no two routers claim a path).
 ROUTERS = [timelines.router, oauth.router, oauth.consent, instance.router,
            accounts.profile_router, accounts.router, statuses.router,
-           media.router, notifications.router, notifications.markers, discovery.router, tags.router,
-           streaming.router, extras.router, generations.router, webfinger.router]
+           media.router, notifications.router, notifications.markers, discovery.router,
+           tags.router, streaming.router, extras.router, generations.router, webfinger.router,
+           filters.router]
 
 # Routes that read and change nothing of any account, so need no scope; the consent page is
 # for a person signed in by cookie (with CSRF), not a token.

@@ -20,6 +20,7 @@ from salon.api.mastodon.deps import (
     path_id,
     scoped,
     token,
+    viewer_filters,
     viewer_of,
 )
 from salon.oauth.service import TokenContext
@@ -91,12 +92,14 @@ async def create(
 
 
 @router.get("/{post_id}")
-async def show(post_id: str, context: TokenContext | None = Depends(READ),
+async def show(request: Request, post_id: str, context: TokenContext | None = Depends(READ),
                session: AsyncSession = Depends(db_session),
                settings: Settings = Depends(get_settings)) -> JSONResponse:
     viewer_id = viewer_of(context)
     post = await posts.get_visible(session, path_id(post_id), viewer_id)
-    return JSONResponse(await render.one_status(session, post, base_url(settings), viewer_id))
+    return JSONResponse(await render.one_status(
+        session, post, base_url(settings), viewer_id,
+        await viewer_filters(request, session, context, None)))
 
 
 @router.delete("/{post_id}")
@@ -128,16 +131,19 @@ async def edit(request: Request, post_id: str,
 
 
 @router.get("/{post_id}/context")
-async def context_of(post_id: str, context: TokenContext | None = Depends(READ),
+async def context_of(request: Request, post_id: str,
+                     context: TokenContext | None = Depends(READ),
                      session: AsyncSession = Depends(db_session),
                      settings: Settings = Depends(get_settings)) -> JSONResponse:
     viewer_id = viewer_of(context)
     thread = await timelines.thread(session, path_id(post_id), viewer_id)
     base = base_url(settings)
+    matcher = await viewer_filters(request, session, context, "thread")
     return JSONResponse({
-        "ancestors": await render.statuses(session, thread.ancestors, base, viewer_id),
+        "ancestors": await render.statuses(session, thread.ancestors, base, viewer_id,
+                                           matcher),
         "descendants": await render.statuses(session, [n.view for n in thread.descendants],
-                                             base, viewer_id),
+                                             base, viewer_id, matcher),
     })
 
 
@@ -212,7 +218,9 @@ def _action(name: str) -> None:
         await session.commit()
         wake_worker(request)
         # A reblog answers with the reblog (wrapping the original); the rest with the post.
-        return JSONResponse(await render.one_status(session, result, base_url(settings), me.id))
+        return JSONResponse(await render.one_status(
+            session, result, base_url(settings), me.id,
+            await viewer_filters(request, session, context, None)))
 
     endpoint.__name__ = name
     router.add_api_route(f"/{{post_id}}/{name}", endpoint, methods=["POST"])

@@ -9,7 +9,15 @@ kept per viewer for a few seconds, so a post costs no query per listener there. 
 person's own streams each event gets one query that checks visibility, blocks and mutes
 together, then the viewer's flags joined to the post's viewer-independent parts that the
 process keeps (`rendered.RenderedStatuses`), so no listener builds the status entity
-again."""
+again.
+
+Filters are per viewer. On a person's own streams they go into that rendering (home
+context; notifications for notifications): a hide filter drops the event, a warn filter
+sets `filtered`. On shared renderings, each signed-in listener's compiled filters (kept per
+viewer for a few seconds, like its hidden accounts, then checked against the account's
+filters_version) are matched against the text kept with the rendering, and only a listener
+whose filter matches gets its own text: the shared one with `"filtered":[...]` appended.
+A listener without filters costs nothing more."""
 
 from __future__ import annotations
 
@@ -17,14 +25,16 @@ import asyncio
 import json
 import time
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from salon.api.mastodon import entities, rendered
+from salon.api.mastodon import render, rendered
 from salon.db.session import Database
 from salon.events.bus import Event
+from salon.filters import service as filter_service
+from salon.filters.matching import Compiled, FilterCache, Matcher
 from salon.graph import service as graph
 from salon.notifications import service as notifications
 from salon.posts import reading
@@ -33,6 +43,11 @@ from salon.posts.visibility import visible_to
 from salon.timelines.schemas import Cursor
 
 Found = tuple[str, str] | None  # (event name, payload), or None: not for this viewer
+# A shared rendering, and what filters match in it: (post id, repost of, the original's
+# author, its searchable text).
+Subject = tuple[int, int | None, int, str]
+Shared = tuple[Found, Subject | None]
+T = TypeVar("T")
 ANONYMOUS = "anonymous"
 PUBLIC_STREAMS = ("public", "hashtag:")  # only public posts are published there
 HIDDEN_SECONDS = 5.0  # how long a viewer's blocked and muted accounts are kept
@@ -45,13 +60,17 @@ class Renderer:
     def __init__(self, db: Database, kept: rendered.RenderedStatuses) -> None:
         self.db, self.kept = db, kept
         self._hidden: dict[int, tuple[float, frozenset[int]]] = {}
+        self._filters: dict[int, tuple[float, Compiled]] = {}
+        self._compiled = FilterCache()
 
     async def __call__(self, event: Event, viewer_id: int | None) -> Found:
         if event.kind == "delete":  # published only to streams that could show the post
             return "delete", str(event.data["post_id"])
         if event.kind == "notification":
-            return await self._session(_notification, viewer_id,
-                                       int(event.data["notification_id"]))
+            matcher = await self.filters(viewer_id, "notifications")
+            async with self.db.sessions() as session:
+                return await _notification(session, self.kept.base, viewer_id,
+                                           int(event.data["notification_id"]), matcher)
         if event.kind == "salon.generation":
             return await self._session(_generation, viewer_id,
                                        int(event.data["generation_id"]))
@@ -61,9 +80,29 @@ class Renderer:
         if viewer_id is not None and shared \
                 and int(event.data["author_id"]) in await self.hidden(viewer_id):
             return None
+        where = "public" if event.stream.startswith(PUBLIC_STREAMS) else "home"
+        matcher = await self.filters(viewer_id, where)
         if shared:
-            return await once(event, ANONYMOUS, lambda: self.status(event, post_id, None))
-        return await self.status(event, post_id, viewer_id)
+            found, subject = await once(event, ANONYMOUS, lambda: self.shared(event, post_id))
+            return _filtered(found, subject, matcher)
+        return await self.status(event, post_id, viewer_id, matcher)
+
+    async def filters(self, viewer_id: int | None, where: str) -> Matcher | None:
+        """The viewer's filters of one context, compiled; re-read at most every
+        HIDDEN_SECONDS (one query for the account's version, more only when it moved)."""
+        if viewer_id is None:
+            return None
+        now = time.monotonic()
+        kept = self._filters.get(viewer_id)
+        if kept is None or kept[0] <= now:
+            async with self.db.sessions() as session:
+                version = await filter_service.version_of(session, viewer_id)
+                compiled = await filter_service.compiled(session, self._compiled, viewer_id,
+                                                         version)
+            if len(self._filters) >= HIDDEN_KEPT:
+                self._filters.clear()
+            kept = self._filters[viewer_id] = (now + HIDDEN_SECONDS, compiled)
+        return kept[1].context(where)
 
     async def hidden(self, viewer_id: int) -> frozenset[int]:
         """Accounts whose posts the viewer must not be shown (blocked either way, muted),
@@ -86,7 +125,23 @@ class Renderer:
         async with self.db.sessions() as session:
             return await make(session, self.kept.base, viewer_id, row_id)
 
-    async def status(self, event: Event, post_id: int, viewer_id: int | None) -> Found:
+    async def shared(self, event: Event, post_id: int) -> Shared:
+        """The rendering anonymous listeners get, and what filters match in it."""
+        async with self.db.sessions() as session:
+            post = await session.scalar(select(Post).where(Post.id == post_id,
+                                                           visible_to(None)))
+            if post is None:
+                return None, None
+            subjects: dict[int, tuple[int, str]] = {}
+            texts = await rendered.statuses(session, self.kept, [post], None,
+                                            subjects=subjects)
+        if not texts:
+            return None, None
+        author, text = subjects.get(post.id, (post.account_id, ""))
+        return (event.kind, texts[0]), (post.id, post.reblog_of_id, author, text)
+
+    async def status(self, event: Event, post_id: int, viewer_id: int | None,
+                     matcher: Matcher | None = None) -> Found:
         query = select(Post).where(Post.id == post_id, visible_to(viewer_id))
         # Blocks and mutes hide an author from every stream but the viewer's home, where
         # fan-out already left them out.
@@ -96,19 +151,33 @@ class Renderer:
             post = await session.scalar(query)
             if post is None:
                 return None
-            texts = await rendered.statuses(session, self.kept, [post], viewer_id)
+            texts = await rendered.statuses(session, self.kept, [post], viewer_id,
+                                            filters=matcher)
         return (event.kind, texts[0]) if texts else None
 
 
+def _filtered(found: Found, subject: Subject | None, matcher: Matcher | None) -> Found:
+    """A shared rendering for one listener: dropped where a hide filter of theirs matches
+    it, `filtered` appended where another does, else the shared text itself."""
+    if found is None or subject is None or matcher is None:
+        return found
+    verdict = matcher.check(*subject)
+    if verdict.hide:
+        return None
+    if not verdict.results:
+        return found
+    return found[0], found[1][:-1] + ',"filtered":' + verdict.json + "}"
+
+
 async def once(event: Event, audience: str,
-               make: Callable[[], Coroutine[Any, Any, Found]]) -> Found:
+               make: Callable[[], Coroutine[Any, Any, T]]) -> T:
     """What `make` renders for this audience, made by the first listener of the event; the
     others wait for that same task (shielded: one listener leaving cancels it for none)."""
     loop = asyncio.get_running_loop()
     kept = event.memo.get(audience)
     if kept is None or kept[0] is not loop:  # a task belongs to its loop (tests run several)
         kept = event.memo[audience] = (loop, loop.create_task(make()))
-    found: Found = await asyncio.shield(kept[1])
+    found: T = await asyncio.shield(kept[1])
     return found
 
 
@@ -126,7 +195,7 @@ async def _generation(session: AsyncSession, base: str, viewer_id: int | None,
 
 
 async def _notification(session: AsyncSession, base: str, viewer_id: int | None,
-                        notification_id: int) -> Found:
+                        notification_id: int, matcher: Matcher | None = None) -> Found:
     if viewer_id is None:
         return None
     page = await notifications.page(session, viewer_id,
@@ -135,5 +204,5 @@ async def _notification(session: AsyncSession, base: str, viewer_id: int | None,
         return None
     note = page.items[0]
     mentions = await reading.mentioned_accounts(session, [note.post.id] if note.post else [])
-    body = entities.notification(note, base, mentions).model_dump(mode="json")
-    return "notification", json.dumps(body)
+    body = render.notifications([note], base, mentions, matcher)
+    return ("notification", json.dumps(body[0])) if body else None

@@ -13,6 +13,7 @@ from salon.api.mastodon.deps import (
     rendered_statuses,
     scoped,
     token,
+    viewer_filters,
     viewer_of,
 )
 from salon.api.mastodon.paging import cursor, paged_json
@@ -33,8 +34,9 @@ async def home(request: Request, context: TokenContext = Depends(scoped("read:st
                settings: Settings = Depends(get_settings),
                kept: rendered.RenderedStatuses = Depends(rendered_statuses)) -> Response:
     me = account_of(context)
+    matcher = await viewer_filters(request, session, context, "home")
     page = await timelines.home(session, settings, me.id, cursor(await params(request)),
-                                present=rendered.presenter(kept))
+                                present=rendered.presenter(kept, matcher))
     return paged_json(request, page)
 
 
@@ -46,9 +48,10 @@ async def public(request: Request, context: TokenContext | None = Depends(READ),
     viewer_id = viewer_of(context)
     if p.flag("remote"):  # no federation yet: nothing is remote
         return JSONResponse([])
+    matcher = await viewer_filters(request, session, context, "public")
     page = await timelines.public(session, viewer_id, cursor(p),
                                   only_media=p.flag("only_media"),
-                                  present=rendered.presenter(kept))
+                                  present=rendered.presenter(kept, matcher))
     return paged_json(request, page)
 
 
@@ -57,8 +60,9 @@ async def tag(request: Request, hashtag: str,
               context: TokenContext | None = Depends(READ),
               session: AsyncSession = Depends(db_session),
               kept: rendered.RenderedStatuses = Depends(rendered_statuses)) -> Response:
+    matcher = await viewer_filters(request, session, context, "public")
     page = await timelines.tag(session, hashtag, viewer_of(context), cursor(await params(request)),
-                               present=rendered.presenter(kept))
+                               present=rendered.presenter(kept, matcher))
     return paged_json(request, page)
 
 
@@ -66,8 +70,10 @@ async def tag(request: Request, hashtag: str,
 async def bookmarks(request: Request, context: TokenContext = Depends(scoped("read:bookmarks")),
                     session: AsyncSession = Depends(db_session),
                     kept: rendered.RenderedStatuses = Depends(rendered_statuses)) -> Response:
+    matcher = await viewer_filters(request, session, context, None)
     page = await timelines.bookmarks(session, account_of(context).id,
-                                     cursor(await params(request)), rendered.presenter(kept))
+                                     cursor(await params(request)),
+                                     rendered.presenter(kept, matcher))
     return paged_json(request, page)
 
 
@@ -76,6 +82,7 @@ async def favourites(request: Request,
                      context: TokenContext = Depends(scoped("read:favourites")),
                      session: AsyncSession = Depends(db_session),
                      kept: rendered.RenderedStatuses = Depends(rendered_statuses)) -> Response:
+    matcher = await viewer_filters(request, session, context, None)
     page = await timelines.likes(session, account_of(context).id,
-                                 cursor(await params(request)), rendered.presenter(kept))
+                                 cursor(await params(request)), rendered.presenter(kept, matcher))
     return paged_json(request, page)

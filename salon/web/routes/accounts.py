@@ -144,6 +144,7 @@ async def profile(
             "tagged": tag_key,
             "featured_tags": await tags.featured(session, account.id),
         },
+        where="account",
     )
 
 

@@ -11,6 +11,8 @@ from starlette.datastructures import FormData
 
 from salon.accounts import service as accounts
 from salon.errors import Invalid
+from salon.filters import service as filter_service
+from salon.filters.matching import FilterCache, apply
 from salon.graph import service as graph
 from salon.notifications import service as notifications
 from salon.posts.schemas import PostView
@@ -59,6 +61,20 @@ async def frame(session: AsyncSession, current: Viewer) -> dict[str, Any]:
     }
 
 
+async def filtered(request: Request, session: AsyncSession, current: Viewer,
+                   views: list[PostView], where: str | None) -> list[PostView]:
+    """The posts the signed-in person's filters of context `where` let through, warned
+    ones marked (filters.matching.apply); compiled filters are kept per process."""
+    if current.account is None:
+        return views
+    cache: FilterCache | None = getattr(request.app.state, "filter_cache", None)
+    if cache is None:
+        cache = request.app.state.filter_cache = FilterCache()
+    compiled = await filter_service.compiled(session, cache, current.account.id,
+                                             current.account.filters_version)
+    return apply(compiled.context(where), views)
+
+
 async def feed_page(
     request: Request,
     session: AsyncSession,
@@ -66,8 +82,11 @@ async def feed_page(
     feed: Page[PostView],
     template: str,
     context: dict[str, Any],
+    where: str | None = None,
 ) -> HTMLResponse:
-    """A page of posts: the whole page, or just the items for HTMX 'load more/newer'."""
+    """A page of posts: the whole page, or just the items for HTMX 'load more/newer';
+    the signed-in person's filters of context `where` fold or leave out posts."""
+    feed.items = await filtered(request, session, current, feed.items, where)
     ctx = {"feed": feed, **context}
     if is_htmx(request) and request.headers.get("hx-target") == "load-newer":
         return page(request, "partials/feed_newer.html", ctx)

@@ -39,7 +39,8 @@ async def home(
 ) -> Response:
     feed = await timelines.home(session, settings, me.id, cursor(request))
     return await feed_page(
-        request, session, current, feed, "home.html", {"title": "Home", "compose": True}
+        request, session, current, feed, "home.html", {"title": "Home", "compose": True},
+        where="home",
     )
 
 
@@ -52,7 +53,8 @@ async def public(
 ) -> Response:
     feed = await timelines.public(session, current.id, cursor(request), only_media=media)
     return await feed_page(
-        request, session, current, feed, "public.html", {"title": "Explore", "only_media": media}
+        request, session, current, feed, "public.html", {"title": "Explore", "only_media": media},
+        where="public",
     )
 
 
@@ -65,7 +67,8 @@ async def tag(
 ) -> Response:
     feed = await timelines.tag(session, name, current.id, cursor(request))
     return await feed_page(
-        request, session, current, feed, "tag.html", {"title": f"#{name}", "tag": name}
+        request, session, current, feed, "tag.html", {"title": f"#{name}", "tag": name},
+        where="public",
     )
 
 

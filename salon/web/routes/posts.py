@@ -30,7 +30,7 @@ from salon.web.deps import (
     wake_worker,
 )
 from salon.web.render import back, is_htmx, page, safe_next
-from salon.web.routes.common import form_text, frame
+from salon.web.routes.common import filtered, form_text, frame
 
 router = APIRouter(dependencies=[Depends(verify_csrf)])
 POLL_DURATIONS = {
@@ -178,6 +178,10 @@ async def thread_page(
     if username.lower() != author.lower() or thread.focus.id != post_id:
         # One address per post, so the links people share are right.
         return RedirectResponse(f"/@{author}/{thread.focus.id}", status_code=301)
+    thread.ancestors = await filtered(request, session, current, thread.ancestors, "thread")
+    shown = {id(v) for v in await filtered(request, session, current,
+                                           [n.view for n in thread.descendants], "thread")}
+    thread.descendants = [n for n in thread.descendants if id(n.view) in shown]
     return page(
         request,
         "thread.html",
