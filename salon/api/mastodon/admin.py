@@ -54,6 +54,7 @@ def staff(needed: str) -> Staff:
 
 READ_ACCOUNTS, WRITE_ACCOUNTS = staff("admin:read:accounts"), staff("admin:write:accounts")
 READ_REPORTS, WRITE_REPORTS = staff("admin:read:reports"), staff("admin:write:reports")
+STATUS_CHOICES = ("", *admin.STATUSES)
 
 
 def _page(request: Request, body: list[Any], ids: list[int], found: Cursor) -> JSONResponse:
@@ -86,7 +87,7 @@ async def accounts_v2(request: Request, me: Account = Depends(READ_ACCOUNTS),
     p = await params(request)
     found = admin.AccountFilter(
         origin=p.choice("origin", ("", "local", "remote"), "") or None,
-        status=p.choice("status", ("", *admin.STATUSES), "") or None,
+        status=p.choice("status", STATUS_CHOICES, "") or None,
         staff=p.choice("permissions", ("", "staff"), "") == "staff",
         role_ids=p.texts("role_ids", max_len=20), **_common_filters(p))
     return await _accounts_page(request, session, settings, me, p, found)
