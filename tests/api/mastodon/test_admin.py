@@ -409,3 +409,23 @@ def test_reports_paging(site: Site) -> None:
     assert [r["id"] for r in first.json()] == filed[:0:-1]
     older = first.headers["link"].split(">")[0].lstrip("<").replace("http://testserver", "")
     assert [r["id"] for r in api(site, "GET", older, boss("admin:read")).json()] == filed[:1]
+
+
+def test_each_report_shows_its_own_post(site: Site) -> None:
+    """A reported repost whose original is hidden now (its author suspended) shows no post,
+    and the next report still shows its own."""
+    boss = moderator(site)
+    bob = issuer(site, "bob")("read write")
+    dora = issuer(site, "dora")("read write")
+    carol = issuer(site, "carol")("read write")
+    original = api(site, "POST", "/api/v1/statuses", dora, json={"status": "dora's"}).json()
+    boost = api(site, "POST", f"/api/v1/statuses/{original['id']}/reblog", bob).json()
+    plain = api(site, "POST", "/api/v1/statuses", bob, json={"status": "bob's own"}).json()
+    of_boost = report(site, carol, account_id=account_id(site, "bob"), status_ids=[boost["id"]])
+    of_plain = report(site, carol, account_id=account_id(site, "bob"), status_ids=[plain["id"]])
+    api(site, "POST", f"/api/v1/admin/accounts/{account_id(site, 'dora')}/action",
+        boss("admin:write"), data={"type": "suspend"})
+    listed = {r["id"]: r for r in api(site, "GET", "/api/v1/admin/reports",
+                                      boss("admin:read")).json()}
+    assert listed[of_boost]["statuses"] == []
+    assert [s["id"] for s in listed[of_plain]["statuses"]] == [plain["id"]]
