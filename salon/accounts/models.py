@@ -25,6 +25,9 @@ class Account(IdMixin, CreatedMixin, Base):
     # False while a moderator has yet to approve a sign-up (when approval is required).
     approved: Mapped[bool] = mapped_column(default=True, server_default=true())
     suspended_at: Mapped[datetime | None]
+    # A moderator disabled the login (Mastodon's `disable`): no sign-in and no token works,
+    # while the profile and posts stay up.
+    disabled_at: Mapped[datetime | None]
     allows_ai_training: Mapped[bool] = mapped_column(default=False)
     followers_count: Mapped[int] = mapped_column(BigInteger, default=0)
     following_count: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -130,6 +130,8 @@ async def authenticate(session: AsyncSession, username: str, password: str) -> A
     # Only someone who knows the password learns these.
     if account.suspended_at is not None:
         raise Forbidden("This account has been suspended by the moderators.")
+    if account.disabled_at is not None:
+        raise Forbidden("The moderators have disabled the login of this account.")
     if not account.approved:
         raise Forbidden("Your account is waiting for a moderator's approval.")
     return account
@@ -158,7 +160,8 @@ async def resume_login_session(
     if login is None:
         return None
     account = await session.get(Account, login.account_id)
-    if account is None or account.suspended_at is not None or not account.approved:
+    if (account is None or account.suspended_at is not None or not account.approved
+            or account.disabled_at is not None):
         return None
     return account, login
 
@@ -290,6 +293,27 @@ async def suspend(session: AsyncSession, account_id: int) -> None:
         raise Invalid("Admins cannot be suspended; remove the admin role first.")
     account.suspended_at = utcnow()
     await session.execute(delete(LoginSession).where(LoginSession.account_id == account_id))
+
+
+async def disable(session: AsyncSession, account_id: int) -> Account:
+    """Stop the account signing in (its posts stay up): browsers are signed out, and its
+    tokens stop working until `enable`."""
+    account = await session.get(Account, account_id)
+    if account is None:
+        raise NotFound("That account does not exist.")
+    if account.is_admin:
+        raise Invalid("Admins cannot be disabled; remove the admin role first.")
+    account.disabled_at = account.disabled_at or utcnow()
+    await session.execute(delete(LoginSession).where(LoginSession.account_id == account_id))
+    return account
+
+
+async def enable(session: AsyncSession, account_id: int) -> Account:
+    account = await session.get(Account, account_id)
+    if account is None:
+        raise NotFound("That account does not exist.")
+    account.disabled_at = None
+    return account
 
 
 async def suspended_accounts(session: AsyncSession, limit: int = 100) -> list[Account]:

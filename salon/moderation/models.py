@@ -23,5 +23,23 @@ class Report(IdMixin, CreatedMixin, Base):
     resolved_at: Mapped[datetime | None]
     resolved_by_id: Mapped[int | None] = mapped_column(BigInteger)
     action_taken: Mapped[str] = mapped_column(String(30), default="")
+    # The moderator handling it (Mastodon's assigned_account), and when it last changed.
+    assigned_account_id: Mapped[int | None] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime | None]
 
     __table_args__ = (Index("ix_reports_open", "resolved_at", "id"),)
+
+
+class AdminAction(IdMixin, CreatedMixin, Base):
+    """The audit log: every moderator's action, with who took it. Ids are plain numbers so
+    the record outlives the accounts and reports it names."""
+
+    __tablename__ = "admin_actions"
+
+    account_id: Mapped[int] = mapped_column(BigInteger)  # the moderator
+    action: Mapped[str] = mapped_column(String(30))  # suspend, approve, resolve, ...
+    target_type: Mapped[str] = mapped_column(String(20))  # account, report or post
+    target_id: Mapped[int] = mapped_column(BigInteger)
+    text: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (Index("ix_admin_actions_target", "target_type", "target_id", "id"),)

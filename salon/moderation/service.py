@@ -9,7 +9,7 @@ from salon.accounts import service as accounts
 from salon.accounts.models import Account
 from salon.db.ids import utcnow
 from salon.errors import Forbidden, Invalid, NotFound
-from salon.moderation.models import Report
+from salon.moderation.models import AdminAction, Report
 from salon.posts import service as posts
 from salon.posts.text import plain
 from salon.timelines.schemas import Cursor
@@ -61,6 +61,25 @@ def _require_admin(actor: Account) -> None:
         raise Forbidden("Only moderators can do that.")
 
 
+def record(session: AsyncSession, actor: Account, action: str, target_type: str,
+           target_id: int, text: str = "") -> AdminAction:
+    """Note a moderator's action in the audit log (admin_actions), with who took it."""
+    entry = AdminAction(account_id=actor.id, action=action, target_type=target_type,
+                        target_id=target_id, text=text)
+    session.add(entry)
+    return entry
+
+
+async def audit_log(session: AsyncSession, target_type: str, target_id: int,
+                    limit: int = 100) -> list[AdminAction]:
+    """What moderators did to one account, report or post, newest first."""
+    rows = await session.scalars(
+        select(AdminAction).where(AdminAction.target_type == target_type,
+                                  AdminAction.target_id == target_id)
+        .order_by(AdminAction.id.desc()).limit(limit))
+    return list(rows)
+
+
 async def open_reports(session: AsyncSession, actor: Account, cursor: Cursor) -> list[Report]:
     _require_admin(actor)
     stmt = select(Report).where(Report.resolved_at.is_(None))
@@ -81,25 +100,29 @@ async def resolve(session: AsyncSession, actor: Account, report_id: int, action:
         await accounts.suspend(session, report.target_account_id)
     elif action != "dismiss":
         raise Invalid("Action must be dismiss, remove_post or suspend.", "action")
-    report.resolved_at = utcnow()
+    report.resolved_at = report.updated_at = utcnow()
     report.resolved_by_id = actor.id
     report.action_taken = action
+    record(session, actor, "resolve", "report", report.id, action)
     return report
 
 
 async def remove_post(session: AsyncSession, actor: Account, post_id: int) -> None:
     _require_admin(actor)
-    await posts.delete_post(session, actor, post_id)
+    post = await posts.delete_post(session, actor, post_id)
+    record(session, actor, "remove_post", "post", post_id, f"by account {post.account_id}")
 
 
 async def suspend(session: AsyncSession, actor: Account, account_id: int) -> None:
     _require_admin(actor)
     await accounts.suspend(session, account_id)
+    record(session, actor, "suspend", "account", account_id)
 
 
 async def unsuspend(session: AsyncSession, actor: Account, account_id: int) -> None:
     _require_admin(actor)
     await accounts.unsuspend(session, account_id)
+    record(session, actor, "unsuspend", "account", account_id)
 
 
 async def suspended(session: AsyncSession, actor: Account) -> list[Account]:
@@ -115,8 +138,10 @@ async def pending(session: AsyncSession, actor: Account) -> list[Account]:
 async def approve(session: AsyncSession, actor: Account, account_id: int) -> None:
     _require_admin(actor)
     await accounts.approve(session, account_id)
+    record(session, actor, "approve", "account", account_id)
 
 
 async def reject(session: AsyncSession, actor: Account, account_id: int) -> None:
     _require_admin(actor)
     await accounts.reject(session, account_id)
+    record(session, actor, "reject", "account", account_id)

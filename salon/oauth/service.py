@@ -311,6 +311,7 @@ async def resolve(session: AsyncSession, bearer: str) -> TokenContext | None:
     token, app, account = found
     if token.revoked_at is not None:
         return None
-    if token.account_id and (account is None or account.suspended_at):
+    # A suspended or disabled account's tokens stop working (and work again when lifted).
+    if token.account_id and (account is None or account.suspended_at or account.disabled_at):
         return None
     return TokenContext(token, app, account, token.scopes.split())

@@ -12,6 +12,7 @@ def test_parse() -> None:
     assert parse(["read:statuses", "push"]) == ["read:statuses", "push"]
     with pytest.raises(Invalid, match="Unknown scope: admin:all"):
         parse("read admin:all")
+    assert parse("admin:read admin:write:reports") == ["admin:read", "admin:write:reports"]
 
 
 @pytest.mark.parametrize(("granted", "needed", "ok"), [
@@ -24,6 +25,13 @@ def test_parse() -> None:
     (["follow"], "write:statuses", False),
     (["read"], "profile", True),
     (["profile"], "read:accounts", False),
+    # The admin scopes stand apart: read and write never reach them.
+    (["admin:read"], "admin:read:accounts", True),
+    (["admin:read:reports"], "admin:read:accounts", False),
+    (["admin:read"], "admin:write:accounts", False),
+    (["read", "write"], "admin:read:accounts", False),
+    (["admin:write"], "write:statuses", False),
+    (["admin:read"], "read:statuses", False),
 ])
 def test_covers(granted: list[str], needed: str, ok: bool) -> None:
     assert covers(granted, needed) is ok
@@ -32,3 +40,5 @@ def test_covers(granted: list[str], needed: str, ok: bool) -> None:
 def test_within() -> None:
     assert within(["read:statuses", "write:media"], ["read", "write"])
     assert not within(["push"], ["read", "write"])
+    assert within(["admin:read:reports"], ["read", "admin:read"])
+    assert not within(["admin:read"], ["read", "write", "follow", "push"])

@@ -7,6 +7,7 @@ from starlette.routing import BaseRoute
 
 from salon.api.mastodon import (
     accounts,
+    admin,
     discovery,
     extras,
     filters,
@@ -28,7 +29,7 @@ ROUTERS = [timelines.router, oauth.router, oauth.consent, instance.router,
            accounts.profile_router, accounts.router, statuses.router,
            media.router, notifications.router, notifications.markers, discovery.router,
            tags.router, streaming.router, extras.router, generations.router, webfinger.router,
-           filters.router]
+           filters.router, admin.router]
 
 # Routes that read and change nothing of any account, so need no scope; the consent page is
 # for a person signed in by cookie (with CSRF), not a token.
