@@ -62,6 +62,7 @@ class PostView:
     recipe: Recipe | None = None
     remix_of: Post | None = None
     remix_of_author: Account | None = None
+    application: tuple[str, str | None] | None = None  # (name, website) of the posting app
 
     @property
     def id(self) -> int:

@@ -7,6 +7,7 @@ from starlette.routing import BaseRoute
 
 from salon.api.mastodon import (
     accounts,
+    conversations,
     discovery,
     extras,
     generations,
@@ -14,6 +15,7 @@ from salon.api.mastodon import (
     media,
     notifications,
     oauth,
+    scheduled,
     statuses,
     streaming,
     timelines,
@@ -24,7 +26,8 @@ from salon.api.mastodon.deps import route_scope
 ROUTERS = [timelines.router, oauth.router, oauth.consent, instance.router,
            accounts.profile_router, accounts.router, statuses.router,
            media.router, notifications.router, notifications.markers, discovery.router,
-           streaming.router, extras.router, generations.router]
+           streaming.router, extras.router, generations.router, scheduled.router,
+           conversations.router]
 
 # Routes that read and change nothing of any account, so need no scope; the consent page is
 # for a person signed in by cookie (with CSRF), not a token.
