@@ -23,6 +23,7 @@ from salon.timelines.schemas import Page
 from salon.web.deps import db_session, get_settings, wake_worker
 
 router = APIRouter(prefix="/api/v1/scheduled_statuses")
+LAST_YEAR = 9999
 
 
 def scheduled_time(p: Params) -> datetime | None:
@@ -32,9 +33,12 @@ def scheduled_time(p: Params) -> datetime | None:
         return None
     try:
         when = datetime.fromisoformat(raw.strip())
-    except ValueError:
+        when = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+    except (ValueError, OverflowError):
         raise p.refuse("scheduled_at", "an ISO 8601 time, like 2030-01-31T12:00:00Z") from None
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+    if when.year >= LAST_YEAR:  # the day's limit counts up to the next midnight
+        raise p.refuse("scheduled_at", f"a time before the year {LAST_YEAR}")
+    return when
 
 
 async def rendered(session: AsyncSession, rows: list[ScheduledPost], base: str

@@ -139,7 +139,8 @@ def test_rescheduling_and_cancelling_leave_the_old_job_nothing_to_do(site: Site)
 def test_times_and_limits_are_refused_naming_the_field(
         site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
     alice = token_for(site, "alice")
-    for when in (_at(4), _at(-10), "tomorrow", "2020-13-45T00:00:00Z"):
+    for when in (_at(4), _at(-10), "tomorrow", "2020-13-45T00:00:00Z",
+                 "0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59Z", "\u0000"):
         refused = _schedule(site, alice, status="x", scheduled_at=when)
         assert refused.status_code == 422 and "scheduled_at" in refused.json()["error"]
     bad_language = _schedule(site, alice, status="x", language="xx")
