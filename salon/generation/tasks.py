@@ -398,7 +398,8 @@ async def expire(session: AsyncSession, payload: dict[str, Any]) -> None:
         select(Candidate, MediaAttachment)
         .join(Generation, Generation.id == Candidate.generation_id)
         .join(MediaAttachment, MediaAttachment.id == Candidate.media_id)
-        .where(Generation.created_at < cutoff, MediaAttachment.post_id.is_(None))
+        .where(Generation.created_at < cutoff, MediaAttachment.post_id.is_(None),
+               MediaAttachment.scheduled_id.is_(None))
         .limit(2000)
     )
     keys: list[str] = []

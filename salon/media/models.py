@@ -13,6 +13,9 @@ class MediaAttachment(IdMixin, CreatedMixin, Base):
 
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    # Reserved for a scheduled post until it is published (or cancelled).
+    scheduled_id: Mapped[int | None] = mapped_column(
+        ForeignKey("scheduled_posts.id", ondelete="SET NULL"))
     position: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(12), default="processing")  # ready | failed
     content_type: Mapped[str] = mapped_column(String(40))

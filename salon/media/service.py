@@ -154,9 +154,38 @@ async def attach(
     media_ids: list[int],
     post_id: int,
     limit: int = 4,
+    scheduled_id: int | None = None,
 ) -> list[MediaAttachment]:
     """Attach the account's ready, unattached media to a post, in the order given.
-    Media already on this same post may be given again (editing a post)."""
+    Media already on this same post may be given again (editing a post); media reserved
+    for a scheduled post only by that scheduled post (`scheduled_id`) when it is published."""
+    ordered = await _usable(session, account_id, media_ids, limit, post_id, scheduled_id)
+    for position, media in enumerate(ordered):
+        media.post_id = post_id
+        media.position = position
+        media.scheduled_id = None
+    await session.flush()
+    return ordered
+
+
+async def reserve(
+    session: AsyncSession, account_id: int, media_ids: list[int], scheduled_id: int,
+    limit: int = 4,
+) -> list[MediaAttachment]:
+    """Keep the account's ready, unattached media for a scheduled post, in the order given:
+    no other post may take them until it is published or cancelled."""
+    ordered = await _usable(session, account_id, media_ids, limit, None, scheduled_id)
+    for position, media in enumerate(ordered):
+        media.scheduled_id = scheduled_id
+        media.position = position
+    await session.flush()
+    return ordered
+
+
+async def _usable(
+    session: AsyncSession, account_id: int, media_ids: list[int], limit: int,
+    post_id: int | None, scheduled_id: int | None,
+) -> list[MediaAttachment]:
     if len(media_ids) > limit:
         raise Invalid(
             f"A post may have at most {limit} images; remove {len(media_ids) - limit}.",
@@ -185,12 +214,27 @@ async def attach(
                 "to use it here.",
                 field="media_ids",
             )
+        if media.scheduled_id is not None and media.scheduled_id != scheduled_id:
+            raise Invalid(f"Image {media_id} is attached to a scheduled post; upload it again "
+                          "to use it here.", field="media_ids")
         ordered.append(media)
-    for position, media in enumerate(ordered):
-        media.post_id = post_id
-        media.position = position
-    await session.flush()
     return ordered
+
+
+async def for_scheduled(
+    session: AsyncSession, scheduled_ids: list[int]
+) -> dict[int, list[MediaAttachment]]:
+    """The media reserved for each of these scheduled posts, in order."""
+    result: dict[int, list[MediaAttachment]] = {i: [] for i in scheduled_ids}
+    if not scheduled_ids:
+        return result
+    for media in await session.scalars(
+        select(MediaAttachment).where(MediaAttachment.scheduled_id.in_(scheduled_ids))
+        .order_by(MediaAttachment.scheduled_id, MediaAttachment.position)
+    ):
+        assert media.scheduled_id is not None
+        result[media.scheduled_id].append(media)
+    return result
 
 
 def schedule_publish(session: AsyncSession, post_id: int) -> None:

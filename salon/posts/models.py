@@ -10,6 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Connection,
     ForeignKey,
@@ -58,6 +59,11 @@ class Post(IdMixin, CreatedMixin, Base):
     # Moves when what shows with the post changes outside this row (an attached picture's
     # alt text or file), so a rendered post can be checked against the row alone.
     revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # ISO 639 code the author gave (languages.py), and the OAuth app that posted it (None:
+    # the web UI, or an app since deleted).
+    language: Mapped[str | None] = mapped_column(String(10))
+    application_id: Mapped[int | None] = mapped_column(
+        ForeignKey("oauth_apps.id", ondelete="SET NULL"))
 
     __table_args__ = (
         Index("ix_posts_account_id", "account_id", "id"),
@@ -178,6 +184,56 @@ class Pin(Base):
         ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ScheduledPost(IdMixin, CreatedMixin, Base):
+    """A post to publish at `scheduled_at`: what was sent to make it, kept until then (the
+    `posts.publish_scheduled` job). Its media are reserved for it (media_attachments
+    .scheduled_id)."""
+
+    __tablename__ = "scheduled_posts"
+
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    scheduled_at: Mapped[datetime]
+    params: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    application_id: Mapped[int | None] = mapped_column(
+        ForeignKey("oauth_apps.id", ondelete="SET NULL"))
+
+    __table_args__ = (Index("ix_scheduled_posts_account", "account_id", "id"),
+                      Index("ix_scheduled_posts_account_at", "account_id", "scheduled_at"))
+
+
+class Conversation(IdMixin, Base):
+    """One participant's view of a thread of direct posts among the same people, as
+    Mastodon's AccountConversation: each participant has their own row and `unread`."""
+
+    __tablename__ = "conversations"
+
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    thread_id: Mapped[int] = mapped_column(BigInteger)  # the thread's first post
+    participants: Mapped[str] = mapped_column(String(2000))  # the others' ids, sorted, ","
+    last_post_id: Mapped[int | None] = mapped_column(
+        ForeignKey("posts.id", ondelete="SET NULL"))
+    unread: Mapped[bool] = mapped_column(default=False)
+
+    __table_args__ = (
+        UniqueConstraint("account_id", "thread_id", "participants",
+                         name="uq_conversations_key"),
+        Index("ix_conversations_account_last", "account_id", "last_post_id"),
+    )
+
+
+class ConversationPost(Base):
+    """The direct posts of a conversation (to find the last one left after a delete)."""
+
+    __tablename__ = "conversation_posts"
+
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True)
+    post_id: Mapped[int] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True)
+
+    __table_args__ = (Index("ix_conversation_posts_post", "post_id"),)
 
 
 @event.listens_for(MediaAttachment, "after_update")

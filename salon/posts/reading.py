@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import CompoundSelect, literal, select, union_all
@@ -97,6 +97,21 @@ async def flags(
     return found
 
 
+async def applications(
+    session: AsyncSession, posts: Iterable[Post]
+) -> dict[int, tuple[str, str | None]]:
+    """(name, website) of the apps that posted these posts, by app id: one query, none
+    when no post came from an app."""
+    from salon.oauth.models import OAuthApp
+
+    ids = {p.application_id for p in posts if p.application_id}
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(OAuthApp.id, OAuthApp.name, OAuthApp.website).where(OAuthApp.id.in_(ids)))
+    return {int(r[0]): (str(r[1]), r[2]) for r in rows}
+
+
 async def linked(
     session: AsyncSession, posts: Sequence[Post], viewer_id: int | None
 ) -> dict[int, Post]:
@@ -142,6 +157,7 @@ async def present(
     ids = list(everything)
     media_by_post = await media.for_posts(session, ids)
     poll_views = await polls(session, ids, viewer_id)
+    apps = await applications(session, everything.values())
     liked = reposted = bookmarked = pinned = set[int]()
     if viewer_id is not None:
         liked, bookmarked, pinned, reposted = await flags(session, ids, viewer_id)
@@ -160,6 +176,7 @@ async def present(
             bookmarked=post.id in bookmarked,
             pinned=post.id in pinned,
             in_reply_to=authors.get(post.in_reply_to_account_id or 0),
+            application=apps.get(post.application_id or 0),
         )
         if (made := recipes.get(post.id)) is not None:
             item.ai_generated, item.recipe = made.ai_generated, made.recipe

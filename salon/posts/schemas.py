@@ -63,6 +63,7 @@ class PostView:
     remix_of: Post | None = None
     remix_of_author: Account | None = None
     filtered: list[str] = field(default_factory=list)  # titles of the viewer's warn filters
+    application: tuple[str, str | None] | None = None  # (name, website) of the posting app
 
     @property
     def id(self) -> int:

@@ -17,7 +17,7 @@ from salon.generation import posting as generated
 from salon.graph import service as graph
 from salon.jobs import service as jobs
 from salon.media import service as media
-from salon.posts import search, text
+from salon.posts import conversations, languages, search, text
 from salon.posts.models import Mention, Poll, PollOption, Post, PostEdit, PostTag, Tag, Visibility
 from salon.posts.schemas import PollSpec
 from salon.posts.visibility import OPEN, visible_to
@@ -151,9 +151,14 @@ async def create_post(
     poll: PollSpec | None = None,
     recipe_hidden: bool = False,
     created_at: datetime | None = None,
+    language: str | None = None,
+    application_id: int | None = None,
+    scheduled_id: int | None = None,
 ) -> Post:
     """Write a post and enqueue its delivery. `created_at` backdates it (imports, demo
-    content); its id is then made from that time so it sorts where it belongs."""
+    content); its id is then made from that time so it sorts where it belongs. `language`
+    is an ISO 639 code (languages.py), `application_id` the OAuth app posting it, and
+    `scheduled_id` the scheduled post it publishes (whose reserved media it may take)."""
     rules = rules or Rules()
     media_ids = media_ids or []
     body = body.replace("\r\n", "\n").strip()
@@ -166,6 +171,7 @@ async def create_post(
         raise Invalid("A post can have images or a poll, not both.", "poll")
     _check_text(body, spoiler_text, rules, bool(media_ids or poll))
     options = _check_poll(poll, rules) if poll else []
+    language = languages.language(language)
 
     parent = await get_visible(session, in_reply_to_id, author.id) if in_reply_to_id else None
     if parent is not None and parent.reblog_of_id:
@@ -188,6 +194,8 @@ async def create_post(
         in_reply_to_account_id=parent.account_id if parent else None,
         quote_of_id=quoted.id if quoted else None,
         recipe_hidden=recipe_hidden,
+        language=language,
+        application_id=application_id,
     )
     if created_at is not None:
         post.id, post.created_at = new_id(created_at), created_at
@@ -204,7 +212,8 @@ async def create_post(
     )
     await _index(session, post, rendered, mentioned)
     attached = (await media.attach(session, author.id, media_ids, post.id,
-                                   limit=rules.max_media) if media_ids else [])
+                                   limit=rules.max_media, scheduled_id=scheduled_id)
+                if media_ids else [])
     await generated.link_post(session, post, attached)
     if attached and visibility in OPEN:
         media.schedule_publish(session, post.id)
@@ -228,9 +237,12 @@ async def create_post(
 
 
 def _deliver(session: AsyncSession, post: Post) -> None:
-    """Fan-out and notifications run as durable jobs in the same transaction."""
+    """Fan-out and notifications run as durable jobs in the same transaction; a direct
+    post joins its participants' conversations."""
     jobs.enqueue(session, "timelines.fanout", {"post_id": post.id})
     jobs.enqueue(session, "notifications.post_created", {"post_id": post.id})
+    if post.visibility == Visibility.direct:
+        jobs.enqueue(session, "posts.conversation", {"post_id": post.id})
 
 
 async def _bump(session: AsyncSession, post_id: int, column: str, by: int) -> None:
@@ -252,10 +264,14 @@ async def edit_post(
     *,
     spoiler_text: str | None = None,
     rules: Rules | None = None,
+    language: str | None = None,
 ) -> Post:
-    """Change the text (and content warning); every version is kept in the history."""
+    """Change the text (and content warning, and language when given); every version is
+    kept in the history."""
     rules = rules or Rules()
     post = await _get_own(session, post_id, editor)
+    if (language := languages.language(language)) is not None:
+        post.language = language
     body = body.replace("\r\n", "\n").strip()
     spoiler = post.spoiler_text if spoiler_text is None else " ".join(spoiler_text.split())
     has_media = bool((await media.for_posts(session, [post.id])).get(post.id))
@@ -327,9 +343,12 @@ async def remove(session: AsyncSession, post: Post) -> None:
     await generated.forget_post(session, post.id)
     await media.delete_for_post(session, post.id)
     await search.unindex(session, post.id)
+    talks = (await conversations.of_post(session, post.id)
+             if post.visibility == Visibility.direct else [])
     await session.delete(post)
     await _announce_delete(session, post, mentioned)
     await session.flush()
+    await conversations.forget_post(session, talks)
 
 
 async def _announce_delete(session: AsyncSession, post: Post, mentioned: list[int]) -> None:

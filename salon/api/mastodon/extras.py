@@ -20,9 +20,9 @@ router = APIRouter(prefix="/api")
 # Features Salon does not have yet; each answers as Mastodon does for someone without any.
 EMPTY_LISTS = {
     "/v1/custom_emojis": None,
-    "/v1/lists": "read:lists", "/v1/announcements": None, "/v1/conversations": "read:statuses",
+    "/v1/lists": "read:lists", "/v1/announcements": None,
     "/v1/follow_requests": "read:follows", "/v1/endorsements": "read:accounts",
-    "/v1/domain_blocks": "read:blocks", "/v1/scheduled_statuses": "read:statuses",
+    "/v1/domain_blocks": "read:blocks",
 }
 
 

@@ -132,12 +132,14 @@ async def _render_parts(
     media_by_post = await media.for_posts(session, ids)
     recipes = await generated.for_posts(session, missing)
     mentions = await reading.mentioned_accounts(session, ids)
+    apps = await reading.applications(session, missing)
     for post in missing:
         author = authors.get(post.account_id)
         original = everything.get(post.reblog_of_id or 0)
         if author is None or (post.reblog_of_id and original is None):
             continue  # not shown on this page: nothing to keep
-        view = PostView(post=post, author=author, media=media_by_post.get(post.id, []))
+        view = PostView(post=post, author=author, media=media_by_post.get(post.id, []),
+                        application=apps.get(post.application_id or 0))
         if original is not None:
             original_author = authors.get(original.account_id)
             if original_author is None:

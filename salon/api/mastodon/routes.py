@@ -8,6 +8,7 @@ from starlette.routing import BaseRoute
 from salon.api.mastodon import (
     accounts,
     admin,
+    conversations,
     discovery,
     extras,
     filters,
@@ -16,6 +17,7 @@ from salon.api.mastodon import (
     media,
     notifications,
     oauth,
+    scheduled,
     statuses,
     streaming,
     tags,
@@ -29,7 +31,7 @@ ROUTERS = [timelines.router, oauth.router, oauth.consent, instance.router,
            accounts.profile_router, accounts.router, statuses.router,
            media.router, notifications.router, notifications.markers, discovery.router,
            tags.router, streaming.router, extras.router, generations.router, webfinger.router,
-           filters.router, admin.router]
+           filters.router, admin.router, scheduled.router, conversations.router]
 
 # Routes that read and change nothing of any account, so need no scope; the consent page is
 # for a person signed in by cookie (with CSRF), not a token.

@@ -1,4 +1,5 @@
-"""Statuses: post (with media, polls, replies; Idempotency-Key honoured), read, edit,
+"""Statuses: post (with media, polls, replies, language; at once or scheduled;
+Idempotency-Key honoured), read, edit,
 delete, context, history, source, and favourite / reblog / bookmark."""
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.accounts import service as accounts
 from salon.api.mastodon import entities, render
+from salon.api.mastodon import scheduled as scheduled_api
 from salon.api.mastodon.deps import (
     Params,
     account_of,
@@ -25,6 +27,7 @@ from salon.api.mastodon.deps import (
 )
 from salon.oauth.service import TokenContext
 from salon.posts import interactions, reading
+from salon.posts import scheduled as scheduling
 from salon.posts import service as posts
 from salon.posts.models import Visibility
 from salon.posts.schemas import PollSpec
@@ -53,10 +56,11 @@ def _idempotent(request: Request, context: TokenContext) -> tuple[Any, str] | No
     key = request.headers.get("idempotency-key")
     if not key:
         return None
-    store: dict[Any, tuple[float, int]] = request.app.state.__dict__.setdefault(
+    # (when, "status" or "scheduled", its id)
+    store: dict[Any, tuple[float, str, int]] = request.app.state.__dict__.setdefault(
         "idempotency", {})
     now = time.monotonic()
-    for k in [k for k, (at, _) in store.items() if at < now - IDEMPOTENCY_SECONDS]:
+    for k in [k for k, (at, *_) in store.items() if at < now - IDEMPOTENCY_SECONDS]:
         del store[k]
     return store, f"{context.token.id}:{key}"
 
@@ -69,26 +73,49 @@ async def create(
     settings: Settings = Depends(get_settings),
 ) -> JSONResponse:
     me = account_of(context)
+    base = base_url(settings)
     remembered = _idempotent(request, context)
     if remembered and remembered[1] in remembered[0]:  # a retry: answer with the first post
-        post = await posts.get_visible(session, remembered[0][remembered[1]][1], me.id)
-        return JSONResponse(await render.one_status(session, post, base_url(settings), me.id))
+        kind, made = remembered[0][remembered[1]][1:]
+        if kind == "scheduled":
+            found = await scheduling.get_own(session, me.id, made)
+            return JSONResponse((await scheduled_api.rendered(session, [found], base))[0])
+        post = await posts.get_visible(session, made, me.id)
+        return JSONResponse(await render.one_status(session, post, base, me.id))
     p = await params(request)
-    post = await posts.create_post(
-        session, me, p.text("status", multiline=True),
-        rules=posts.Rules.from_settings(settings),
+    when = scheduled_api.scheduled_time(p)
+    draft = scheduling.Draft(
+        text=p.text("status", multiline=True),
         spoiler_text=p.text("spoiler_text", multiline=True),
         visibility=p.choice("visibility", Visibility.__members__, "public"),
         media_ids=p.ids("media_ids", max_count=20),
         in_reply_to_id=p.id("in_reply_to_id"),
         quote_of_id=p.id("quoted_status_id") or p.id("quote_id"),
         poll=_poll(p),
+        language=p.optional_text("language", max_len=20),
+    )
+    rules = posts.Rules.from_settings(settings)
+    if when is not None:  # a ScheduledStatus instead of a Status, as Mastodon answers
+        later = await scheduling.schedule(
+            session, me, when, draft, rules=rules, application_id=context.app.id,
+            idempotency=request.headers.get("idempotency-key"))
+        body = (await scheduled_api.rendered(session, [later], base))[0]
+        await session.commit()
+        wake_worker(request)
+        if remembered:
+            remembered[0][remembered[1]] = (time.monotonic(), "scheduled", later.id)
+        return JSONResponse(body)
+    post = await posts.create_post(
+        session, me, draft.text, rules=rules, spoiler_text=draft.spoiler_text,
+        visibility=draft.visibility, media_ids=draft.media_ids,
+        in_reply_to_id=draft.in_reply_to_id, quote_of_id=draft.quote_of_id, poll=draft.poll,
+        language=draft.language, application_id=context.app.id,
     )
     await session.commit()
     wake_worker(request)
     if remembered:
-        remembered[0][remembered[1]] = (time.monotonic(), post.id)
-    return JSONResponse(await render.one_status(session, post, base_url(settings), me.id))
+        remembered[0][remembered[1]] = (time.monotonic(), "status", post.id)
+    return JSONResponse(await render.one_status(session, post, base, me.id))
 
 
 @router.get("/{post_id}")
@@ -125,7 +152,8 @@ async def edit(request: Request, post_id: str,
     post = await posts.edit_post(session, me, path_id(post_id),
                                  p.text("status", multiline=True),
                                  spoiler_text=p.optional_text("spoiler_text", multiline=True),
-                                 rules=posts.Rules.from_settings(settings))
+                                 rules=posts.Rules.from_settings(settings),
+                                 language=p.optional_text("language", max_len=20))
     await session.commit()
     return JSONResponse(await render.one_status(session, post, base_url(settings), me.id))
 
@@ -218,9 +246,11 @@ def _action(name: str) -> None:
         await session.commit()
         wake_worker(request)
         # A reblog answers with the reblog (wrapping the original); the rest with the post.
-        return JSONResponse(await render.one_status(
-            session, result, base_url(settings), me.id,
-            await viewer_filters(request, session, context, None)))
+        body = await render.one_status(session, result, base_url(settings), me.id,
+                                       await viewer_filters(request, session, context, None))
+        if name == "reblog":  # as Mastodon answers it: the viewer reblogged what it wraps
+            body["reblogged"] = True
+        return JSONResponse(body)
 
     endpoint.__name__ = name
     router.add_api_route(f"/{{post_id}}/{name}", endpoint, methods=["POST"])

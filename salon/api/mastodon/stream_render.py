@@ -71,6 +71,9 @@ class Renderer:
             async with self.db.sessions() as session:
                 return await _notification(session, self.kept.base, viewer_id,
                                            int(event.data["notification_id"]), matcher)
+        if event.kind == "conversation":
+            return await self._session(_conversation, viewer_id,
+                                       int(event.data["conversation_id"]))
         if event.kind == "salon.generation":
             return await self._session(_generation, viewer_id,
                                        int(event.data["generation_id"]))
@@ -192,6 +195,26 @@ async def _generation(session: AsyncSession, base: str, viewer_id: int | None,
     if made is None or viewer_id is None or made.account_id != viewer_id:
         return None
     return "salon.generation", json.dumps((await rendered_generations(session, [made], base))[0])
+
+
+async def _conversation(session: AsyncSession, base: str, viewer_id: int | None,
+                        conversation_id: int) -> Found:
+    """A conversation as its participant sees it (published to their stream only; checked
+    again here all the same, the last post's visibility too)."""
+    from salon.api.mastodon.conversations import rendered as rendered_conversations
+    from salon.errors import NotFound
+    from salon.posts import conversations
+
+    if viewer_id is None:
+        return None
+    try:
+        row = await conversations.get_own(session, viewer_id, conversation_id)
+    except NotFound:
+        return None
+    if row[1] is None:
+        return None
+    return "conversation", json.dumps(
+        (await rendered_conversations(session, [row], base, viewer_id))[0])
 
 
 async def _notification(session: AsyncSession, base: str, viewer_id: int | None,

@@ -34,13 +34,14 @@ HEARTBEAT_SECONDS = 15.0
 
 def streams_for(name: str, account_id: int | None, tag: str | None) -> list[str]:
     """Bus streams behind one of Mastodon's stream names."""
-    if name in ("user", "user:notification") and account_id is None:
+    if name in ("user", "user:notification", "direct") and account_id is None:
         raise ApiError(401, "Streaming this needs an access token.")
     tag = hashtag(tag)
     names = {
         "user": [f"user:{account_id}", f"user:notification:{account_id}", EVERYONE,
                  SIGNED_IN],
         "user:notification": [f"user:notification:{account_id}"],
+        "direct": [f"direct:{account_id}"],  # conversations (posts/conversations.py)
         "public": ["public", EVERYONE], "public:local": ["public:local", EVERYONE],
         "public:media": ["public", EVERYONE], "public:local:media": ["public:local", EVERYONE],
         "hashtag": [f"hashtag:{tag}", EVERYONE], "hashtag:local": [f"hashtag:local:{tag}",
@@ -123,6 +124,7 @@ def _stream_route(path: str, name: str) -> None:
 
 
 for _path, _name in (("/user", "user"), ("/user/notification", "user:notification"),
+                     ("/direct", "direct"),
                      ("/public", "public"), ("/public/local", "public:local"),
                      ("/hashtag", "hashtag"), ("/hashtag/local", "hashtag:local")):
     _stream_route(_path, _name)

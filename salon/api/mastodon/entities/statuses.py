@@ -25,7 +25,6 @@ from salon.notifications.service import NotificationView
 from salon.posts.models import PostEdit
 from salon.posts.schemas import PollView, PostView
 
-APP_NAME = "Salon"
 # Mastodon folds replies into mentions (a reply mentions whom it answers).
 NOTIFICATION_TYPES = {"reply": "mention"}
 STATUS_NOTIFICATIONS = {"mention", "status", "reblog", "favourite", "poll", "update", "quote",
@@ -201,6 +200,7 @@ def _status(
         sensitive=bool(post.spoiler_text),
         spoiler_text=post.spoiler_text,
         visibility=post.visibility,
+        language=post.language,
         uri=status_uri(base, author.username, post.id),
         url=status_url(base, author.username, post.id),
         replies_count=post.replies_count,
@@ -211,7 +211,9 @@ def _status(
         content=None if source else absolute_links(post.content_html, base),
         text=post.text if source else None,
         reblog=None,
-        application=ApplicationEntity(name=APP_NAME),
+        # Shown to everyone, as Mastodon does by default; None: posted on the web UI.
+        application=(ApplicationEntity(name=view.application[0], website=view.application[1])
+                     if view.application else None),
         account=account(author, base),
         media_attachments=[media(m, base) for m in view.media],
         mentions=[mention(a, base) for a in mentions.get(post.id, ())],
