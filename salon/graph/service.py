@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import (
     ColumnElement,
@@ -190,6 +190,15 @@ async def mute(session: AsyncSession, account_id: int, target_id: int, *,
     else:
         found.notifications, found.expires_at = notifications, expires
     await session.flush()
+
+
+async def mute_ends(session: AsyncSession, account_id: int, target_ids: list[int]
+                    ) -> dict[int, datetime]:
+    """When `account_id`'s mutes of these accounts end (those that do)."""
+    rows = await session.execute(select(Mute.target_id, Mute.expires_at).where(
+        Mute.account_id == account_id, Mute.target_id.in_(target_ids),
+        Mute.expires_at.is_not(None)))
+    return {t: at for t, at in rows if at is not None}
 
 
 async def expire_mutes(session: AsyncSession, limit: int = 1000) -> int:

@@ -10,6 +10,7 @@ from salon.api.mastodon import (
     discovery,
     extras,
     generations,
+    graph,
     instance,
     media,
     notifications,
@@ -22,7 +23,7 @@ from salon.api.mastodon.deps import route_scope
 
 # Tried in this order: the timelines, read most, first (no two routers claim a path).
 ROUTERS = [timelines.router, oauth.router, oauth.consent, instance.router,
-           accounts.profile_router, accounts.router, statuses.router,
+           accounts.profile_router, graph.router, accounts.router, statuses.router,
            media.router, notifications.router, notifications.markers, discovery.router,
            streaming.router, extras.router, generations.router]
 
