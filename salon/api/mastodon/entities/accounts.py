@@ -8,6 +8,7 @@ from typing import Any
 from salon.accounts.models import Account
 from salon.api.mastodon.entities.common import (
     Entity,
+    absolute_links,
     account_url,
     media_url,
     static_url,
@@ -97,10 +98,11 @@ def muted_account(acc: Account, base: str, expires: datetime | None) -> MutedAcc
                               mute_expires_at=timestamp(expires) if expires else None)
 
 
-def _fields(acc: Account, *, source: bool) -> list[FieldEntity]:
+def _fields(acc: Account, base: str, *, source: bool) -> list[FieldEntity]:
     """Profile fields: the value as HTML for everyone, as typed in the owner's `source`.
     rel=me verification is not done yet: verified_at is always null."""
-    return [FieldEntity(name=f["name"], value=f["value"] if source else f["value_html"])
+    return [FieldEntity(name=f["name"],
+                        value=f["value"] if source else absolute_links(f["value_html"], base))
             for f in acc.fields or []]
 
 
@@ -124,13 +126,13 @@ def _account_fields(acc: Account, base: str) -> dict[str, Any]:
         "url": account_url(base, acc),
         # As Mastodon does, a suspended account keeps its name but shows nothing else.
         "display_name": "" if suspended else acc.display_name,
-        "note": "" if suspended else acc.bio_html,
+        "note": "" if suspended else absolute_links(acc.bio_html, base),
         "avatar": avatar,
         "avatar_static": avatar,
         "header": header,
         "header_static": header,
         "locked": acc.locked,
-        "fields": [] if suspended else _fields(acc, source=False),
+        "fields": [] if suspended else _fields(acc, base, source=False),
         "discoverable": not suspended,
         "created_at": timestamp(day),
         "last_status_at": acc.last_post_at.astimezone(UTC).date().isoformat()
@@ -157,7 +159,7 @@ def credential_account(
         sensitive=False,
         language="",
         note=acc.bio,
-        fields=_fields(acc, source=True),
+        fields=_fields(acc, base, source=True),
         follow_requests_count=follow_requests,
     )
     return CredentialAccountEntity(**_account_fields(acc, base), source=source, role=role)
