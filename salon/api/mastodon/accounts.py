@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -275,39 +273,25 @@ async def update_credentials(
     return JSONResponse(body.model_dump(mode="json"))
 
 
-_FORM_FIELD = re.compile(r"fields_attributes\[([0-9]{1,3})\]\[(name|value)\]")
+# Mastodon's web client sends four entries (blank ones are dropped); so many are read.
+FIELD_INDEXES = tuple(str(i) for i in range(accounts.MAX_FIELDS))
 
 
 def profile_fields(p: Params) -> list[tuple[str, str]] | None:
     """`fields_attributes` as Mastodon takes it: a JSON list or object of {name, value}, or
     a form's fields_attributes[0][name]=...; None when not sent (fields stay as they are).
     Each part is refused with a 422 naming it (fields_attributes[1][value] ...)."""
-    raw = p.get("fields_attributes")
-    if isinstance(raw, list):
-        entries: dict[str, object] = {str(i): item for i, item in enumerate(raw)}
-    elif isinstance(raw, dict):
-        entries = dict(raw)
-    elif raw is None:
-        entries = {}
-        for key, value in p.items():
-            if match := _FORM_FIELD.fullmatch(key):
-                entries.setdefault(match[1], {})[match[2]] = value  # type: ignore[index]
-        if not entries:
-            return None
-    else:
-        raise p.refuse("fields_attributes", "a list of {name, value} objects")
-    if len(entries) > 16:
-        raise p.refuse("fields_attributes", "at most 16 entries")
+    attributes = p.object("fields_attributes")
+    if p.get("fields_attributes") is None and not attributes:
+        return None
+    if {key.split("[")[0] for key in attributes} - set(FIELD_INDEXES):  # form: 0[name]
+        raise p.refuse("fields_attributes", f"at most {accounts.MAX_FIELDS} fields, "
+                       f"numbered from 0 to {accounts.MAX_FIELDS - 1}")
     pairs = []
-    for index in sorted(entries, key=lambda k: (len(k), k)):
-        entry = entries[index]
-        if not isinstance(entry, dict):
-            raise p.refuse(f"fields_attributes[{index}]", "an object with name and value")
-        one = Params(entry, f"fields_attributes[{index}][")
+    for index in FIELD_INDEXES:
+        one = attributes.object(index)
         name = one.text("name", max_len=accounts.MAX_FIELD_TEXT)
         value = one.text("value", max_len=accounts.MAX_FIELD_TEXT)
         if name.strip() or value.strip():
             pairs.append((name, value))
-    if len(pairs) > accounts.MAX_FIELDS:
-        raise p.refuse("fields_attributes", f"at most {accounts.MAX_FIELDS} fields")
     return pairs

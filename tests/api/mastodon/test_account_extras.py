@@ -194,8 +194,10 @@ def test_profile_fields_refused_naming_the_field(site: Site) -> None:
         {"fields_attributes[0][name]": "a", "fields_attributes[1][value]": "v" * 256}, form=True)
     assert "fields_attributes" in refused(
         {"fields_attributes": [{"name": str(i), "value": "v"} for i in range(5)]})
-    assert "fields_attributes[0]" in refused({"fields_attributes": ["plain"]})
-    assert "fields_attributes" in refused({"fields_attributes": "plain"})
+    assert "fields_attributes[0] must be an object" in refused({"fields_attributes": ["plain"]})
+    assert "fields_attributes must be an object" in refused({"fields_attributes": "plain"})
+    assert "fields_attributes must be at most 4" in refused(
+        {"fields_attributes[7][name]": "a"}, form=True)
     assert "fields_attributes[0][value]" in refused(
         {"fields_attributes": [{"name": "a", "value": 5}]})
 
