@@ -229,9 +229,11 @@ async def update_profile(
     header_key: str | None = None,
     locked: bool | None = None,
     fields: Sequence[tuple[str, str]] | None = None,
+    delete_replaced: bool = False,
 ) -> Account:
     """Change what is given (None leaves it). `fields` replaces all profile fields: pairs
-    with both parts blank are dropped, as Mastodon."""
+    with both parts blank are dropped, as Mastodon. `delete_replaced`: a new avatar or
+    header's predecessor is deleted (not when the caller moved the file itself)."""
     from salon.posts.text import render
 
     if display_name is not None:
@@ -250,15 +252,26 @@ async def update_profile(
         known = await usernames_for_keys(session, mentioned_usernames(bio))
         account.bio = bio
         account.bio_html = render(bio, {k: a.username for k, a in known.items()}).html
-    if avatar_key is not None:
-        account.avatar_key = avatar_key
-    if header_key is not None:
-        account.header_key = header_key
+    for which, key in (("avatar", avatar_key), ("header", header_key)):
+        if key is not None:
+            replace_picture(session, account, which, key, delete_old=delete_replaced)
     if locked is not None:
         account.locked = locked
     if fields is not None:
         account.fields = await profile_fields(session, fields)
     return account
+
+
+def replace_picture(session: AsyncSession, account: Account, which: str,
+                    key: str | None, *, delete_old: bool = True) -> None:
+    """Set (or, None, remove) the avatar or header; the stored file it replaces is deleted
+    once this commits (a job, so a rollback keeps it)."""
+    from salon.media.service import schedule_delete
+
+    old = account.avatar_key if which == "avatar" else account.header_key
+    setattr(account, f"{which}_key", key)
+    if delete_old and old and old != key:
+        schedule_delete(session, [old])
 
 
 async def profile_fields(session: AsyncSession, pairs: Sequence[tuple[str, str]]

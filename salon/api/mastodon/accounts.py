@@ -266,6 +266,7 @@ async def update_credentials(
         header_key=await media.store_header(settings, store, me.id, header) if header else None,
         locked=p.optional_flag("locked"),
         fields=profile_fields(p),
+        delete_replaced=True,
     )
     await session.commit()
     body = entities.credential_account(me, base_url(settings),

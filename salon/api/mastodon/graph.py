@@ -15,7 +15,6 @@ from salon.api.mastodon.deps import account_of, base_url, params, path_id, scope
 from salon.api.mastodon.paging import cursor
 from salon.graph import endorsements, requests
 from salon.graph import service as graph
-from salon.media import service as media
 from salon.oauth.service import TokenContext
 from salon.settings import Settings
 from salon.web.deps import db_session, get_settings
@@ -165,10 +164,7 @@ async def account_endorsements(request: Request, account_id: str,
 async def _remove_image(request: Request, context: TokenContext, session: AsyncSession,
                         settings: Settings, which: str) -> JSONResponse:
     me = account_of(context)
-    key = me.avatar_key if which == "avatar" else me.header_key
-    if key:
-        setattr(me, f"{which}_key", None)
-        media.schedule_delete(session, [key])  # once this commits
+    accounts.replace_picture(session, me, which, None)
     await session.commit()
     count = await requests.count(session, me.id)
     return JSONResponse(entities.credential_account(me, base_url(settings), count)

@@ -85,6 +85,7 @@ async def save_profile(
             locked=form.get("locked") is not None if "field_name_0" in form else None,
             fields=[(form_text(form, f"field_name_{i}"), form_text(form, f"field_value_{i}"))
                     for i in range(accounts.MAX_FIELDS)] if "field_name_0" in form else None,
+            delete_replaced=True,
         )
         await session.commit()
     except SalonError as error:

@@ -216,8 +216,15 @@ def test_avatar_and_header_removal(site: Site) -> None:
         assert row is not None
         return row.avatar_key, row.header_key
 
-    avatar_key, header_key = site.call(keys)
-    assert avatar_key and header_key
+    first_avatar, header_key = site.call(keys)
+    # A new avatar replaces the old file too.
+    api(site, "PATCH", "/api/v1/accounts/update_credentials", alice,
+        files={"avatar": ("b.png", _png(), "image/png")})
+    avatar_key = site.call(keys)[0]
+    assert first_avatar and avatar_key and header_key and avatar_key != first_avatar
+    site.run_jobs()
+    assert not site.call(lambda s: stored(store, first_avatar))
+    assert site.call(lambda s: stored(store, avatar_key))
     gone = api(site, "DELETE", "/api/v1/profile/avatar", alice)
     assert gone.status_code == 200
     assert gone.json()["avatar"].endswith("/avatar.svg") and "source" in gone.json()
