@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, text, true
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text, false, text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from salon.db.base import Base, CreatedMixin, IdMixin
@@ -29,6 +29,10 @@ class Account(IdMixin, CreatedMixin, Base):
     # while the profile and posts stay up.
     disabled_at: Mapped[datetime | None]
     allows_ai_training: Mapped[bool] = mapped_column(default=False)
+    # Follows wait for the owner's approval (Mastodon's `locked`): see graph.FollowRequest.
+    locked: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Profile fields: [{"name", "value" (as typed), "value_html" (rendered, safe)}]; None: none.
+    fields: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
     followers_count: Mapped[int] = mapped_column(BigInteger, default=0)
     following_count: Mapped[int] = mapped_column(BigInteger, default=0)
     posts_count: Mapped[int] = mapped_column(BigInteger, default=0)

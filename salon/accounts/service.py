@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import CompoundSelect, Select, case, delete, func, inspect, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -50,6 +50,8 @@ RESERVED = frozenset(
 )
 MAX_DISPLAY_NAME = 60
 MAX_BIO = 500
+MAX_FIELDS = 4  # profile fields, as Mastodon
+MAX_FIELD_TEXT = 255  # characters of a field's name, and of its value
 
 
 def _token_hash(token: str) -> str:
@@ -228,7 +230,13 @@ async def update_profile(
     bio: str | None = None,
     avatar_key: str | None = None,
     header_key: str | None = None,
+    locked: bool | None = None,
+    fields: Sequence[tuple[str, str]] | None = None,
+    delete_replaced: bool = False,
 ) -> Account:
+    """Change what is given (None leaves it). `fields` replaces all profile fields: pairs
+    with both parts blank are dropped, as Mastodon. `delete_replaced`: a new avatar or
+    header's predecessor is deleted (not when the caller moved the file itself)."""
     from salon.posts.text import render
 
     if display_name is not None:
@@ -247,11 +255,53 @@ async def update_profile(
         known = await usernames_for_keys(session, mentioned_usernames(bio))
         account.bio = bio
         account.bio_html = render(bio, {k: a.username for k, a in known.items()}).html
-    if avatar_key is not None:
-        account.avatar_key = avatar_key
-    if header_key is not None:
-        account.header_key = header_key
+    for which, key in (("avatar", avatar_key), ("header", header_key)):
+        if key is not None:
+            replace_picture(session, account, which, key, delete_old=delete_replaced)
+    if locked is not None:
+        account.locked = locked
+    if fields is not None:
+        account.fields = await profile_fields(session, fields)
     return account
+
+
+def replace_picture(session: AsyncSession, account: Account, which: str,
+                    key: str | None, *, delete_old: bool = True) -> None:
+    """Set (or, None, remove) the avatar or header; the stored file it replaces is deleted
+    once this commits (a job, so a rollback keeps it)."""
+    from salon.media.service import schedule_delete
+
+    old = account.avatar_key if which == "avatar" else account.header_key
+    setattr(account, f"{which}_key", key)
+    if delete_old and old and old != key:
+        schedule_delete(session, [old])
+
+
+async def profile_fields(session: AsyncSession, pairs: Sequence[tuple[str, str]]
+                         ) -> list[dict[str, str]] | None:
+    """Profile fields as stored: name and value as typed (trimmed), and the value's HTML
+    (links, mentions and hashtags, as Mastodon renders a field; everything else escaped)."""
+    from salon.posts.text import mentioned_usernames, render
+
+    kept = [(" ".join(name.split()), " ".join(value.split())) for name, value in pairs]
+    kept = [(name, value) for name, value in kept if name or value]
+    if len(kept) > MAX_FIELDS:
+        raise Invalid(f"At most {MAX_FIELDS} profile fields.", "fields_attributes")
+    for name, value in kept:
+        if len(name) > MAX_FIELD_TEXT or len(value) > MAX_FIELD_TEXT:
+            raise Invalid(f"Profile field names and values must be at most {MAX_FIELD_TEXT} "
+                          "characters.", "fields_attributes")
+    if not kept:
+        return None
+    known = await usernames_for_keys(
+        session, [key for _, value in kept for key in mentioned_usernames(value)])
+    names = {k: a.username for k, a in known.items()}
+    out = []
+    for name, value in kept:
+        html = render(value, names).html
+        html = html.removeprefix("<p>").removesuffix("</p>")  # one line, no paragraph
+        out.append({"name": name, "value": value, "value_html": html})
+    return out
 
 
 async def search(session: AsyncSession, query: str, limit: int = 20) -> list[Account]:

@@ -1,8 +1,10 @@
-"""Who follows, blocks and mutes whom."""
+"""Who follows, blocks and mutes whom; pending follow requests, notes and endorsements."""
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, Index, UniqueConstraint, false
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Text, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from salon.db.base import Base, CreatedMixin, IdMixin
@@ -23,6 +25,23 @@ class Follow(IdMixin, CreatedMixin, Base):
     )
 
 
+class FollowRequest(IdMixin, CreatedMixin, Base):
+    """A follow of a locked account, waiting for its owner to authorize or reject it. It
+    gives no access to anything: visibility reads `follows` only."""
+
+    __tablename__ = "follow_requests"
+
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    target_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    show_reposts: Mapped[bool] = mapped_column(default=True)
+    notify: Mapped[bool] = mapped_column(default=False)
+
+    __table_args__ = (
+        UniqueConstraint("account_id", "target_id", name="uq_follow_requests_pair"),
+        Index("ix_follow_requests_target", "target_id", "id"),
+    )
+
+
 class Block(IdMixin, CreatedMixin, Base):
     __tablename__ = "blocks"
 
@@ -40,5 +59,38 @@ class Mute(IdMixin, CreatedMixin, Base):
 
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     target_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    # Also hide their notifications (Mastodon's `notifications`, true unless asked).
+    notifications: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # The mute ends then (None: never); expired rows are ignored, then swept.
+    expires_at: Mapped[datetime | None]
 
-    __table_args__ = (UniqueConstraint("account_id", "target_id", name="uq_mutes_pair"),)
+    __table_args__ = (
+        UniqueConstraint("account_id", "target_id", name="uq_mutes_pair"),
+        Index("ix_mutes_expires", "expires_at"),
+    )
+
+
+class AccountNote(IdMixin, Base):
+    """A private note about another account, seen only by its author."""
+
+    __tablename__ = "account_notes"
+
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    target_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    comment: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (UniqueConstraint("account_id", "target_id", name="uq_account_notes_pair"),)
+
+
+class Endorsement(IdMixin, CreatedMixin, Base):
+    """An account featured on its endorser's profile (Mastodon's account pins)."""
+
+    __tablename__ = "endorsements"
+
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    target_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+
+    __table_args__ = (
+        UniqueConstraint("account_id", "target_id", name="uq_endorsements_pair"),
+        Index("ix_endorsements_target", "target_id"),
+    )

@@ -3,15 +3,30 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import CompoundSelect, Select, delete, exists, or_, select, union
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Select,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    union,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.accounts import service as accounts
-from salon.db.ids import IdArg
+from salon.db.ids import IdArg, utcnow
 from salon.errors import Forbidden, Invalid
-from salon.graph.models import Block, Follow, Mute
+from salon.graph.models import AccountNote, Block, Endorsement, Follow, FollowRequest, Mute
 from salon.jobs import service as jobs
+from salon.notifications.models import Notification, NotificationType
+
+NOTE_MAX = 2000  # characters of a private note, as Mastodon
+MUTE_MAX_SECONDS = 10 * 365 * 24 * 3600  # longer reads as a mistake, not "ten years"
 
 
 @dataclass
@@ -21,8 +36,19 @@ class Relationship:
     blocking: bool = False
     blocked_by: bool = False
     muting: bool = False
+    muting_notifications: bool = False
     showing_reposts: bool = False
     notifying: bool = False
+    requested: bool = False
+    requested_by: bool = False
+    endorsed: bool = False
+    note: str = ""
+
+
+def active_mute() -> ColumnElement[bool]:
+    """A mute still in force: expired ones are ignored everywhere before they are swept
+    (`graph.expire_mutes`). The database's clock, so statements built once stay right."""
+    return or_(Mute.expires_at.is_(None), Mute.expires_at > func.now())
 
 
 async def follow(
@@ -30,10 +56,11 @@ async def follow(
     notify: bool | None = None,
 ) -> bool:
     """Follow; True if this is a new follow (so a notification is due). `reposts` False
-    keeps the followee's reposts out of the follower's home (None leaves it as it is)."""
+    keeps the followee's reposts out of the follower's home (None leaves it as it is). A
+    locked account is asked instead: a pending FollowRequest, which gives no access."""
     if follower_id == followee_id:
         raise Invalid("You cannot follow yourself.")
-    await accounts.get(session, followee_id)
+    target = await accounts.get(session, followee_id)
     if await is_blocked_either_way(session, follower_id, followee_id):
         raise Forbidden("You cannot follow this account.")
     existing = await session.scalar(
@@ -45,9 +72,20 @@ async def follow(
         if notify is not None:
             existing.notify = notify
         return False
+    if target.locked:
+        await _request(session, follower_id, followee_id, reposts, notify)
+        return False
+    await start_following(session, follower_id, followee_id,
+                          reposts=True if reposts is None else reposts, notify=bool(notify))
+    return True
+
+
+async def start_following(session: AsyncSession, follower_id: int, followee_id: int, *,
+                          reposts: bool, notify: bool) -> None:
+    """The follow itself: counters, the followee's posts into the follower's home, and the
+    followee told. Callers have checked blocks and locks."""
     session.add(Follow(follower_id=follower_id, followee_id=followee_id,
-                       show_reposts=True if reposts is None else reposts,
-                       notify=bool(notify)))
+                       show_reposts=reposts, notify=notify))
     await accounts.add_to_counter(session, follower_id, "following_count", 1)
     await accounts.add_to_counter(session, followee_id, "followers_count", 1)
     await session.flush()
@@ -58,10 +96,50 @@ async def follow(
         "notifications.notify",
         {"type": "follow", "account_id": followee_id, "from_account_id": follower_id},
     )
-    return True
+
+
+async def _request(session: AsyncSession, account_id: int, target_id: int,
+                   reposts: bool | None, notify: bool | None) -> None:
+    from salon.notifications.service import notify as tell
+
+    found = await session.scalar(select(FollowRequest).where(
+        FollowRequest.account_id == account_id, FollowRequest.target_id == target_id))
+    if found is not None:
+        if reposts is not None:
+            found.show_reposts = reposts
+        if notify is not None:
+            found.notify = notify
+        return
+    session.add(FollowRequest(account_id=account_id, target_id=target_id,
+                              show_reposts=True if reposts is None else reposts,
+                              notify=bool(notify)))
+    await session.flush()
+    # At once, not by job: the notification must not outlive a request resolved first.
+    await tell(session, NotificationType.follow_request, target_id, account_id)
+
+
+async def withdraw_request(session: AsyncSession, account_id: int, target_id: int
+                           ) -> FollowRequest | None:
+    """Remove a pending request (cancelled, authorized or rejected) and its notification;
+    the request as it was, or None if there was none."""
+    found = await session.scalar(select(FollowRequest).where(
+        FollowRequest.account_id == account_id, FollowRequest.target_id == target_id))
+    if found is None:
+        return None
+    await session.delete(found)
+    await session.execute(delete(Notification).where(
+        Notification.account_id == target_id, Notification.from_account_id == account_id,
+        Notification.type == NotificationType.follow_request))
+    await session.flush()
+    return found
 
 
 async def unfollow(session: AsyncSession, follower_id: int, followee_id: int) -> bool:
+    """End a follow, or cancel a pending request; the follower's home loses the followee's
+    posts, and the followee no longer features the follower."""
+    await withdraw_request(session, follower_id, followee_id)
+    await session.execute(delete(Endorsement).where(
+        Endorsement.account_id == follower_id, Endorsement.target_id == followee_id))
     result = await session.execute(
         delete(Follow).where(Follow.follower_id == follower_id, Follow.followee_id == followee_id)
     )
@@ -80,7 +158,7 @@ async def block(session: AsyncSession, account_id: int, target_id: int) -> None:
     if account_id == target_id:
         raise Invalid("You cannot block yourself.")
     await accounts.get(session, target_id)
-    await unfollow(session, account_id, target_id)
+    await unfollow(session, account_id, target_id)  # pending requests go too
     await unfollow(session, target_id, account_id)
     if not await session.scalar(
         select(exists().where(Block.account_id == account_id, Block.target_id == target_id))
@@ -95,15 +173,39 @@ async def unblock(session: AsyncSession, account_id: int, target_id: int) -> Non
     )
 
 
-async def mute(session: AsyncSession, account_id: int, target_id: int) -> None:
+async def mute(session: AsyncSession, account_id: int, target_id: int, *,
+               notifications: bool = True, duration: int = 0) -> None:
+    """Mute (again: the new options replace the old). `duration` seconds, 0: for good."""
     if account_id == target_id:
         raise Invalid("You cannot mute yourself.")
+    if not 0 <= duration <= MUTE_MAX_SECONDS:
+        raise Invalid(f"duration must be from 0 to {MUTE_MAX_SECONDS} seconds.", "duration")
     await accounts.get(session, target_id)
-    if not await session.scalar(
-        select(exists().where(Mute.account_id == account_id, Mute.target_id == target_id))
-    ):
-        session.add(Mute(account_id=account_id, target_id=target_id))
-        await session.flush()
+    expires = utcnow() + timedelta(seconds=duration) if duration else None
+    found = await session.scalar(
+        select(Mute).where(Mute.account_id == account_id, Mute.target_id == target_id))
+    if found is None:
+        session.add(Mute(account_id=account_id, target_id=target_id,
+                         notifications=notifications, expires_at=expires))
+    else:
+        found.notifications, found.expires_at = notifications, expires
+    await session.flush()
+
+
+async def mute_ends(session: AsyncSession, account_id: int, target_ids: list[int]
+                    ) -> dict[int, datetime]:
+    """When `account_id`'s mutes of these accounts end (those that do)."""
+    rows = await session.execute(select(Mute.target_id, Mute.expires_at).where(
+        Mute.account_id == account_id, Mute.target_id.in_(target_ids),
+        Mute.expires_at.is_not(None)))
+    return {t: at for t, at in rows if at is not None}
+
+
+async def expire_mutes(session: AsyncSession, limit: int = 1000) -> int:
+    """Delete mutes that have ended (already ignored everywhere); how many went."""
+    ended = select(Mute.id).where(Mute.expires_at <= func.now()).limit(limit)
+    result = await session.execute(delete(Mute).where(Mute.id.in_(ended)))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 async def unmute(session: AsyncSession, account_id: int, target_id: int) -> None:
@@ -119,7 +221,7 @@ async def relationship(session: AsyncSession, viewer_id: int, other_id: int) -> 
 async def relationships(
     session: AsyncSession, viewer_id: int, other_ids: list[int]
 ) -> dict[int, Relationship]:
-    """Relationships to many accounts in four queries, whatever their number."""
+    """Relationships to many accounts in a fixed number of queries, whatever their number."""
     result = {i: Relationship() for i in other_ids}
     if not other_ids:
         return result
@@ -148,10 +250,36 @@ async def relationships(
             result[t].blocking = True
         else:
             result[a].blocked_by = True
-    for (i,) in await session.execute(
-        select(Mute.target_id).where(Mute.account_id == viewer_id, Mute.target_id.in_(other_ids))
+    for i, quiet in await session.execute(
+        select(Mute.target_id, Mute.notifications).where(
+            Mute.account_id == viewer_id, Mute.target_id.in_(other_ids), active_mute())
     ):
-        result[i].muting = True
+        result[i].muting, result[i].muting_notifications = True, quiet
+    for a, t, reposts, notify in await session.execute(
+        select(FollowRequest.account_id, FollowRequest.target_id, FollowRequest.show_reposts,
+               FollowRequest.notify).where(
+            or_(
+                (FollowRequest.account_id == viewer_id) & FollowRequest.target_id.in_(other_ids),
+                (FollowRequest.target_id == viewer_id) & FollowRequest.account_id.in_(other_ids),
+            )
+        )
+    ):
+        if a == viewer_id:
+            # As Mastodon: a request shows the options the follow will have.
+            result[t].requested = True
+            result[t].showing_reposts, result[t].notifying = reposts, notify
+        else:
+            result[a].requested_by = True
+    for (i,) in await session.execute(
+        select(Endorsement.target_id).where(
+            Endorsement.account_id == viewer_id, Endorsement.target_id.in_(other_ids))
+    ):
+        result[i].endorsed = True
+    for i, comment in await session.execute(
+        select(AccountNote.target_id, AccountNote.comment).where(
+            AccountNote.account_id == viewer_id, AccountNote.target_id.in_(other_ids))
+    ):
+        result[i].note = comment
     return result
 
 
@@ -202,7 +330,18 @@ def hidden_author_ids(viewer_id: IdArg) -> CompoundSelect:
     return union(
         select(Block.target_id).where(Block.account_id == viewer_id),
         select(Block.account_id).where(Block.target_id == viewer_id),
-        select(Mute.target_id).where(Mute.account_id == viewer_id),
+        select(Mute.target_id).where(Mute.account_id == viewer_id, active_mute()),
+    )
+
+
+def notification_hidden_ids(viewer_id: IdArg) -> CompoundSelect:
+    """Accounts whose notifications the viewer must not get: blocked either way, or muted
+    with their notifications (a mute with `notifications` false hides only their posts)."""
+    return union(
+        select(Block.target_id).where(Block.account_id == viewer_id),
+        select(Block.account_id).where(Block.target_id == viewer_id),
+        select(Mute.target_id).where(Mute.account_id == viewer_id, Mute.notifications.is_(True),
+                                     active_mute()),
     )
 
 
@@ -267,6 +406,8 @@ async def list_blocked_or_muted(
     """(row id, account id) pairs of accounts blocked (or muted), newest first."""
     model = Mute if muted else Block
     query = select(model.id, model.target_id).where(model.account_id == account_id)
+    if muted:
+        query = query.where(active_mute())
     if max_id is not None:
         query = query.where(model.id < max_id)
     rows = await session.execute(query.order_by(model.id.desc()).limit(limit))

@@ -38,7 +38,7 @@ class Running:
 
 RUNNING: ContextVar[Running | None] = ContextVar("salon_running_job", default=None)
 # Maintenance jobs that reschedule themselves; a starting worker makes sure each exists.
-RECURRING = ("timelines.trim", "generation.expire")
+RECURRING = ("timelines.trim", "generation.expire", "graph.expire_mutes")
 
 
 def handler(kind: str) -> Callable[[Handler], Handler]:
@@ -55,6 +55,7 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
 def load_handlers() -> dict[str, Handler]:
     # Importing each domain's tasks module registers its handlers.
     from salon.generation import tasks as _generation  # noqa: F401
+    from salon.graph import tasks as _graph  # noqa: F401
     from salon.media import tasks as _media  # noqa: F401
     from salon.notifications import tasks as _notifications  # noqa: F401
     from salon.posts import tasks as _posts  # noqa: F401

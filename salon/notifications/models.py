@@ -18,6 +18,7 @@ class NotificationType(StrEnum):
     repost = "reblog"
     quote = "quote"
     follow = "follow"
+    follow_request = "follow_request"  # someone asks to follow a locked account
     poll = "poll"
     status = "status"  # a followed account posted (for followers who asked to be told)
     remix = "salon.remix"  # someone posted a remix of your picture

@@ -33,7 +33,7 @@ async def notify(
     their own acts, of acts by accounts they block or mute, or of a post they may not see."""
     if account_id == from_account_id and not allow_self:
         return None
-    hidden = set(await session.scalars(graph.hidden_author_ids(account_id)))
+    hidden = set(await session.scalars(graph.notification_hidden_ids(account_id)))
     if from_account_id in hidden:
         return None
     if post_id is not None and post_id not in await visible_ids(session, account_id, [post_id]):
@@ -85,7 +85,7 @@ async def page(
 ) -> Page[NotificationView]:
     stmt = select(Notification).where(
         Notification.account_id == account_id,
-        Notification.from_account_id.not_in(graph.hidden_author_ids(account_id)),
+        Notification.from_account_id.not_in(graph.notification_hidden_ids(account_id)),
     )
     if types:
         stmt = stmt.where(Notification.type.in_(types))
@@ -168,7 +168,7 @@ async def unread_count(session: AsyncSession, account_id: int, cap: int = 100) -
         .where(
             Notification.account_id == account_id,
             Notification.id > await last_read(session, account_id),
-            Notification.from_account_id.not_in(graph.hidden_author_ids(account_id)),
+            Notification.from_account_id.not_in(graph.notification_hidden_ids(account_id)),
             # As page() does: suspended accounts' notifications are not shown, nor counted.
             Notification.from_account_id.not_in(accounts.suspended_ids()),
         )

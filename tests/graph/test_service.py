@@ -87,7 +87,7 @@ async def test_relationships(people: People, session: AsyncSession) -> None:
     found = await graph.relationships(session, alice.id, [bob.id, carol.id, dave.id])
     assert found[bob.id] == graph.Relationship(following=True, followed_by=True,
                                                showing_reposts=True)
-    assert found[carol.id] == graph.Relationship(muting=True)
+    assert found[carol.id] == graph.Relationship(muting=True, muting_notifications=True)
     assert found[dave.id] == graph.Relationship(blocked_by=True)
     assert (await graph.relationship(session, dave.id, alice.id)).blocking
     assert await graph.relationships(session, alice.id, []) == {}

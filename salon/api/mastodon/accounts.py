@@ -12,6 +12,7 @@ from salon.api.mastodon import entities, render, rendered
 from salon.api.mastodon.deps import (
     SEARCH_MAX,
     ApiError,
+    Params,
     account_of,
     base_url,
     params,
@@ -23,6 +24,7 @@ from salon.api.mastodon.deps import (
     viewer_of,
 )
 from salon.api.mastodon.paging import cursor, json_list, paged_json
+from salon.graph import requests as follow_requests
 from salon.graph import service as graph
 from salon.media import service as media
 from salon.oauth import service as oauth
@@ -63,11 +65,13 @@ async def register(
 @router.get("/verify_credentials")
 async def verify_credentials(
     context: TokenContext = Depends(scoped("profile")),
+    session: AsyncSession = Depends(db_session),
     settings: Settings = Depends(get_settings),
 ) -> JSONResponse:
     me = account_of(context)
-    body = entities.credential_account(me, base_url(settings)).model_dump(mode="json")
-    return JSONResponse(body)
+    body = entities.credential_account(me, base_url(settings),
+                                       await follow_requests.count(session, me.id))
+    return JSONResponse(body.model_dump(mode="json"))
 
 
 @router.get("/search")
@@ -173,7 +177,7 @@ async def _relate(session: AsyncSession, context: TokenContext, account_id: str,
     me = account_of(context)
     target = await _account(session, account_id)
     actions = {"unfollow": graph.unfollow, "block": graph.block, "unblock": graph.unblock,
-               "mute": graph.mute, "unmute": graph.unmute}
+               "unmute": graph.unmute}
     await actions[action](session, me.id, target.id)
     await session.commit()
     found = await graph.relationship(session, me.id, target.id)
@@ -195,8 +199,8 @@ async def follow(request: Request, account_id: str,
 
 
 RELATIONSHIP_ACTIONS = {"unfollow": "write:follows", "block": "write:blocks",
-                        "unblock": "write:blocks", "mute": "write:mutes",
-                        "unmute": "write:mutes"}
+                        "unblock": "write:blocks", "unmute": "write:mutes"}
+# mute (with its options), note, pin... are in graph.py.
 
 
 def _relationship_action(name: str, scope: str) -> None:
@@ -262,6 +266,35 @@ async def update_credentials(
         bio=p.optional_text("note", max_len=10_000, multiline=True),
         avatar_key=await media.store_avatar(settings, store, me.id, avatar) if avatar else None,
         header_key=await media.store_header(settings, store, me.id, header) if header else None,
+        locked=p.optional_flag("locked"),
+        fields=profile_fields(p),
+        delete_replaced=True,
     )
     await session.commit()
-    return JSONResponse(entities.credential_account(me, base_url(settings)).model_dump(mode="json"))
+    body = entities.credential_account(me, base_url(settings),
+                                       await follow_requests.count(session, me.id))
+    return JSONResponse(body.model_dump(mode="json"))
+
+
+# Mastodon's web client sends four entries (blank ones are dropped); so many are read.
+FIELD_INDEXES = tuple(str(i) for i in range(accounts.MAX_FIELDS))
+
+
+def profile_fields(p: Params) -> list[tuple[str, str]] | None:
+    """`fields_attributes` as Mastodon takes it: a JSON list or object of {name, value}, or
+    a form's fields_attributes[0][name]=...; None when not sent (fields stay as they are).
+    Each part is refused with a 422 naming it (fields_attributes[1][value] ...)."""
+    attributes = p.object("fields_attributes")
+    if p.get("fields_attributes") is None and not attributes:
+        return None
+    if {key.split("[")[0] for key in attributes} - set(FIELD_INDEXES):  # form: 0[name]
+        raise p.refuse("fields_attributes", f"at most {accounts.MAX_FIELDS} fields, "
+                       f"numbered from 0 to {accounts.MAX_FIELDS - 1}")
+    pairs = []
+    for index in FIELD_INDEXES:
+        one = attributes.object(index)
+        name = one.text("name", max_len=accounts.MAX_FIELD_TEXT)
+        value = one.text("value", max_len=accounts.MAX_FIELD_TEXT)
+        if name.strip() or value.strip():
+            pairs.append((name, value))
+    return pairs

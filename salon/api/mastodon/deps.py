@@ -171,15 +171,24 @@ class Params(dict[str, Any]):
         return value
 
     def object(self, field: str) -> Params:
-        """A nested object: JSON's {"poll": {...}}, or a form's poll[options][]=..."""
+        """A nested object: JSON's {"poll": {...}}, or a form's poll[options][]=...; a JSON
+        list reads as an object keyed by position ("0", "1"...), as Rails takes nested
+        attributes, and a form's fields_attributes[0][name] nests as deep as it goes."""
         value = self.get(field)
+        if isinstance(value, list):
+            value = {str(i): item for i, item in enumerate(value)}
         if isinstance(value, dict):
             return Params(value, f"{self.name(field)}[")
         if value is not None:
             raise self.refuse(field, "an object")
         start = f"{field}["
-        return Params({k[len(start):-1]: v for k, v in self.items()
-                       if k.startswith(start) and k.endswith("]")}, f"{self.name(field)}[")
+        inner = {}
+        for key, item in self.items():
+            if key.startswith(start) and key.endswith("]"):
+                rest = key[len(start):]
+                close = rest.index("]")  # a[0][name] -> 0[name], for .object("0") in turn
+                inner[rest[:close] + rest[close + 1:]] = item
+        return Params(inner, f"{self.name(field)}[")
 
     def objects(self, field: str, *, max_count: int = 100) -> list[Params]:
         """A list of objects: JSON's [{...}, ...] (or Rails' {"0": {...}}), a form's

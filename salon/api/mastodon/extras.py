@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from salon.api.mastodon import render
+from salon.api.mastodon import entities, render
 from salon.api.mastodon.deps import account_of, base_url, params, scoped
 from salon.api.mastodon.paging import cursor
 from salon.graph import service as graph
@@ -21,7 +21,6 @@ router = APIRouter(prefix="/api")
 EMPTY_LISTS = {
     "/v1/custom_emojis": None,
     "/v1/lists": "read:lists", "/v1/announcements": None,
-    "/v1/follow_requests": "read:follows", "/v1/endorsements": "read:accounts",
     "/v1/domain_blocks": "read:blocks",
 }
 
@@ -50,8 +49,13 @@ async def _people(request: Request, session: AsyncSession, settings: Settings,
     rows = await graph.list_blocked_or_muted(session, account_id, muted=muted,
                                              max_id=page_cursor.max_id,
                                              limit=page_cursor.limit)
-    return await render.account_page(request, session, base_url(settings), rows,
-                                     page_cursor.limit)
+    base = base_url(settings)
+    if not muted:
+        return await render.account_page(request, session, base, rows, page_cursor.limit)
+    ends = await graph.mute_ends(session, account_id, [a for _, a in rows])
+    return await render.account_page(
+        request, session, base, rows, page_cursor.limit,
+        lambda acc: entities.muted_account(acc, base, ends.get(acc.id)))
 
 
 @router.get("/v1/blocks")

@@ -32,7 +32,8 @@ from salon.web.deps import db_session, get_settings
 router = APIRouter(prefix="/api/v1/notifications")
 # Mastodon's names for Salon's notification types, and back.
 TO_SALON = {"favourite": "favourite", "reblog": "reblog", "mention": "mention",
-            "follow": "follow", "poll": "poll", "quote": "quote", "status": "status"}
+            "follow": "follow", "follow_request": "follow_request", "poll": "poll",
+            "quote": "quote", "status": "status"}
 
 
 def _types(p: Params, field: str) -> list[str] | None:

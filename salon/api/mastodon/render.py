@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from fastapi import Request
@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from salon.accounts import service as accounts
 from salon.accounts.models import Account
 from salon.api.mastodon import entities
+from salon.api.mastodon.entities.common import Entity
 from salon.api.mastodon.paging import paged
 from salon.filters.matching import Matcher, Verdict
 from salon.filters.matching import check_view as verdict
@@ -78,12 +79,14 @@ def notifications(views: Sequence[NotificationView], base: str,
 
 
 async def account_page(
-    request: Request, session: AsyncSession, base: str, rows: list[tuple[int, int]], limit: int
+    request: Request, session: AsyncSession, base: str, rows: list[tuple[int, int]], limit: int,
+    entity: Callable[[Account], Entity] | None = None,
 ) -> JSONResponse:
     """A page of accounts from (row id, account id) pairs paged by row id, with Link
-    headers; suspended accounts are left out."""
+    headers; suspended accounts are left out. `entity` renders one (default: Account)."""
     people = await accounts.get_many(session, [a for _, a in rows])
-    body = [entities.account(people[a], base).model_dump(mode="json")
+    entity = entity or (lambda acc: entities.account(acc, base))
+    body = [entity(people[a]).model_dump(mode="json")
             for _, a in rows if a in people and people[a].suspended_at is None]
     page = Page(body, rows[-1][0] if len(rows) == limit else None, rows[0][0] if rows else None)
     return paged(request, body, page)

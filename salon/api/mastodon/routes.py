@@ -13,6 +13,7 @@ from salon.api.mastodon import (
     extras,
     filters,
     generations,
+    graph,
     instance,
     media,
     notifications,
@@ -28,7 +29,7 @@ from salon.api.mastodon.deps import route_scope
 
 # Tried in this order: the timelines, read most, first (no two routers claim a path).
 ROUTERS = [timelines.router, oauth.router, oauth.consent, instance.router,
-           accounts.profile_router, accounts.router, statuses.router,
+           accounts.profile_router, graph.router, accounts.router, statuses.router,
            media.router, notifications.router, notifications.markers, discovery.router,
            tags.router, streaming.router, extras.router, generations.router, webfinger.router,
            filters.router, admin.router, scheduled.router, conversations.router]

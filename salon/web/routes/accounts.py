@@ -10,6 +10,7 @@ from starlette.datastructures import UploadFile
 from salon.accounts import service as accounts
 from salon.accounts.models import Account
 from salon.errors import Invalid, NotFound, SalonError
+from salon.graph import requests as follow_requests
 from salon.graph import service as graph
 from salon.media import service as media
 from salon.moderation import service as moderation
@@ -81,6 +82,11 @@ async def save_profile(
             if isinstance(form.get("bio"), str) else None,
             avatar_key=await media.store_avatar(settings, store, me.id, avatar) if avatar else None,
             header_key=await media.store_header(settings, store, me.id, header) if header else None,
+            # The whole settings form (its field inputs are there): an unticked box is off.
+            locked=form.get("locked") is not None if "field_name_0" in form else None,
+            fields=[(form_text(form, f"field_name_{i}"), form_text(form, f"field_value_{i}"))
+                    for i in range(accounts.MAX_FIELDS)] if "field_name_0" in form else None,
+            delete_replaced=True,
         )
         await session.commit()
     except SalonError as error:
@@ -177,6 +183,46 @@ async def _follow_list(
             **await frame(session, current),
         },
     )
+
+
+@router.get("/follow_requests")
+async def follow_requests_page(
+    request: Request,
+    me: Account = Depends(require_account),
+    current: Viewer = Depends(viewer),
+    session: AsyncSession = Depends(db_session),
+) -> Response:
+    rows = await follow_requests.pending(session, me.id, max_id=_int(request, "max_id"),
+                                         limit=40)
+    people = await accounts.get_many(session, [a for _, a in rows])
+    return page(
+        request,
+        "follow_requests.html",
+        {
+            "title": "Follow requests",
+            "people": [people[a] for _, a in rows if a in people],
+            "next_max_id": rows[-1][0] if len(rows) == 40 else None,
+            **await frame(session, current),
+        },
+    )
+
+
+@router.post("/follow_requests/{username}/{action}")
+async def answer_follow_request(
+    request: Request,
+    username: str,
+    action: str,
+    me: Account = Depends(require_account),
+    session: AsyncSession = Depends(db_session),
+) -> Response:
+    answers = {"authorize": follow_requests.authorize, "reject": follow_requests.reject}
+    if action not in answers:
+        raise NotFound(f"No such answer {action!r}.")
+    account = await accounts.get_by_username(session, username)
+    await answers[action](session, me.id, account.id)
+    await session.commit()
+    wake_worker(request)
+    return back(request, "/follow_requests")
 
 
 @router.post("/@{username}/{action}")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 from salon.accounts.models import Account
 from salon.api.mastodon.entities.common import (
     Entity,
+    absolute_links,
     account_url,
     media_url,
     static_url,
@@ -60,6 +61,12 @@ class AccountEntity(Entity):
     suspended: bool | None = None
 
 
+class MutedAccountEntity(AccountEntity):
+    """An account in /api/v1/mutes: when the mute ends (null: never)."""
+
+    mute_expires_at: str | None
+
+
 class SourceEntity(Entity):
     privacy: str
     sensitive: bool
@@ -86,6 +93,19 @@ def account(acc: Account, base: str) -> AccountEntity:
     return AccountEntity(**_account_fields(acc, base))
 
 
+def muted_account(acc: Account, base: str, expires: datetime | None) -> MutedAccountEntity:
+    return MutedAccountEntity(**_account_fields(acc, base),
+                              mute_expires_at=timestamp(expires) if expires else None)
+
+
+def _fields(acc: Account, base: str, *, source: bool) -> list[FieldEntity]:
+    """Profile fields: the value as HTML for everyone, as typed in the owner's `source`.
+    rel=me verification is not done yet: verified_at is always null."""
+    return [FieldEntity(name=f["name"],
+                        value=f["value"] if source else absolute_links(f["value_html"], base))
+            for f in acc.fields or []]
+
+
 def _account_fields(acc: Account, base: str) -> dict[str, Any]:
     suspended = acc.suspended_at is not None
     avatar = (
@@ -106,11 +126,13 @@ def _account_fields(acc: Account, base: str) -> dict[str, Any]:
         "url": account_url(base, acc),
         # As Mastodon does, a suspended account keeps its name but shows nothing else.
         "display_name": "" if suspended else acc.display_name,
-        "note": "" if suspended else acc.bio_html,
+        "note": "" if suspended else absolute_links(acc.bio_html, base),
         "avatar": avatar,
         "avatar_static": avatar,
         "header": header,
         "header_static": header,
+        "locked": acc.locked,
+        "fields": [] if suspended else _fields(acc, base, source=False),
         "discoverable": not suspended,
         "created_at": timestamp(day),
         "last_status_at": acc.last_post_at.astimezone(UTC).date().isoformat()
@@ -137,7 +159,7 @@ def credential_account(
         sensitive=False,
         language="",
         note=acc.bio,
-        fields=[],
+        fields=_fields(acc, base, source=True),
         follow_requests_count=follow_requests,
     )
     return CredentialAccountEntity(**_account_fields(acc, base), source=source, role=role)
@@ -172,10 +194,10 @@ def relationship(account_id: int, rel: Relationship) -> RelationshipEntity:
         blocking=rel.blocking,
         blocked_by=rel.blocked_by,
         muting=rel.muting,
-        muting_notifications=rel.muting,  # a mute also silences their notifications
-        requested=False,
-        requested_by=False,
+        muting_notifications=rel.muting_notifications,
+        requested=rel.requested,
+        requested_by=rel.requested_by,
         domain_blocking=False,
-        endorsed=False,
-        note="",
+        endorsed=rel.endorsed,
+        note=rel.note,
     )
