@@ -10,6 +10,7 @@ from salon.moderation import models as moderation
 from salon.notifications import models as notifications
 from salon.oauth import models as oauth
 from salon.posts import models as posts
+from salon.push import models as push
 from salon.timelines import models as timelines
 
 __all__ = [
@@ -23,5 +24,6 @@ __all__ = [
     "notifications",
     "oauth",
     "posts",
+    "push",
     "timelines",
 ]

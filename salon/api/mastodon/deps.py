@@ -176,8 +176,13 @@ class Params(dict[str, Any]):
         if value is not None:
             raise self.refuse(field, "an object")
         start = f"{field}["
-        return Params({k[len(start):-1]: v for k, v in self.items()
-                       if k.startswith(start) and k.endswith("]")}, f"{self.name(field)}[")
+        inner: dict[str, Any] = {}
+        for key, item in self.items():
+            if key.startswith(start) and key.endswith("]"):
+                # data[alerts][mention] is alerts[mention] within data (nested objects).
+                head, _, rest = key[len(start):].partition("]")
+                inner[head + rest] = item
+        return Params(inner, f"{self.name(field)}[")
 
     def file(self, field: str) -> UploadFile | None:
         value = self.get(field)
@@ -224,6 +229,11 @@ def _bearer(request: HTTPConnection) -> str | None:
         return header[7:].strip()
     token = request.query_params.get("access_token")  # streaming clients send it this way
     return token or None
+
+
+def bearer(request: HTTPConnection) -> str | None:
+    """The access token the request presents (Web Push hands it back to the app)."""
+    return _bearer(request)
 
 
 class Scoped(Protocol):

@@ -14,6 +14,7 @@ from salon.api.mastodon import (
     media,
     notifications,
     oauth,
+    push,
     statuses,
     streaming,
     timelines,
@@ -24,7 +25,7 @@ from salon.api.mastodon.deps import route_scope
 ROUTERS = [timelines.router, oauth.router, oauth.consent, instance.router,
            accounts.profile_router, accounts.router, statuses.router,
            media.router, notifications.router, notifications.markers, discovery.router,
-           streaming.router, extras.router, generations.router]
+           streaming.router, extras.router, generations.router, push.router]
 
 # Routes that read and change nothing of any account, so need no scope; the consent page is
 # for a person signed in by cookie (with CSRF), not a token.
