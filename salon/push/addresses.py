@@ -11,6 +11,8 @@ import ipaddress
 import socket
 from urllib.parse import urlsplit
 
+import httpx
+
 from salon.errors import Invalid
 
 FIELD = "subscription[endpoint]"
@@ -36,9 +38,12 @@ def check_endpoint(endpoint: str, allow_private: bool) -> str:
         parts = urlsplit(endpoint)
         host = parts.hostname or ""
         parts.port  # noqa: B018 - refuses a port that is not a number
-    except ValueError:
+        httpx.URL(endpoint)  # what delivery will send to (an IDNA name, a path)
+    except (ValueError, httpx.InvalidURL):
         raise Invalid(f"{FIELD} must be a URL.", FIELD) from None
     schemes = ("https", "http") if allow_private else ("https",)
+    if any(c.isspace() for c in endpoint):
+        raise Invalid(f"{FIELD} must be a URL.", FIELD)
     if parts.scheme not in schemes or not host or parts.username or parts.password:
         raise Invalid(f"{FIELD} must be an https:// URL of a push service.", FIELD)
     if allow_private:
