@@ -27,6 +27,7 @@ from salon.generation import engines
 from salon.jobs.worker import Worker
 from salon.media.store import LocalMediaStore, media_origin, media_store
 from salon.oauth.service import OAuthError
+from salon.push import vapid
 from salon.settings import Settings, configure
 from salon.timelines.store import close_stores
 from salon.web import docs, ratelimit
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     run_worker = settings.embedded_worker if run_worker is None else run_worker
     # A misconfigured engine stops start-up, not a first generation.
     engines.check(settings, runs_jobs=run_worker)
+    vapid.keys(settings)  # Web Push's keys: made on first run, or a bad setting stops start-up
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

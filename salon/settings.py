@@ -130,6 +130,17 @@ class Settings(BaseSettings):
     c2pa_private_key: Path | None = None
     c2pa_trust_anchors: Path | None = None  # PEM roots `salon verify` trusts (default: dev CA)
 
+    # Web Push (salon/push): the instance's VAPID key pair, URL-safe base64 raw keys. Unset:
+    # made on first run in data_dir/vapid_private_key (give every host the same key when
+    # processes do not share a data folder). The public key, if given, must match.
+    vapid_private_key: str = ""
+    vapid_public_key: str = ""
+    vapid_subject: str = ""  # mailto: or https: contact sent to push services; empty: base_url
+    # Push endpoints on private, loopback or link-local addresses, and plain http: off, as the
+    # server POSTs to whatever address a subscriber names (SSRF). On only for tests and dev.
+    push_allow_private: bool = False
+    push_timeout: float = Field(10.0, gt=0, le=60)  # seconds per delivery (connect: 5 at most)
+
     # Abuse limits: attempts per window per client address.
     login_attempts_per_minute: int = 10
     signups_per_hour: int = 10

@@ -11,6 +11,7 @@ from salon.moderation import models as moderation
 from salon.notifications import models as notifications
 from salon.oauth import models as oauth
 from salon.posts import models as posts
+from salon.push import models as push
 from salon.tags import models as tags
 from salon.timelines import models as timelines
 
@@ -26,6 +27,7 @@ __all__ = [
     "notifications",
     "oauth",
     "posts",
+    "push",
     "tags",
     "timelines",
 ]

@@ -59,6 +59,7 @@ def load_handlers() -> dict[str, Handler]:
     from salon.media import tasks as _media  # noqa: F401
     from salon.notifications import tasks as _notifications  # noqa: F401
     from salon.posts import tasks as _posts  # noqa: F401
+    from salon.push import tasks as _push  # noqa: F401
     from salon.timelines import tasks as _timelines  # noqa: F401
 
     return HANDLERS

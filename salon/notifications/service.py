@@ -17,6 +17,7 @@ from salon.posts import reading
 from salon.posts.models import Post
 from salon.posts.schemas import PostView
 from salon.posts.visibility import visible_ids, visible_to
+from salon.push import service as push
 from salon.timelines.schemas import Cursor, Page
 
 
@@ -58,6 +59,7 @@ async def notify(
     # One stream: `user` listens to `user:notification` as well, so it hears it once.
     events.publish(session, f"user:notification:{account_id}", "notification",
                    notification_id=note.id)
+    await push.enqueue_for(session, note)  # to the apps that asked for this kind
     return note
 
 

@@ -21,6 +21,7 @@ from salon.db.ids import utcnow
 from salon.errors import Invalid, SalonError
 from salon.oauth import scopes as scope_rules
 from salon.oauth.models import OAuthApp, OAuthGrant, OAuthToken
+from salon.push import service as push
 
 OOB = "urn:ietf:wg:oauth:2.0:oob"
 CODE_LIFETIME = timedelta(minutes=10)
@@ -286,12 +287,15 @@ async def refresh(session: AsyncSession, app: OAuthApp, refresh_token: str) -> I
 async def revoke(session: AsyncSession, app: OAuthApp, token: str) -> None:
     """Revoke an access or refresh token of this app (unknown tokens are fine, per RFC 7009)."""
     hashed = _hash(token)
-    await session.execute(
+    revoked = await session.scalars(
         update(OAuthToken)
         .where(OAuthToken.app_id == app.id, OAuthToken.revoked_at.is_(None),
                (OAuthToken.token_hash == hashed) | (OAuthToken.refresh_hash == hashed))
         .values(revoked_at=utcnow())
+        .returning(OAuthToken.id)
+        .execution_options(synchronize_session=False)
     )
+    await push.end_for_tokens(session, list(revoked))  # its Web Push subscription ends too
 
 
 # One statement, built once: every API request starts here.

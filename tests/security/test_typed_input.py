@@ -24,7 +24,8 @@ FIELDS = ("status", "spoiler_text", "visibility", "media_ids", "in_reply_to_id",
           "exclude_reblogs", "pinned", "tagged", "reblogs", "notify", "remote", "choices",
           "status_ids", "account_id", "category", "comment", "description", "focus", "file",
           "types", "exclude_types", "timeline", "home", "notifications", "prompt", "count",
-          "seed", "aspect", "strength", "remix_of", "source_media_id", "tag", "stream")
+          "seed", "aspect", "strength", "remix_of", "source_media_id", "tag", "stream",
+          "subscription", "data", "policy")
 BAD: tuple[Any, ...] = ("²", "99999999999999999999999", ["a", "b"], {"x": 1}, 1e999, None,
                         "-", "\x00")
 BIG = "99999999999999999999999"

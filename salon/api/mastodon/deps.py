@@ -182,11 +182,11 @@ class Params(dict[str, Any]):
         if value is not None:
             raise self.refuse(field, "an object")
         start = f"{field}["
-        inner = {}
+        inner: dict[str, Any] = {}
         for key, item in self.items():
             if key.startswith(start) and key.endswith("]"):
                 rest = key[len(start):]
-                close = rest.index("]")  # a[0][name] -> 0[name], for .object("0") in turn
+                close = rest.index("]")  # a[0][name] -> 0[name]; data[alerts][x] -> alerts[x]
                 inner[rest[:close] + rest[close + 1:]] = item
         return Params(inner, f"{self.name(field)}[")
 
@@ -268,6 +268,11 @@ def _bearer(request: HTTPConnection) -> str | None:
         return header[7:].strip()
     token = request.query_params.get("access_token")  # streaming clients send it this way
     return token or None
+
+
+def bearer(request: HTTPConnection) -> str | None:
+    """The access token the request presents (Web Push hands it back to the app)."""
+    return _bearer(request)
 
 
 class Scoped(Protocol):

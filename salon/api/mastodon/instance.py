@@ -21,6 +21,7 @@ from salon.generation import engines
 from salon.generation.service import MAX_PROMPT
 from salon.posts import interactions
 from salon.posts import service as posts
+from salon.push import vapid
 from salon.settings import Settings
 from salon.tags import service as tags
 from salon.web.deps import db_session, get_settings
@@ -106,7 +107,8 @@ async def instance_v2(settings: Settings = Depends(get_settings),
         "thumbnail": {"url": f"{base}/static/favicon.svg"},
         "icon": [], "languages": ["en"],
         "configuration": {"urls": {"streaming": base.replace("http", "ws", 1)},
-                          "vapid": {"public_key": ""}, **_configuration(settings)},
+                          "vapid": {"public_key": vapid.keys(settings).public},
+                          **_configuration(settings)},
         "registrations": {"enabled": settings.registrations_open,
                           "approval_required": settings.registrations_approval,
                           "message": None, "url": None},

@@ -17,6 +17,7 @@ from salon.oauth import service as oauth
 from salon.oauth.inputs import Params, api_refusal, oauth_refusal, problem
 from salon.oauth.models import OAuthApp
 from salon.oauth.service import OOB, IssuedToken, OAuthError, TokenContext
+from salon.push import vapid
 from salon.settings import Settings
 from salon.web import ratelimit
 from salon.web.deps import Viewer, db_session, get_settings, require_account, verify_csrf, viewer
@@ -27,12 +28,12 @@ router = APIRouter()
 consent = APIRouter(dependencies=[Depends(verify_csrf)])
 
 
-def application(app: OAuthApp, *, secret: bool) -> dict[str, Any]:
+def application(app: OAuthApp, settings: Settings, *, secret: bool) -> dict[str, Any]:
     uris = app.redirect_uris.split("\n")
     body: dict[str, Any] = {
         "id": str(app.id), "name": app.name, "website": app.website,
         "scopes": app.scopes.split(), "redirect_uri": "\n".join(uris), "redirect_uris": uris,
-        "vapid_key": "",
+        "vapid_key": vapid.keys(settings).public,  # as the instance's, for older apps
     }
     if secret:
         body |= {"client_id": app.client_id, "client_secret": app.client_secret,
@@ -41,20 +42,20 @@ def application(app: OAuthApp, *, secret: bool) -> dict[str, Any]:
 
 
 @router.post("/api/v1/apps")
-async def register_app(request: Request, session: AsyncSession = Depends(db_session)
-                       ) -> JSONResponse:
+async def register_app(request: Request, session: AsyncSession = Depends(db_session),
+                       settings: Settings = Depends(get_settings)) -> JSONResponse:
     p = Params(await params(request), api_refusal)
     app = await oauth.create_app(session, p.text("client_name") or "",
                                  p.texts("redirect_uris", 10_000) or "", p.texts("scopes"),
                                  p.text("website"))
     await session.commit()
-    return JSONResponse(application(app, secret=True))
+    return JSONResponse(application(app, settings, secret=True))
 
 
 @router.get("/api/v1/apps/verify_credentials")
-async def verify_app(context: TokenContext = Depends(scoped("read", user=False))
-                     ) -> JSONResponse:
-    return JSONResponse(application(context.app, secret=False))
+async def verify_app(context: TokenContext = Depends(scoped("read", user=False)),
+                     settings: Settings = Depends(get_settings)) -> JSONResponse:
+    return JSONResponse(application(context.app, settings, secret=False))
 
 
 async def _authorization(session: AsyncSession, p: Params) -> tuple[OAuthApp, str, list[str]]:

@@ -18,6 +18,7 @@ from salon.api.mastodon import (
     media,
     notifications,
     oauth,
+    push,
     scheduled,
     statuses,
     streaming,
@@ -32,7 +33,7 @@ ROUTERS = [timelines.router, oauth.router, oauth.consent, instance.router,
            accounts.profile_router, graph.router, accounts.router, statuses.router,
            media.router, notifications.router, notifications.markers, discovery.router,
            tags.router, streaming.router, extras.router, generations.router, webfinger.router,
-           filters.router, admin.router, scheduled.router, conversations.router]
+           filters.router, admin.router, scheduled.router, conversations.router, push.router]
 
 # Routes that read and change nothing of any account, so need no scope; the consent page is
 # for a person signed in by cookie (with CSRF), not a token.
