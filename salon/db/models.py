@@ -5,6 +5,7 @@ from salon.db.base import Base
 from salon.generation import models as generation
 from salon.graph import models as graph
 from salon.jobs import models as jobs
+from salon.lists import models as lists
 from salon.media import models as media
 from salon.moderation import models as moderation
 from salon.notifications import models as notifications
@@ -18,6 +19,7 @@ __all__ = [
     "generation",
     "graph",
     "jobs",
+    "lists",
     "media",
     "moderation",
     "notifications",

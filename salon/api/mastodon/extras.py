@@ -1,6 +1,6 @@
 """What Mastodon apps ask for on start-up beyond the core: lists of blocked and muted
 accounts, the signed-in person's preferences, and empty answers for what Salon does not
-have yet (lists, filters, custom emoji, announcements...), so apps load without errors."""
+have yet (filters, custom emoji, announcements...), so apps load without errors."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ router = APIRouter(prefix="/api")
 # Features Salon does not have yet; each answers as Mastodon does for someone without any.
 EMPTY_LISTS = {
     "/v1/custom_emojis": None, "/v1/filters": "read:filters", "/v2/filters": "read:filters",
-    "/v1/lists": "read:lists", "/v1/announcements": None, "/v1/conversations": "read:statuses",
+    "/v1/announcements": None, "/v1/conversations": "read:statuses",
     "/v1/follow_requests": "read:follows", "/v1/followed_tags": "read:follows",
     "/v1/featured_tags": "read:accounts", "/v1/endorsements": "read:accounts",
     "/v1/domain_blocks": "read:blocks", "/v1/scheduled_statuses": "read:statuses",
