@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, delete, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from salon.accounts.models import Account
 from salon.db.ids import IdArg
@@ -166,6 +167,7 @@ def shows(owner_id: Any, list_id: Any, policy: Any) -> ColumnElement[bool]:
     it answers the member themselves or the owner, or, by replies_policy, an account the
     owner follows (`followed`) or a member (`list`), as Mastodon's lists."""
     to = Post.in_reply_to_account_id
+    member = aliased(ListMember)  # not the outer query's, which fan-out joins
     reposts_shown = exists().where(Follow.follower_id == owner_id,
                                    Follow.followee_id == Post.account_id,
                                    Follow.show_reposts.is_(True))
@@ -176,7 +178,7 @@ def shows(owner_id: Any, list_id: Any, policy: Any) -> ColumnElement[bool]:
             and_(policy == "followed", to.in_(
                 select(Follow.followee_id).where(Follow.follower_id == owner_id))),
             and_(policy == "list", to.in_(
-                select(ListMember.account_id).where(ListMember.list_id == list_id)))),
+                select(member.account_id).where(member.list_id == list_id)))),
     )
 
 
