@@ -6,6 +6,7 @@ from salon.filters import models as filters
 from salon.generation import models as generation
 from salon.graph import models as graph
 from salon.jobs import models as jobs
+from salon.lists import models as lists
 from salon.media import models as media
 from salon.moderation import models as moderation
 from salon.notifications import models as notifications
@@ -22,6 +23,7 @@ __all__ = [
     "generation",
     "graph",
     "jobs",
+    "lists",
     "media",
     "moderation",
     "notifications",

@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 from salon.events.bus import BUS, Event
 
 PENDING = "salon.events"
-# Streams every listener of an audience hears besides its own (`user:42`, `public`...).
-EVERYONE = "everyone"  # public deletes and edits, which listeners check again
-SIGNED_IN = "signed-in"  # home streams only: deletes of unlisted posts
+# A stream every home stream hears besides its own (`user:42`): deletes of public and
+# unlisted posts, which any home may hold as a repost. Edits and deletes otherwise go to
+# the streams that carry the post (`public`, `hashtag:x`, `list:7`, `user:42`).
+SIGNED_IN = "signed-in"
 
 
 def publish(session: AsyncSession, stream: str, kind: str, **data: Any) -> None:

@@ -23,6 +23,7 @@ from salon.db.ids import IdArg, utcnow
 from salon.errors import Forbidden, Invalid
 from salon.graph.models import AccountNote, Block, Endorsement, Follow, FollowRequest, Mute
 from salon.jobs import service as jobs
+from salon.lists.models import AccountList, ListMember
 from salon.notifications.models import Notification, NotificationType
 
 NOTE_MAX = 2000  # characters of a private note, as Mastodon
@@ -149,6 +150,11 @@ async def unfollow(session: AsyncSession, follower_id: int, followee_id: int) ->
         jobs.enqueue(
             session, "timelines.unfollow", {"follower_id": follower_id, "followee_id": followee_id}
         )
+        # Lists hold only followed accounts: the followee leaves the follower's, as Mastodon.
+        await session.execute(delete(ListMember).where(
+            ListMember.account_id == followee_id,
+            ListMember.list_id.in_(select(AccountList.id)
+                                   .where(AccountList.account_id == follower_id))))
         return True
     return False
 

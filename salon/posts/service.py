@@ -16,6 +16,7 @@ from salon.events import service as events
 from salon.generation import posting as generated
 from salon.graph import service as graph
 from salon.jobs import service as jobs
+from salon.lists.models import ListMember
 from salon.media import service as media
 from salon.posts import conversations, languages, search, text
 from salon.posts.models import Mention, Poll, PollOption, Post, PostEdit, PostTag, Tag, Visibility
@@ -293,7 +294,8 @@ async def edit_post(
     )
     await _index(session, post, rendered, mentioned)
     jobs.enqueue(session, "notifications.post_edited", {"post_id": post.id})
-    events.publish(session, events.EVERYONE, "status.update", post_id=post.id)
+    # Its streams hear of the edit from the job, which finds them as fan-out did.
+    jobs.enqueue(session, "timelines.edited", {"post_id": post.id})
     return post
 
 
@@ -340,24 +342,33 @@ async def remove(session: AsyncSession, post: Post) -> None:
         "reposts": reposts,
     })
     await accounts.add_to_counter(session, post.account_id, "posts_count", -1)
+    tags = await tag_names(session, post.id)  # for the delete's streams, while they exist
     await generated.forget_post(session, post.id)
     await media.delete_for_post(session, post.id)
     await search.unindex(session, post.id)
     talks = (await conversations.of_post(session, post.id)
              if post.visibility == Visibility.direct else [])
     await session.delete(post)
-    await _announce_delete(session, post, mentioned)
+    await _announce_delete(session, post, mentioned, tags, [a for _, a in reposts])
     await session.flush()
     await conversations.forget_post(session, talks)
 
 
-async def _announce_delete(session: AsyncSession, post: Post, mentioned: list[int]) -> None:
+async def _announce_delete(session: AsyncSession, post: Post, mentioned: list[int],
+                           tags: list[str], reposters: list[int]) -> None:
     """The delete goes only to the streams that could have shown the post: the row is gone
-    when listeners hear of it, so they cannot check."""
-    if post.visibility == Visibility.public:
-        events.publish(session, events.EVERYONE, "delete", post_id=post.id)
-        return
-    if post.visibility == Visibility.unlisted:  # any signed-in person may have it at home
+    when listeners hear of it, so they cannot check. Lists that hold its author, or one
+    who reposted it, may show it; public and hashtag streams, when it was on them."""
+    if post.visibility != Visibility.direct:
+        for list_id in set(await session.scalars(select(ListMember.list_id).where(
+                ListMember.account_id.in_([post.account_id, *reposters])))):
+            events.publish(session, f"list:{list_id}", "delete", post_id=post.id)
+    top_level = post.in_reply_to_account_id in (None, post.account_id)
+    if post.visibility == Visibility.public and post.reblog_of_id is None and top_level:
+        for stream in ("public", "public:local", *(f"hashtag:{tag}" for tag in tags),
+                       *(f"hashtag:local:{tag}" for tag in tags)):
+            events.publish(session, stream, "delete", post_id=post.id)
+    if post.visibility in OPEN:  # any signed-in person may have it at home (a repost)
         events.publish(session, events.SIGNED_IN, "delete", post_id=post.id)
         return
     audience = {post.account_id, *mentioned}

@@ -26,6 +26,7 @@ from salon.accounts.models import Account
 from salon.db.ids import IdArg, id_floor, id_param, ids_param, utcnow
 from salon.generation.models import Candidate
 from salon.graph import service as graph
+from salon.lists import service as lists
 from salon.media.models import MediaAttachment
 from salon.posts import reading
 from salon.posts.models import Bookmark, Like, Post, PostTag, Tag
@@ -69,6 +70,8 @@ _HIDDEN_AND_BIG = union_all(
     select(literal(1), big_account_ids(id_param("viewer"),
                                        bindparam("fanout_limit", literal_execute=True))
            .subquery().c[0]),
+    # Members of the reader's exclusive lists, whose posts stay in those lists only.
+    select(literal(2), lists.exclusive_member_ids(id_param("viewer")).subquery().c[0]),
 )
 
 
@@ -105,18 +108,19 @@ async def home(
     holds only what is merged in at read and is marked partial."""
     store = store or timeline_store(settings)
     hidden: set[int] = set()
+    excluded: set[int] = set()  # in an exclusive list: left out, their reposts too
     authors = [account_id]
     rows: Any = await session.execute(_HIDDEN_AND_BIG, {
         "viewer": account_id, "fanout_limit": settings.fanout_follower_limit})
     for row in rows:
-        if row[0]:
+        if row[0] == 1:
             authors.append(row[1])
         else:
-            hidden.add(row[1])
-    stored = await store.read(session, account_id, cursor, hidden)
+            (excluded if row[0] == 2 else hidden).add(row[1])
+    stored = await store.read(session, account_id, cursor, hidden | excluded)
     # Own posts, and posts of followed accounts too big to fan out, are merged in at read
     # (one's own post shows at once, before the fan-out job has run).
-    merged = [author for author in authors if author not in hidden]
+    merged = [author for author in authors if author not in hidden | excluded]
     found = await session.scalars(_home_posts(len(merged), cursor.shape), {
         "viewer": account_id, "stored": stored or [], **cursor.params,
         **{f"author{i}": author for i, author in enumerate(merged)}})

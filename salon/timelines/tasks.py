@@ -15,6 +15,7 @@ from salon.graph import service as graph
 from salon.graph.models import Follow
 from salon.jobs import service as jobs
 from salon.jobs.worker import handler
+from salon.lists import service as lists
 from salon.posts.models import Mention, Post, Visibility
 from salon.posts.service import tag_names
 from salon.posts.visibility import visible_to
@@ -24,21 +25,16 @@ from salon.timelines.store import timeline_store
 
 BACKFILL = 40  # posts of a newly followed account copied into the follower's home
 TRIM_EVERY = timedelta(minutes=30)
+EDIT_REPOSTS = 200  # newest reposts of an edited post whose streams hear of the edit
 
 
-@handler("timelines.fanout")
-async def fanout(session: AsyncSession, payload: dict[str, Any]) -> None:
-    post = await session.get(Post, int(payload["post_id"]))
-    if post is None:  # deleted before the job ran
-        return
-    author = await session.get(Account, post.account_id)
-    if author is None:
-        return
-    settings = get_settings()
-    # The author's own posts are merged into their home at read time, so not pushed here.
+def _recipients(post: Post, author: Account) -> Select[int] | None:
+    """Who gets the post in their home, besides its author: followers (unless the author
+    is too big to fan out, or it is direct; reposts only to those who show them), and
+    those mentioned in a private or direct post, and followers of its hashtags."""
     recipients: list[Select[int]] = []
     if post.visibility != Visibility.direct and (
-        author.followers_count <= settings.fanout_follower_limit
+        author.followers_count <= get_settings().fanout_follower_limit
     ):
         followers = select(Follow.follower_id).where(Follow.followee_id == post.account_id)
         if post.reblog_of_id is not None:
@@ -50,29 +46,68 @@ async def fanout(session: AsyncSession, payload: dict[str, Any]) -> None:
         # Followers of its hashtags (not those who block or mute the author); the union
         # makes one entry, and one live event, for someone who also follows the author.
         recipients.append(tags.followers_of_post(post.id, post.account_id))
+    return select(union(*recipients).subquery().c[0]) if recipients else None
+
+
+@handler("timelines.fanout")
+async def fanout(session: AsyncSession, payload: dict[str, Any]) -> None:
+    post = await session.get(Post, int(payload["post_id"]))
+    if post is None:  # deleted before the job ran
+        return
+    author = await session.get(Account, post.account_id)
+    if author is None:
+        return
+    # The author's own posts are merged into their home at read time, so not pushed here.
     audience: list[int] = [post.account_id]
-    if recipients:
-        everyone = select(union(*recipients).subquery().c[0])
+    everyone = _recipients(post, author)
+    if everyone is not None:
         await timeline_store().push(session, post.id, post.account_id, everyone)
         audience += list(await session.scalars(everyone))
-    _announce(session, post, audience, await tag_names(session, post.id))
+    await _announce(session, post, audience, await tag_names(session, post.id))
 
 
-def _announce(session: AsyncSession, post: Post, audience: list[int], tags: list[str]) -> None:
-    """Live `update` events for the home streams the post reached, and for public and
-    hashtag streams when it belongs there (listeners check visibility again)."""
-    for account_id in set(audience):
-        events.publish(session, f"user:{account_id}", "update", post_id=post.id)
+@handler("timelines.edited")
+async def edited(session: AsyncSession, payload: dict[str, Any]) -> None:
+    """A `status.update` for the streams that carry an edited post (those its fan-out
+    reached), and for those that carry a repost of it."""
+    post = await session.get(Post, int(payload["post_id"]))
+    if post is None:
+        return
+    tags = await tag_names(session, post.id)
+    reposts = list(await session.scalars(
+        select(Post).where(Post.reblog_of_id == post.id)
+        .order_by(Post.id.desc()).limit(EDIT_REPOSTS)))
+    for shown in (post, *reposts):
+        author = await session.get(Account, shown.account_id)
+        if author is None:
+            continue
+        audience: list[int] = [shown.account_id]
+        everyone = _recipients(shown, author)
+        if everyone is not None:
+            audience += list(await session.scalars(everyone))
+        await _announce(session, shown, audience, tags, "status.update")
+
+
+async def _announce(session: AsyncSession, post: Post, audience: list[int], tags: list[str],
+                    kind: str = "update") -> None:
+    """Live events for the home and list streams the post reached, and for public and
+    hashtag streams when it belongs there (listeners check visibility again). A home whose
+    owner keeps the author in an exclusive list does not hear of it."""
+    excluded = set(await session.scalars(lists.exclusive_owner_ids(post.account_id)))
+    for account_id in set(audience) - excluded:
+        events.publish(session, f"user:{account_id}", kind, post_id=post.id)
+    for list_id in set(await session.scalars(lists.showing(post.id))):
+        events.publish(session, f"list:{list_id}", kind, post_id=post.id)
     top_level = post.in_reply_to_account_id in (None, post.account_id)
     if post.visibility == Visibility.public and post.reblog_of_id is None and top_level:
         # The author comes along so listeners can drop posts of people they block or mute
         # without a query each (stream_render.py).
         for stream in ("public", "public:local"):
-            events.publish(session, stream, "update", post_id=post.id,
+            events.publish(session, stream, kind, post_id=post.id,
                            author_id=post.account_id)
         for tag in tags:
             for stream in (f"hashtag:{tag}", f"hashtag:local:{tag}"):
-                events.publish(session, stream, "update", post_id=post.id,
+                events.publish(session, stream, kind, post_id=post.id,
                                author_id=post.account_id)
 
 

@@ -247,7 +247,8 @@ async def params(request: Request) -> Params:
 
     for key, value in request.query_params.multi_items():
         add(key, value)
-    if request.method in ("POST", "PUT", "PATCH"):
+    # DELETE too: apps send a list's account_ids[] to remove in the body (masto.js).
+    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
         kind = request.headers.get("content-type", "")
         if kind.startswith("application/json"):
             try:

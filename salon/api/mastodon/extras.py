@@ -1,6 +1,6 @@
 """What Mastodon apps ask for on start-up beyond the core: lists of blocked and muted
 accounts, the signed-in person's preferences, and empty answers for what Salon does not
-have yet (lists, custom emoji, announcements...), so apps load without errors."""
+have yet (custom emoji, announcements, domain blocks), so apps load without errors."""
 
 from __future__ import annotations
 
@@ -19,9 +19,7 @@ from salon.web.deps import db_session, get_settings
 router = APIRouter(prefix="/api")
 # Features Salon does not have yet; each answers as Mastodon does for someone without any.
 EMPTY_LISTS = {
-    "/v1/custom_emojis": None,
-    "/v1/lists": "read:lists", "/v1/announcements": None,
-    "/v1/domain_blocks": "read:blocks",
+    "/v1/custom_emojis": None, "/v1/announcements": None, "/v1/domain_blocks": "read:blocks",
 }
 
 

@@ -15,6 +15,7 @@ from salon.api.mastodon import (
     generations,
     graph,
     instance,
+    lists,
     media,
     notifications,
     oauth,
@@ -29,7 +30,7 @@ from salon.api.mastodon import (
 from salon.api.mastodon.deps import route_scope
 
 # Tried in this order: the timelines, read most, first (no two routers claim a path).
-ROUTERS = [timelines.router, oauth.router, oauth.consent, instance.router,
+ROUTERS = [timelines.router, lists.router, oauth.router, oauth.consent, instance.router,
            accounts.profile_router, graph.router, accounts.router, statuses.router,
            media.router, notifications.router, notifications.markers, discovery.router,
            tags.router, streaming.router, extras.router, generations.router, webfinger.router,

@@ -27,7 +27,7 @@ log = logging.getLogger("salon.streaming")
 LEASE = 90.0  # seconds a stream stays counted in Redis unless its process renews it
 MESSAGE_MAX = 4096  # characters in one WebSocket message; Mastodon's are a few dozen
 StreamName = Literal["user", "user:notification", "public", "public:local", "public:media",
-                     "public:local:media", "hashtag", "hashtag:local", "direct"]
+                     "public:local:media", "hashtag", "hashtag:local", "direct", "list"]
 _TAG = re.compile(r"\w{1,100}")  # as posts/text.py finds hashtags
 
 

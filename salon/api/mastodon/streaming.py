@@ -11,18 +11,26 @@ import json
 import logging
 from collections.abc import AsyncIterator
 
-from fastapi import APIRouter, Depends, Request, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Depends, Query, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import PlainTextResponse, StreamingResponse
 from starlette.background import BackgroundTask
 from starlette.requests import HTTPConnection
 from starlette.status import WS_1008_POLICY_VIOLATION, WS_1013_TRY_AGAIN_LATER
 
-from salon.api.mastodon.deps import ApiError, declares, rendered_statuses, token, viewer_of
+from salon.api.mastodon.deps import (
+    ApiError,
+    as_id,
+    declares,
+    rendered_statuses,
+    token,
+    viewer_of,
+)
 from salon.api.mastodon.stream_limits import Hold, Listeners, hashtag, listeners, subscription
 from salon.api.mastodon.stream_render import Renderer
-from salon.errors import UNAVAILABLE
+from salon.errors import UNAVAILABLE, NotFound
 from salon.events.bus import BUS
-from salon.events.service import EVERYONE, SIGNED_IN
+from salon.events.service import SIGNED_IN
+from salon.lists import service as lists
 from salon.oauth import scopes as scope_rules
 from salon.oauth import service as oauth
 from salon.oauth.service import TokenContext
@@ -33,25 +41,45 @@ HEARTBEAT_SECONDS = 15.0
 
 
 def streams_for(name: str, account_id: int | None, tag: str | None) -> list[str]:
-    """Bus streams behind one of Mastodon's stream names."""
-    if name in ("user", "user:notification", "direct") and account_id is None:
+    """Bus streams behind one of Mastodon's stream names (`tag` is the hashtag, or the list
+    id of the `list` stream, whose owner `allowed_list` checks)."""
+    if name in ("user", "user:notification", "direct", "list") and account_id is None:
         raise ApiError(401, "Streaming this needs an access token.")
+    if name == "list":
+        if not tag:
+            raise ApiError(422, "Say which list: list=...")
+        return [f"list:{tag}"]
     tag = hashtag(tag)
     names = {
-        "user": [f"user:{account_id}", f"user:notification:{account_id}", EVERYONE,
-                 SIGNED_IN],
+        "user": [f"user:{account_id}", f"user:notification:{account_id}", SIGNED_IN],
         "user:notification": [f"user:notification:{account_id}"],
         "direct": [f"direct:{account_id}"],  # conversations (posts/conversations.py)
-        "public": ["public", EVERYONE], "public:local": ["public:local", EVERYONE],
-        "public:media": ["public", EVERYONE], "public:local:media": ["public:local", EVERYONE],
-        "hashtag": [f"hashtag:{tag}", EVERYONE], "hashtag:local": [f"hashtag:local:{tag}",
-                                                                   EVERYONE],
+        "public": ["public"], "public:local": ["public:local"],
+        "public:media": ["public"], "public:local:media": ["public:local"],
+        "hashtag": [f"hashtag:{tag}"], "hashtag:local": [f"hashtag:local:{tag}"],
     }
     if name not in names:
         raise ApiError(404, f"Unknown stream {name!r}.")
     if name.startswith("hashtag") and not tag:
         raise ApiError(422, "Say which hashtag: tag=...")
     return names[name]
+
+
+async def allowed_list(connection: HTTPConnection, viewer_id: int | None, raw: str | None
+                       ) -> str:
+    """The list id of a `list` stream, once its owner is the viewer: anyone else's list, or
+    none, is refused as Mastodon's streaming server refuses it (401, "List not found")."""
+    list_id = as_id(raw)
+    if viewer_id is None:
+        raise ApiError(401, "Streaming this needs an access token.")
+    if list_id is None:
+        raise ApiError(422, "Say which list: list=<id>")
+    async with connection.app.state.db.sessions() as session:
+        try:
+            await lists.get_own(session, viewer_id, list_id)
+        except NotFound:
+            raise ApiError(401, "List not found") from None
+    return str(list_id)
 
 
 async def _renderer(connection: HTTPConnection) -> Renderer:
@@ -130,6 +158,21 @@ for _path, _name in (("/user", "user"), ("/user/notification", "user:notificatio
     _stream_route(_path, _name)
 
 
+@router.get("/list")
+async def stream_list(request: Request, list_id: str | None = Query(None, alias="list"),
+                      context: TokenContext | None = Depends(token("read:statuses"))
+                      ) -> StreamingResponse:
+    """The `list` stream over server-sent events: the viewer's own list only."""
+    viewer_id = _viewer(context)
+    streams = streams_for("list", viewer_id, await allowed_list(request, viewer_id, list_id))
+    token_id = context.token.id if context is not None else None
+    hold = await _listeners(request).admit(_address(request), token_id)
+    return StreamingResponse(_sse(request, streams, viewer_id, hold),
+                             media_type="text/event-stream",
+                             headers={"Cache-Control": "no-store"},
+                             background=BackgroundTask(hold.release))
+
+
 async def _until(listening: asyncio.Event, task: asyncio.Task[None]) -> None:
     """Until the task listens, or has ended (a failed task must not hold the handshake)."""
     waiter = asyncio.create_task(listening.wait())
@@ -188,6 +231,7 @@ async def _serve(socket: WebSocket, protocol: str | None, viewer_id: int | None)
     render = await _renderer(socket)
     most = socket.app.state.settings.streaming_subscriptions
     subscriptions: dict[tuple[str, str | None], asyncio.Task[None]] = {}
+    listening: dict[tuple[str, str | None], asyncio.Event] = {}
     accepted = asyncio.Event()
 
     async def pump(name: str, tag: str | None, streams: list[str],
@@ -203,30 +247,48 @@ async def _serve(socket: WebSocket, protocol: str | None, viewer_id: int | None)
                     await socket.send_text(json.dumps({"stream": label, "event": found[0],
                                                        "payload": found[1]}))
 
-    def subscribe(name: str, tag: str | None) -> asyncio.Event:
-        """Listen to one more stream; ApiError when it cannot be."""
-        listening = asyncio.Event()
-        tag = hashtag(tag)
-        if (name, tag) not in subscriptions:
+    async def argument(name: str, raw: str | None) -> str | None:
+        """The hashtag of a hashtag stream, the list id of a list stream (the viewer's own),
+        as subscriptions are keyed; ApiError when it cannot be."""
+        if name == "list":
+            return await allowed_list(socket, viewer_id, raw)
+        return hashtag(raw)
+
+    async def subscribe(name: str, raw: str | None) -> tuple[str, str | None]:
+        """Listen to one more stream (its key); ApiError when it cannot be."""
+        key = (name, await argument(name, raw))
+        if key not in subscriptions:
             if len(subscriptions) >= most:
                 raise ApiError(429, f"At most {most} streams on one connection: "
                                     "unsubscribe from one first.")
-            streams = streams_for(name, viewer_id, tag)  # refused now, not in the task
-            subscriptions[(name, tag)] = asyncio.create_task(
-                pump(name, tag, streams, listening))
-        return listening
+            streams = streams_for(name, viewer_id, key[1])  # refused now, not in the task
+            listening[key] = asyncio.Event()
+            subscriptions[key] = asyncio.create_task(
+                pump(name, key[1], streams, listening[key]))
+        return key
+
+    def unsubscribe(name: str, raw: str | None) -> None:
+        found = as_id(raw) if name == "list" else None
+        key = (name, str(found) if found is not None else raw)
+        if key in subscriptions:
+            subscriptions.pop(key).cancel()
+            listening.pop(key, None)
 
     try:
-        first, tag = socket.query_params.get("stream"), socket.query_params.get("tag")
+        query = socket.query_params
+        first = query.get("stream")
         if first:
             try:
-                listening = subscribe(first, tag)
-            except ApiError:
+                key = await subscribe(first, query.get("list" if first == "list" else "tag"))
+            except ApiError as refused:
                 await socket.accept(subprotocol=protocol)  # to close it as before
+                with contextlib.suppress(Exception):
+                    await socket.close(code=WS_1008_POLICY_VIOLATION,
+                                       reason=refused.message[:120])
                 raise
             # The handshake ends once the stream listens: whatever happens after the client
             # is connected reaches it (a post made right after connecting, say).
-            await _until(listening, subscriptions[(first, hashtag(tag))])
+            await _until(listening[key], subscriptions[key])
         await socket.accept(subprotocol=protocol)
         accepted.set()
         while True:
@@ -237,10 +299,11 @@ async def _serve(socket: WebSocket, protocol: str | None, viewer_id: int | None)
                 if frame.get("text") is None:
                     raise ApiError(400, "Send subscriptions as text frames of JSON.")
                 message = subscription(frame["text"])
+                raw = message.list if message.stream == "list" else message.tag
                 if message.type == "subscribe":
-                    subscribe(message.stream, message.tag)
-                elif (key := (message.stream, message.tag)) in subscriptions:
-                    subscriptions.pop(key).cancel()
+                    await subscribe(message.stream, raw)
+                else:
+                    unsubscribe(message.stream, raw)
             except ApiError as refused:
                 await _error(socket, refused)
     except (WebSocketDisconnect, ApiError):
