@@ -10,8 +10,10 @@ from salon.api.mastodon import (
     discovery,
     extras,
     generations,
+    grouped_notifications,
     instance,
     media,
+    notification_requests,
     notifications,
     oauth,
     statuses,
@@ -20,10 +22,13 @@ from salon.api.mastodon import (
 )
 from salon.api.mastodon.deps import route_scope
 
-# Tried in this order: the timelines, read most, first (no two routers claim a path).
+# Tried in this order: the timelines, read most, first (no two routers claim a path; the
+# notification requests and policy before the notification lists, whose `/{id}` takes any
+# one segment).
 ROUTERS = [timelines.router, oauth.router, oauth.consent, instance.router,
            accounts.profile_router, accounts.router, statuses.router,
-           media.router, notifications.router, notifications.markers, discovery.router,
+           media.router, notification_requests.router, grouped_notifications.router,
+           notifications.router, notifications.markers, discovery.router,
            streaming.router, extras.router, generations.router]
 
 # Routes that read and change nothing of any account, so need no scope; the consent page is
