@@ -157,7 +157,7 @@ async def _describe(session: AsyncSession, conditions: list[ColumnElement[bool]]
             select(Notification, ranked.c.rank, ranked.c.total, ranked.c.lowest)
             .join(ranked, ranked.c.id == Notification.id)
             .where(ranked.c.rank <= SAMPLE)
-            .order_by(Notification.id.desc()))).tuples().all()
+            .order_by(Notification.id.desc()))).all()
         for note, place, total, lowest_id in rows:
             key = note.group_key or ""
             if place == 1:

@@ -162,7 +162,7 @@ async def _views(session: AsyncSession, account_id: int, rows: list[Notification
         select(Notification.from_account_id, func.count())
         .where(Notification.account_id == account_id, Notification.filtered.is_(True),
                Notification.from_account_id.in_(senders))
-        .group_by(Notification.from_account_id))).tuples().all())
+        .group_by(Notification.from_account_id))).all())
     people = await accounts.get_many(session, senders)
     return [RequestView(r, people[r.from_account_id], counts.get(r.from_account_id, 0),
                         visible.get(r.last_post_id) if r.last_post_id else None)
