@@ -89,7 +89,8 @@ def filled(site: Site) -> dict[str, str]:
                  json={"status": "a poll #sea", "poll": {"options": ["a", "b"]}}).json()
     return {"post_id": status["id"], "status_id": status["id"],
             "account_id": status["account"]["id"], "poll_id": status["poll"]["id"],
-            "media_id": "1", "notification_id": "1", "generation_id": "1", "hashtag": "sea"}
+            "media_id": "1", "notification_id": "1", "generation_id": "1", "hashtag": "sea",
+            "group_key": "ungrouped-1", "request_id": "1"}
 
 
 def test_each_route_refuses_a_token_without_its_scope(site: Site, filled: dict[str, str]

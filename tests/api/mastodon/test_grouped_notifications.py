@@ -4,6 +4,7 @@ reader may no longer see."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -298,3 +299,56 @@ def test_types_salon_does_not_group_are_their_own_group(site: Site) -> None:
         ("admin.report", True), ("follow_request", True)]
     only = grouped(site, alice, **{"types[]": ["follow_request"]}).json()
     assert [g["type"] for g in only["notification_groups"]] == ["follow_request"]
+
+
+def test_mastodon_py_reads_grouped_notifications(server: str) -> None:
+    """Mastodon.py's own grouped-notification methods, unmodified, against `salon serve`."""
+    from mastodon import Mastodon
+
+    scopes = ["read", "write", "follow"]
+    client_id, client_secret = Mastodon.create_app(
+        "Grouped test", api_base_url=server, scopes=scopes,
+        redirect_uris="https://client.example/callback")
+    people = {}
+    for name in ("gina", "hank", "ivy", "jude"):
+        people[name] = Mastodon(client_id=client_id, client_secret=client_secret,
+                                api_base_url=server)
+        people[name].create_account(name, "correct horse battery", f"{name}@example.com",
+                                    agreement=True, scopes=scopes)
+    gina = people["gina"]
+    post = gina.status_post("like this")
+    for name in ("hank", "ivy"):
+        people[name].status_favourite(post["id"])
+    deadline = time.monotonic() + 15
+    while True:  # the worker of `salon serve` makes the notifications
+        found = gina.grouped_notifications(expand_accounts="full")
+        groups = found["notification_groups"]
+        if groups and groups[0]["notifications_count"] == 2 or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert [(g["type"], g["notifications_count"]) for g in groups] == [("favourite", 2)]
+    key = groups[0]["group_key"]
+    assert str(groups[0]["status_id"]) == str(post["id"])
+    assert {a["username"] for a in found["accounts"]} == {"hank", "ivy"}
+    partial = gina.grouped_notifications()  # Mastodon.py asks for partial avatars
+    assert [a["username"] for a in partial["accounts"]] == ["ivy"]
+    assert [a["acct"] for a in partial["partial_accounts"]] == ["hank"]
+    assert gina.grouped_notification(key)["notification_groups"][0]["group_key"] == key
+    assert [a["username"] for a in gina.grouped_notification_accounts(key)] == ["ivy", "hank"]
+    assert gina.unread_grouped_notifications_count() == 1
+    assert gina.notifications_unread_count()["count"] == 2
+    policy = gina.update_notifications_policy(for_not_following="filter")
+    assert policy["for_not_following"] == "filter"
+    people["jude"].status_post("@gina hello there")
+    deadline = time.monotonic() + 15
+    while not gina.notification_requests() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    request = gina.notification_requests()[0]
+    assert request["account"]["username"] == "jude"
+    gina.accept_notification_request(request["id"])
+    assert gina.notifications_merged() is True
+    assert "mention" in [g["type"] for g in
+                         gina.grouped_notifications()["notification_groups"]]
+    gina.dismiss_grouped_notification(key)
+    assert [g["type"] for g in gina.grouped_notifications()["notification_groups"]] == [
+        "mention"]
