@@ -27,11 +27,11 @@ def grouped(site: Site, headers: dict[str, str], **params: Any) -> Any:
     return answer
 
 
-def next_link(answer: Any, rel: str = "next") -> str | None:
+def next_link(answer: Any, rel: str = "next") -> str:
     for part in answer.headers.get("link", "").split(","):
         if f'rel="{rel}"' in part:
-            return part.split(">")[0].strip().lstrip("<").replace("http://testserver", "")
-    return None
+            return str(part.split(">")[0].strip().lstrip("<").replace("http://testserver", ""))
+    raise AssertionError(f"no {rel} link")
 
 
 def three_likes(site: Site) -> dict[str, Any]:
@@ -194,7 +194,8 @@ def test_unread_counts_against_the_marker(site: Site) -> None:
     api(site, "POST", "/api/v1/markers", alice,
         json={"notifications": {"last_read_id": likes[1]}})
     assert counts() == (3, 3)  # dave's like (its group), the follow, the mention
-    api(site, "POST", "/api/v1/markers", alice, json={"notifications": {"last_read_id": v1[0]["id"]}})
+    api(site, "POST", "/api/v1/markers", alice,
+        json={"notifications": {"last_read_id": v1[0]["id"]}})
     assert counts() == (0, 0)
 
 
