@@ -57,7 +57,8 @@ def everyone(site: Site) -> dict[str, str]:
         "status": "a poll #sea", "poll": {"options": ["a", "b"]}}).json()
     return {"post_id": status["id"], "status_id": status["id"], "poll_id": status["poll"]["id"],
             "account_id": status["account"]["id"], "media_id": "1", "notification_id": "1",
-            "generation_id": "1", "hashtag": "sea", **alice}
+            "generation_id": "1", "hashtag": "sea", "group_key": "ungrouped-1",
+            "request_id": "1", **alice}
 
 
 def test_every_route_answers_bad_values_with_4xx(site: Site, everyone: dict[str, str]) -> None:
