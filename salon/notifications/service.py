@@ -14,7 +14,7 @@ from salon.db.ids import utcnow
 from salon.events import service as events
 from salon.graph import service as graph
 from salon.notifications import groups, policy
-from salon.notifications.models import Notification, NotificationMarker
+from salon.notifications.models import Notification, NotificationMarker, NotificationRequest
 from salon.notifications.queries import Filters, shown
 from salon.posts import reading
 from salon.posts.models import Post
@@ -139,7 +139,10 @@ async def dismiss(session: AsyncSession, account_id: int, notification_id: int) 
 
 
 async def clear(session: AsyncSession, account_id: int) -> None:
+    """All of them, filtered ones too, and so the requests that held those."""
     await session.execute(delete(Notification).where(Notification.account_id == account_id))
+    await session.execute(delete(NotificationRequest).where(
+        NotificationRequest.account_id == account_id))
 
 
 async def last_read(session: AsyncSession, account_id: int) -> int:

@@ -171,3 +171,13 @@ def test_a_blocked_senders_request_is_hidden_and_its_post_never_shown(site: Site
     assert api(site, "GET", REQUESTS, alice).json() == []
     assert api(site, "GET", POLICY, alice).json()["summary"] == {
         "pending_requests_count": 0, "pending_notifications_count": 0}
+
+
+def test_clearing_notifications_clears_requests(site: Site) -> None:
+    alice, mallory = token_for(site, "alice"), token_for(site, "mallory")
+    api(site, "PATCH", POLICY, alice, json={"for_not_following": "filter"})
+    mention(site, mallory)
+    assert len(api(site, "GET", REQUESTS, alice).json()) == 1
+    api(site, "POST", "/api/v1/notifications/clear", alice)
+    assert api(site, "GET", REQUESTS, alice).json() == []
+    assert listed(site, alice, include_filtered="true") == []
