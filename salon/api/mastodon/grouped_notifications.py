@@ -6,6 +6,7 @@ out, as the v1 list leaves out its notifications."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -43,6 +44,7 @@ router = APIRouter(prefix="/api/v2/notifications")
 READ = scoped("read:notifications")
 PARTIAL = ("id", "acct", "url", "avatar", "avatar_static", "locked", "bot")
 MAX_KEY = 100  # longer than any key Salon makes
+KEY_SHAPE = re.compile(r"[a-z0-9._-]+")
 
 
 def _grouped_types(p: Params) -> list[str]:
@@ -52,7 +54,8 @@ def _grouped_types(p: Params) -> list[str]:
 
 
 def _key(raw: str) -> str:
-    if len(raw) > MAX_KEY:
+    """A group key from the path; one Salon could not have made is simply not found."""
+    if len(raw) > MAX_KEY or not KEY_SHAPE.fullmatch(raw):
         raise ApiError(404, "Record not found")
     return raw
 

@@ -228,6 +228,9 @@ def test_bad_input_names_the_field(site: Site) -> None:
         assert answer.status_code == 422 and field in answer.json()["error"], (path, answer.text)
     assert api(site, "GET", f"{V2}/ungrouped-abc", alice).status_code == 404
     assert api(site, "GET", f"{V2}/{'k' * 300}", alice).status_code == 404
+    for odd in ("%00", "caf%C3%A9", "a%20b"):
+        assert api(site, "GET", f"{V2}/{odd}", alice).status_code == 404
+        assert api(site, "POST", f"{V2}/{odd}/dismiss", alice).status_code == 404
     assert api(site, "GET", f"{V2}/favourite-1-2/accounts", alice).json() == []
     assert api(site, "GET", V2, {}).status_code == 401
 
