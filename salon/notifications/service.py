@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,7 +13,9 @@ from salon.accounts.models import Account
 from salon.db.ids import utcnow
 from salon.events import service as events
 from salon.graph import service as graph
-from salon.notifications.models import Notification, NotificationMarker
+from salon.notifications import groups, policy
+from salon.notifications.models import Notification, NotificationMarker, NotificationRequest
+from salon.notifications.queries import Filters, shown
 from salon.posts import reading
 from salon.posts.models import Post
 from salon.posts.schemas import PostView
@@ -31,7 +34,8 @@ async def notify(
     allow_self: bool = False,
 ) -> Notification | None:
     """Record a notification unless it would reach someone it must not: nobody is told of
-    their own acts, of acts by accounts they block or mute, or of a post they may not see."""
+    their own acts, of acts by accounts they block or mute, or of a post they may not see.
+    The recipient's policy may drop it, or keep it aside (filtered) as a request."""
     if account_id == from_account_id and not allow_self:
         return None
     hidden = set(await session.scalars(graph.notification_hidden_ids(account_id)))
@@ -51,11 +55,19 @@ async def notify(
     )
     if duplicate is not None:  # a retried job, or like-unlike-like
         return None
+    verdict = await policy.verdict(session, account_id, from_account_id, type, post_id)
+    if verdict == "drop":
+        return None
     note = Notification(
-        account_id=account_id, from_account_id=from_account_id, type=type, post_id=post_id
+        account_id=account_id, from_account_id=from_account_id, type=type, post_id=post_id,
+        group_key=await groups.key_for(session, account_id, type, post_id),
+        filtered=verdict == "filter",
     )
     session.add(note)
     await session.flush()
+    if note.filtered:  # told only when they look at their requests
+        await policy.keep_aside(session, account_id, from_account_id, post_id)
+        return note
     # One stream: `user` listens to `user:notification` as well, so it hears it once.
     events.publish(session, f"user:notification:{account_id}", "notification",
                    notification_id=note.id)
@@ -84,15 +96,12 @@ async def page(
     cursor: Cursor,
     types: list[str] | None = None,
     exclude_types: list[str] | None = None,
+    **more: Any,
 ) -> Page[NotificationView]:
+    """A page of notifications; `more` are the other Filters (from_account_id,
+    include_filtered)."""
     stmt = select(Notification).where(
-        Notification.account_id == account_id,
-        Notification.from_account_id.not_in(graph.notification_hidden_ids(account_id)),
-    )
-    if types:
-        stmt = stmt.where(Notification.type.in_(types))
-    if exclude_types:
-        stmt = stmt.where(Notification.type.not_in(exclude_types))
+        *shown(account_id, Filters(types, exclude_types, **more)))
     notes = list(await session.scalars(cursor.apply(stmt, Notification.id)))
     notes.sort(key=lambda n: n.id, reverse=True)
     authors = await accounts.get_many(session, {n.from_account_id for n in notes})
@@ -132,7 +141,10 @@ async def dismiss(session: AsyncSession, account_id: int, notification_id: int) 
 
 
 async def clear(session: AsyncSession, account_id: int) -> None:
+    """All of them, filtered ones too, and so the requests that held those."""
     await session.execute(delete(Notification).where(Notification.account_id == account_id))
+    await session.execute(delete(NotificationRequest).where(
+        NotificationRequest.account_id == account_id))
 
 
 async def last_read(session: AsyncSession, account_id: int) -> int:
@@ -163,16 +175,15 @@ async def marker(session: AsyncSession, account_id: int) -> NotificationMarker |
     return await session.get(NotificationMarker, account_id)
 
 
-async def unread_count(session: AsyncSession, account_id: int, cap: int = 100) -> int:
-    """Unread notifications, counted up to `cap` (the badge shows 99+ beyond that)."""
+async def unread_count(session: AsyncSession, account_id: int, cap: int = 100,
+                       filters: Filters | None = None) -> int:
+    """Unread notifications, counted up to `cap` (the badge shows 99+ beyond that): those
+    page() would show (not filtered, not from suspended accounts) newer than the marker."""
     newer = (
         select(Notification.id)
         .where(
-            Notification.account_id == account_id,
+            *shown(account_id, filters),
             Notification.id > await last_read(session, account_id),
-            Notification.from_account_id.not_in(graph.notification_hidden_ids(account_id)),
-            # As page() does: suspended accounts' notifications are not shown, nor counted.
-            Notification.from_account_id.not_in(accounts.suspended_ids()),
         )
         .limit(cap)
         .subquery()

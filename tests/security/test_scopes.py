@@ -92,7 +92,8 @@ def filled(site: Site) -> dict[str, str]:
             "account_id": status["account"]["id"], "poll_id": status["poll"]["id"],
             "media_id": "1", "notification_id": "1", "generation_id": "1", "hashtag": "sea",
             "name": "sea", "featured_id": "1", "filter_id": "1", "keyword_id": "1",
-            "report_id": "1", "scheduled_id": "1", "conversation_id": "1", "list_id": "1"}
+            "report_id": "1", "scheduled_id": "1", "conversation_id": "1", "list_id": "1",
+            "group_key": "ungrouped-1", "request_id": "1"}
 
 
 def test_each_route_refuses_a_token_without_its_scope(site: Site, filled: dict[str, str]

@@ -59,7 +59,8 @@ def everyone(site: Site) -> dict[str, str]:
     listed = site.anon.client.post("/api/v1/lists", headers=alice, json={"title": "l"}).json()
     return {"post_id": status["id"], "status_id": status["id"], "poll_id": status["poll"]["id"],
             "account_id": status["account"]["id"], "media_id": "1", "notification_id": "1",
-            "generation_id": "1", "hashtag": "sea", "list_id": listed["id"], **alice}
+            "generation_id": "1", "hashtag": "sea", "list_id": listed["id"],
+            "group_key": "ungrouped-1", "request_id": "1", **alice}
 
 
 def test_every_route_answers_bad_values_with_4xx(site: Site, everyone: dict[str, str]) -> None:

@@ -1,4 +1,6 @@
-"""Notifications: list (types[] / exclude_types[]), get, dismiss, clear."""
+"""Notifications: list (types[] / exclude_types[] / account_id), unread count, get, dismiss,
+clear; and the markers. Grouped ones (API v2) are in grouped_notifications.py, the policy
+and requests in notification_requests.py."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from salon.api.mastodon.deps import (
 from salon.api.mastodon.paging import cursor, paged
 from salon.db.ids import utcnow
 from salon.notifications import service as notifications
+from salon.notifications.queries import Filters
 from salon.oauth.service import TokenContext
 from salon.posts import reading
 from salon.settings import Settings
@@ -30,13 +33,17 @@ from salon.timelines.schemas import Cursor
 from salon.web.deps import db_session, get_settings
 
 router = APIRouter(prefix="/api/v1/notifications")
-# Mastodon's names for Salon's notification types, and back.
+# Mastodon's names for Salon's notification types, and back; a name Salon does not know
+# (a newer Mastodon's) is taken as it is and matches nothing. follow_request and admin.* are
+# Mastodon's names too, should Salon make them.
 TO_SALON = {"favourite": "favourite", "reblog": "reblog", "mention": "mention",
-            "follow": "follow", "follow_request": "follow_request", "poll": "poll",
-            "quote": "quote", "status": "status"}
+            "follow": "follow", "poll": "poll", "quote": "quote", "status": "status",
+            "follow_request": "follow_request", "update": "update",
+            "admin.sign_up": "admin.sign_up", "admin.report": "admin.report"}
 
 
-def _types(p: Params, field: str) -> list[str] | None:
+def types_of(p: Params, field: str) -> list[str] | None:
+    """Notification types as Salon names them (types[], exclude_types[], grouped_types[])."""
     names = p.texts(field, max_len=100)
     if not names:
         return None
@@ -46,14 +53,22 @@ def _types(p: Params, field: str) -> list[str] | None:
     return sorted(found)
 
 
+def filters_of(p: Params) -> Filters:
+    """What a list of notifications is asked to show."""
+    return Filters(types_of(p, "types"), types_of(p, "exclude_types"), p.id("account_id"),
+                   p.flag("include_filtered"))
+
+
 @router.get("")
 async def index(request: Request, context: TokenContext = Depends(scoped("read:notifications")),
                 session: AsyncSession = Depends(db_session),
                 settings: Settings = Depends(get_settings)) -> JSONResponse:
     me = account_of(context)
     p = await params(request)
-    page = await notifications.page(session, me.id, cursor(p, 40, 80), _types(p, "types"),
-                                    _types(p, "exclude_types"))
+    asked = filters_of(p)
+    page = await notifications.page(session, me.id, cursor(p, 40, 80), asked.types,
+                                    asked.exclude_types, from_account_id=asked.from_account_id,
+                                    include_filtered=asked.include_filtered)
     mentions = await reading.mentioned_accounts(
         session, [n.post.id for n in page.items if n.post is not None])
     body = render.notifications(page.items, base_url(settings), mentions,
@@ -70,8 +85,21 @@ async def clear(context: TokenContext = Depends(scoped("write:notifications")),
     return JSONResponse({})
 
 
+@router.get("/unread_count")
+async def unread_count(request: Request,
+                       context: TokenContext = Depends(scoped("read:notifications")),
+                       session: AsyncSession = Depends(db_session)) -> JSONResponse:
+    """Unread (newer than the notifications marker), counted up to `limit`."""
+    p = await params(request)
+    cap = p.number("limit", 100, 1, 1000, clamp=True)
+    asked = Filters(types_of(p, "types"), types_of(p, "exclude_types"), p.id("account_id"))
+    return JSONResponse({"count": await notifications.unread_count(
+        session, account_of(context).id, cap, asked)})
 
 
+# Declared after every fixed path (unread_count, clear; requests and policy are in a router
+# tried before this one): `/{notification_id}` takes any one segment, and answers 404 to
+# whatever is not an id.
 @router.get("/{notification_id}")
 async def show(notification_id: str,
                context: TokenContext = Depends(scoped("read:notifications")),

@@ -36,6 +36,12 @@ def paged_json(request: Request, page: Page[str]) -> Response:
     return json_list(page.items, _status(page), _links(request, page))
 
 
+def links(request: Request, page: Page[Any]) -> dict[str, str]:
+    """The Link header of a page answered in another shape than a list (grouped
+    notifications' object)."""
+    return _links(request, page)
+
+
 def _status(page: Page[Any]) -> int:
     return 206 if page.partial else 200
 

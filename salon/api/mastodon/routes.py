@@ -14,9 +14,11 @@ from salon.api.mastodon import (
     filters,
     generations,
     graph,
+    grouped_notifications,
     instance,
     lists,
     media,
+    notification_requests,
     notifications,
     oauth,
     push,
@@ -29,10 +31,13 @@ from salon.api.mastodon import (
 )
 from salon.api.mastodon.deps import route_scope
 
-# Tried in this order: the timelines, read most, first (no two routers claim a path).
+# Tried in this order: the timelines, read most, first (no two routers claim a path; the
+# notification requests and policy before the notification lists, whose `/{id}` takes any
+# one segment).
 ROUTERS = [timelines.router, lists.router, oauth.router, oauth.consent, instance.router,
            accounts.profile_router, graph.router, accounts.router, statuses.router,
-           media.router, notifications.router, notifications.markers, discovery.router,
+           media.router, notification_requests.router, grouped_notifications.router,
+           notifications.router, notifications.markers, discovery.router,
            tags.router, streaming.router, extras.router, generations.router, webfinger.router,
            filters.router, admin.router, scheduled.router, conversations.router, push.router]
 

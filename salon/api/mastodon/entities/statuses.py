@@ -21,6 +21,7 @@ from salon.api.mastodon.entities.common import (
 from salon.api.mastodon.entities.media import MediaAttachmentEntity, PollEntity, media, poll
 from salon.api.mastodon.entities.salon import SalonStatusEntity, salon_status
 from salon.media.models import MediaAttachment
+from salon.notifications import groups
 from salon.notifications.service import NotificationView
 from salon.posts.models import PostEdit
 from salon.posts.schemas import PollView, PostView
@@ -362,7 +363,7 @@ def notification(
     return NotificationEntity(
         id=str(note.id),
         type=kind,
-        group_key=f"ungrouped-{note.id}",
+        group_key=groups.effective_key(note, groups.GROUPABLE),
         created_at=timestamp(note.created_at),
         account=account(view.from_account, base),
         status=status(view.post, base, note.account_id, mentions=mentions)
