@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import functools
 import ipaddress
+import json
 import os
 import threading
 import time
@@ -135,9 +136,8 @@ def test_phanpy_signs_in_posts_streams_and_shows_grouped_notifications(
     page.on("dialog", lambda d: failures.append(f"dialog: {d.message}"))  # e.g. no alt text
     page.on("console", lambda m: failures.append(f"console: {m.text}")
             if m.type == "error" and "CORS" in m.text else None)
-    frames: list[str] = []
-    page.on("websocket", lambda socket: socket.on(
-        "framereceived", lambda frame: frames.append(str(frame))))
+    sockets: list[Any] = []  # the client's WebSockets to Salon's streaming
+    page.on("websocket", lambda socket: sockets.append(socket))
 
     # Sign in: the instance's address, then Salon's own pages in the popup.
     page.goto(phanpy + "/")
@@ -182,14 +182,22 @@ def test_phanpy_signs_in_posts_streams_and_shows_grouped_notifications(
     assert status["language"] == "en"  # as the composer sent it
     assert status["application"]["name"] == "Phanpy"
 
-    # A live update: bob's new post arrives over the WebSocket and shows on top of home.
-    salon.as_bob("POST", "/api/v1/statuses", data={"status": "Live from bob"})
-    page.get_by_text("Live from bob").first.wait_for()
-    assert any("Live from bob" in frame for frame in frames)
+    # Live: bob's new post and his like reach the client's WebSocket as events of its user
+    # stream (Phanpy shows new posts on its next look at home, every 15 s).
+    [socket] = [s for s in sockets if s.url == salon.base.replace("https", "wss", 1)
+                + "/api/v1/streaming" and not s.is_closed()]
+    with socket.expect_event("framereceived", lambda f: "Live from bob" in str(f)) as update:
+        salon.as_bob("POST", "/api/v1/statuses", data={"status": "Live from bob"})
+    assert json.loads(update.value)["event"] == "update"
+    with socket.expect_event("framereceived", lambda f: '"notification"' in str(f)) as liked:
+        salon.as_bob("POST", f"/api/v1/statuses/{status['id']}/favourite")
+    assert json.loads(json.loads(liked.value)["payload"])["type"] == "favourite"
 
-    # Grouped notifications: bob likes and boosts alice's post; the client reads v2.
-    salon.as_bob("POST", f"/api/v1/statuses/{status['id']}/favourite")
+    # Grouped notifications: the like and a boost, as the client reads them (v2).
     salon.as_bob("POST", f"/api/v1/statuses/{status['id']}/reblog")
+    while not salon.call(salon.alice, "GET", "/api/v1/notifications",
+                         params={"types[]": "reblog"}):  # the worker makes it
+        time.sleep(0.1)
     with page.expect_response(lambda r: "/api/v2/notifications?" in r.url) as grouped:
         page.goto(phanpy + "/#/notifications")
     assert grouped.value.status == 200

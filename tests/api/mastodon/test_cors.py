@@ -4,9 +4,12 @@ pages for people; and the consent page lets its form lead back to the app."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
 
 from salon.web.security import csp
+from tests.api.mastodon.test_endpoints import token_for
 from tests.api.mastodon.test_oauth import REDIRECT, register
 from tests.conftest import Site
 
@@ -73,3 +76,14 @@ def test_the_form_target_is_written_safely(target: str, source: str) -> None:
     policy = csp(form_target=target)
     assert f"form-action 'self'{' ' + source if source else ''};" in policy
     assert policy.count(";") == csp().count(";")
+
+
+def test_the_default_pictures_an_account_names_exist(site: Site) -> None:
+    """Apps load an account's avatar and header as given: the defaults must be there."""
+    me = site.anon.client.get("/api/v1/accounts/verify_credentials",
+                              headers=token_for(site, "alice")).json()
+    for key in ("avatar", "avatar_static", "header", "header_static"):
+        answer = site.anon.client.get(urlsplit(me[key]).path, headers=ORIGIN)
+        assert answer.status_code == 200, (key, me[key])
+        assert answer.headers["content-type"].startswith("image/")
+        assert answer.headers["access-control-allow-origin"] == "*"
