@@ -46,6 +46,9 @@ METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 PROGRAMS_ONLY = ("/api/", "/oauth/token", "/oauth/revoke", "/.well-known/", "/nodeinfo/")
 
 
+NEXT_MAX = 4096  # characters of the address a sign-in returns to (OAuth's are < 1 KiB)
+
+
 def create_app(settings: Settings | None = None, *, run_worker: bool | None = None) -> FastAPI:
     settings = configure(settings or Settings())
     run_worker = settings.embedded_worker if run_worker is None else run_worker
@@ -181,7 +184,9 @@ def _errors(app: FastAPI) -> None:
         if wants_json(request):
             return JSONResponse({"error": "Sign in first."}, status_code=401)
         here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        target = f"/login?next={quote(here, safe='/')}"
+        # Back here after signing in, unless "here" is absurdly long: quoted into Location
+        # it could pass what clients read of a header line (64 KiB).
+        target = f"/login?next={quote(here, safe='/')}" if len(here) <= NEXT_MAX else "/login"
         if is_htmx(request):
             return Response(status_code=204, headers={"HX-Redirect": target})
         return RedirectResponse(target, status_code=303)

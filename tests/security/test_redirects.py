@@ -76,3 +76,16 @@ def test_back_follows_only_a_referer_of_this_origin(site: CheckedSite) -> None:
             response = alice.post(f"/posts/{post_id}/{action}", headers={"Referer": referer})
             assert response.status_code == 303, response.text[-500:]
             assert response.headers["location"] == expected, referer
+
+
+def test_a_sign_in_returns_only_to_an_address_of_sane_length(site: CheckedSite) -> None:
+    """The way back after signing in is quoted into Location: a huge address (a fuzzer's)
+    must not become a header line longer than clients read."""
+    visitor = site.visitor()
+    short = visitor.client.get("/oauth/authorize", params={"scope": "read"},
+                               follow_redirects=False)
+    assert short.status_code == 303
+    assert short.headers["location"] == "/login?next=/oauth/authorize%3Fscope%3Dread"
+    huge = visitor.client.get("/oauth/authorize", params={"scope": "\U000f2d8e" * 5000},
+                              follow_redirects=False)
+    assert huge.status_code == 303 and huge.headers["location"] == "/login"

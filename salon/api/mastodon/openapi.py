@@ -38,10 +38,12 @@ EVERY = {
     "503": "Storage is unreachable right now; try again after Retry-After seconds.",
 }
 # Answers in another content type than JSON, by (method, path).
-CONTENT: dict[tuple[str, str], dict[str, str]] = {
-    ("get", "/api/v1/streaming/health"): {"200": "text/plain"},
-    ("get", "/oauth/authorize"): {"200": "text/html"},
-    ("get", "/oauth/authorize/"): {"200": "text/html"},
+CONTENT: dict[tuple[str, str], dict[str, tuple[str, ...]]] = {
+    ("get", "/api/v1/streaming/health"): {"200": ("text/plain",)},
+    ("get", "/oauth/authorize"): {"200": ("text/html",)},
+    ("get", "/oauth/authorize/"): {"200": ("text/html",)},
+    ("get", "/.well-known/webfinger"): {"200": ("application/jrd+json",)},
+    ("get", "/.well-known/host-meta"): {"200": ("application/xrd+xml", "application/jrd+json")},
 }
 REDIRECTS = {("get", "/oauth/authorize"), ("get", "/oauth/authorize/"),
              ("post", "/oauth/authorize")}
@@ -63,9 +65,10 @@ def _describe(method: str, path: str, operation: dict[str, Any]) -> None:
     if path.startswith("/api/v1/streaming/") and not path.endswith("/health"):
         responses["200"] = {"description": "Server-sent events.",
                             "content": {"text/event-stream": {"schema": {"type": "string"}}}}
-    for status, kind in CONTENT.get((method, path), {}).items():
+    for status, kinds in CONTENT.get((method, path), {}).items():
         entry = responses.setdefault(status, {"description": "A page for a person."})
-        entry["content"] = {kind: {"schema": {"type": "string"}}}
+        entry["content"] = {kind: {"schema": {"type": "object" if kind.endswith("json")
+                                               else "string"}} for kind in kinds}
     if (method, path) in REDIRECTS:
         # The consent page: a person's browser gets pages, a program asking for JSON gets
         # OAuth's error body.
