@@ -14,7 +14,7 @@ from fastapi.routing import APIRoute
 from salon.api.mastodon.deps import route_scope
 from tests.conftest import Site
 from tests.security.test_scopes import api_routes
-from tests.security.tokens import issuer
+from tests.security.tokens import PATH_VALUES, issuer
 
 # Every parameter name the API's routes read (unknown ones are ignored by the others).
 FIELDS = ("status", "spoiler_text", "visibility", "media_ids", "in_reply_to_id",
@@ -57,10 +57,9 @@ def everyone(site: Site) -> dict[str, str]:
     status = site.anon.client.post("/api/v1/statuses", headers=alice, json={
         "status": "a poll #sea", "poll": {"options": ["a", "b"]}}).json()
     listed = site.anon.client.post("/api/v1/lists", headers=alice, json={"title": "l"}).json()
-    return {"post_id": status["id"], "status_id": status["id"], "poll_id": status["poll"]["id"],
-            "account_id": status["account"]["id"], "media_id": "1", "notification_id": "1",
-            "generation_id": "1", "hashtag": "sea", "list_id": listed["id"],
-            "group_key": "ungrouped-1", "request_id": "1", **alice}
+    return {**PATH_VALUES, "post_id": status["id"], "status_id": status["id"],
+            "poll_id": status["poll"]["id"], "account_id": status["account"]["id"],
+            "list_id": listed["id"], **alice}
 
 
 def test_every_route_answers_bad_values_with_4xx(site: Site, everyone: dict[str, str]) -> None:
