@@ -1,7 +1,8 @@
 """Phanpy, a real Mastodon web client, served from its own origin and driven in Chromium
 against `salon serve` behind TLS, as a person uses it: sign-in through the OAuth popup and
-the redirect back, home, posting an image with alt text, a live update over the WebSocket and
-grouped notifications. No request of the client to Salon may fail: what broke sign-in and
+the redirect back, home, posting an image with alt text, a live update over the WebSocket,
+grouped notifications, lists, scheduled posts, private conversations, filters and follow
+requests. No request of the client to Salon may fail: what broke sign-in and
 streaming before (CORS, the consent page's redirect, the WebSocket, v2 notifications, issue
 15 items 1-4) cannot come back unnoticed."""
 
@@ -83,8 +84,8 @@ class Salon:
     """`salon serve` behind TLS, with bob (a token of his) and alice (signed up, to sign in
     from the client)."""
 
-    def __init__(self, base: str, bob: str, alice: str) -> None:
-        self.base, self.bob, self.alice = base, bob, alice
+    def __init__(self, base: str, bob: str, alice: str, carol: str) -> None:
+        self.base, self.bob, self.alice, self.carol = base, bob, alice, carol
 
     def as_bob(self, method: str, path: str, **kw: Any) -> Any:
         return self.call(self.bob, method, path, **kw)
@@ -110,18 +111,19 @@ def salon(tmp_path_factory: pytest.TempPathFactory, databases: Databases) -> Ite
     settings = settings_for(data, database)
     bob = signed_up(settings, "bob")
     alice = signed_up(settings, "alice")
+    carol = signed_up(settings, "carol")
     cert, key = _self_signed(data)
     env = {**process_env(settings), "SALON_WORKER_POLL_SECONDS": "0.1",
            "SALON_BASE_URL": f"https://127.0.0.1:{port}"}
     try:
         with salon_serve(env, data / "server.log", port, "--ssl-certfile", str(cert),
                          "--ssl-keyfile", str(key)) as base:
-            yield Salon(base, bob, alice)
+            yield Salon(base, bob, alice, carol)
     finally:
         databases.drop(database)
 
 
-def test_phanpy_signs_in_posts_streams_and_shows_grouped_notifications(
+def test_phanpy_signs_in_and_uses_salon_day_to_day(
         browser: Any, phanpy: str, salon: Salon, tmp_path: Path) -> None:
     alice = salon.as_bob("GET", "/api/v1/accounts/lookup", params={"acct": "alice"})
     bob = salon.as_bob("GET", "/api/v1/accounts/verify_credentials")
@@ -205,6 +207,52 @@ def test_phanpy_signs_in_posts_streams_and_shows_grouped_notifications(
     assert {g["type"] for g in groups} >= {"favourite", "reblog"}
     page.locator(".notification").filter(has_text="liked").first.wait_for()
     page.locator(".notification").filter(has_text="boosted").first.wait_for()
+
+    # What else people use daily, made through the API and seen in the client: a list, a
+    # scheduled post, a private conversation, a filter, a follow request.
+    friends = salon.call(salon.alice, "POST", "/api/v1/lists", data={"title": "Friends"})
+    salon.call(salon.alice, "POST", f"/api/v1/lists/{friends['id']}/accounts",
+               data={"account_ids[]": bob["id"]})
+    later = (datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=2)).isoformat()
+    salon.call(salon.alice, "POST", "/api/v1/statuses",
+               data={"status": "Written now, out later", "scheduled_at": later})
+    salon.as_bob("POST", "/api/v1/statuses",
+                 data={"status": "@alice psst, a secret", "visibility": "direct"})
+    salon.call(salon.alice, "POST", "/api/v2/filters", json={
+        "title": "Spoilers", "context": ["home"], "filter_action": "warn",
+        "keywords_attributes": [{"keyword": "spoiler", "whole_word": True}]})
+    salon.as_bob("POST", "/api/v1/statuses", data={"status": "The ending, a spoiler"})
+    salon.call(salon.alice, "PATCH", "/api/v1/accounts/update_credentials",
+               data={"locked": "true"})
+    salon.call(salon.carol, "POST", f"/api/v1/accounts/{alice['id']}/follow")
+
+    with page.expect_response(lambda r: r.url.startswith(salon.base + "/api/v1/lists")):
+        page.goto(phanpy + "/#/l")
+    with page.expect_response(lambda r: "/api/v1/timelines/list/" in r.url) as listed:
+        page.get_by_text("Friends").first.click()
+    assert listed.value.status == 200
+    page.get_by_text("Hello from bob").first.wait_for()
+
+    with page.expect_response(lambda r: "/api/v1/scheduled_statuses" in r.url) as scheduled:
+        page.goto(phanpy + "/#/sp")
+    assert scheduled.value.status == 200
+    page.get_by_text("Written now, out later").first.wait_for()
+
+    with page.expect_response(lambda r: "/api/v1/conversations" in r.url) as talks:
+        page.goto(phanpy + "/#/mentions?type=private")
+    assert talks.value.status == 200
+    page.get_by_text("psst, a secret").first.wait_for()
+
+    salon.in_home_of_alice("a spoiler")
+    page.goto(phanpy + "/#/")
+    page.reload()
+    # Folded under the filter's title, as its `warn` says.
+    page.locator("[class*=status-filtered]").filter(has_text="Spoilers").first.wait_for()
+
+    with page.expect_response(lambda r: "/api/v1/follow_requests" in r.url) as asked:
+        page.goto(phanpy + "/#/notifications")
+    assert [a["username"] for a in asked.value.json()] == ["carol"]
+    page.get_by_text("Follow requests").first.wait_for()
 
     assert failures == []
     context.close()
