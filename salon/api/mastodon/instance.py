@@ -15,12 +15,12 @@ from salon.accounts import activity
 from salon.accounts import service as accounts
 from salon.api.mastodon import entities
 from salon.api.mastodon.deps import ApiError, base_url
-from salon.api.mastodon.languages import LANGUAGES
 from salon.db.ids import utcnow
 from salon.generation import engines
 from salon.generation.service import MAX_PROMPT
 from salon.posts import interactions
 from salon.posts import service as posts
+from salon.posts.languages import LANGUAGES
 from salon.push import vapid
 from salon.settings import Settings
 from salon.tags import service as tags
