@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     # and a longer description in paragraphs split by blank lines, as plain text.
     rules: str = ""
     extended_description: str = ""
+    privacy_policy: str = ""  # plain text as the description; empty: a short default
     registrations_open: bool = True
     registrations_approval: bool = False  # new accounts wait for a moderator's approval
     oauth_password_grant: bool = False  # the OAuth password grant; off, as on Mastodon

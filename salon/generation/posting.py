@@ -114,6 +114,18 @@ async def set_recipe_hidden(session: AsyncSession, actor: Account, post_id: int,
     return post
 
 
+async def forget_media(session: AsyncSession, media_id: int) -> list[str]:
+    """Before an unposted picture is deleted: unlink its candidate and return the
+    candidate's other copies of the file, to delete with it."""
+    keys: list[str] = []
+    for candidate in await session.scalars(select(Candidate).where(
+            Candidate.media_id == media_id)):
+        keys += [k for k in (candidate.recipe_key, candidate.plain_key) if k]
+        candidate.media_id = candidate.recipe_key = candidate.plain_key = None
+    await session.flush()
+    return keys
+
+
 async def forget_post(session: AsyncSession, post_id: int) -> None:
     """Before a post's media go: schedule the candidates' extra copies for deletion."""
     rows = await session.execute(

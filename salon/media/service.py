@@ -130,6 +130,29 @@ async def get_own(session: AsyncSession, account_id: int, media_id: int) -> Medi
     return media
 
 
+IN_USE = "Media attachment is currently used by a status"  # Mastodon's words (422)
+
+
+async def delete_unattached(session: AsyncSession, account_id: int, media_id: int,
+                            extra_keys: Sequence[str] = ()) -> list[str]:
+    """Delete the account's own upload that no post or scheduled post uses, and schedule its
+    files (and `extra_keys`, other copies of it) for deletion after commit; returns the keys.
+    Others' or unknown media: NotFound; one in use: Invalid, as Mastodon. The row goes only
+    if it is still unattached, so a post taking it meanwhile keeps it."""
+    found = await get_own(session, account_id, media_id)
+    if found.post_id is not None or found.scheduled_id is not None:
+        raise Invalid(IN_USE)
+    gone = await session.execute(delete(MediaAttachment).where(
+        MediaAttachment.id == found.id, MediaAttachment.post_id.is_(None),
+        MediaAttachment.scheduled_id.is_(None)).execution_options(synchronize_session=False))
+    if not getattr(gone, "rowcount", 1):
+        raise Invalid(IN_USE)
+    keys = sorted({k for k in (found.file_key, found.thumb_key, *extra_keys) if k})
+    session.expunge(found)
+    schedule_delete(session, keys)
+    return keys
+
+
 async def update_description(
     session: AsyncSession,
     account_id: int,

@@ -62,6 +62,23 @@ async def register(
                          "scope": " ".join(issued.scopes), "created_at": issued.created_at})
 
 
+@router.get("")
+async def many(
+    request: Request,
+    context: TokenContext | None = Depends(READ),
+    session: AsyncSession = Depends(db_session),
+    settings: Settings = Depends(get_settings),
+) -> JSONResponse:
+    """`id[]` (up to 40): the accounts in the order asked; unknown, suspended or unapproved
+    ones left out, as GET /api/v1/accounts/:id finds none of them (Mastodon 4.3)."""
+    ids = list(dict.fromkeys((await params(request)).ids("id", max_count=40)))
+    found = await accounts.get_many(session, ids)
+    base = base_url(settings)
+    return JSONResponse([entities.account(a, base).model_dump(mode="json")
+                         for i in ids if (a := found.get(i)) is not None
+                         and a.suspended_at is None and a.approved])
+
+
 @router.get("/verify_credentials")
 async def verify_credentials(
     context: TokenContext = Depends(scoped("profile")),

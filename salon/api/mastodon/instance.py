@@ -152,10 +152,45 @@ async def instance_rules(settings: Settings = Depends(get_settings)) -> JSONResp
 async def extended_description(settings: Settings = Depends(get_settings)) -> JSONResponse:
     """SALON_EXTENDED_DESCRIPTION as HTML paragraphs (escaped: it is plain text); dated
     when this process read its settings, the last time it can have changed."""
-    paragraphs = [p.strip() for p in settings.extended_description.split("\n\n") if p.strip()]
-    content = "".join("<p>" + "<br>".join(html.escape(line) for line in p.splitlines())
-                      + "</p>" for p in paragraphs)
-    return JSONResponse({"updated_at": entities.timestamp(STARTED), "content": content})
+    return JSONResponse({"updated_at": entities.timestamp(STARTED),
+                         "content": paragraphs(settings.extended_description)})
+
+
+def paragraphs(text: str) -> str:
+    """Plain text as HTML paragraphs (split by blank lines), escaped."""
+    found = [p.strip() for p in text.split("\n\n") if p.strip()]
+    return "".join("<p>" + "<br>".join(html.escape(line) for line in p.splitlines())
+                   + "</p>" for p in found)
+
+
+# What Salon keeps, said plainly, for an instance that has not written its own policy (as
+# Mastodon ships a default one).
+DEFAULT_PRIVACY_POLICY = """\
+{name} keeps what you give it to run your account: your username, password (hashed, never \
+readable), display name, bio, profile fields, avatar and header pictures, and settings.
+
+It keeps what you post (texts, pictures you upload and their descriptions, polls, pictures \
+you generate and their prompts) and what you do with others' posts: follows, likes, \
+reposts, bookmarks, blocks, mutes, lists, filters and reports. Public and unlisted posts can \
+be seen by anyone; followers-only and direct posts by those they are for, and by the \
+moderators when a post is reported.
+
+To keep you signed in it stores your sign-in sessions and the apps you authorise, with the \
+browser's name and when each was last used. Addresses you connect from are used only in \
+memory to limit abuse, not stored with your account.
+
+Deleting a post deletes it and its pictures; deleting a picture you have not posted deletes \
+its files. Ask the administrators of {name} to delete your account and everything in it."""
+
+
+@router.get("/api/v1/instance/privacy_policy")
+async def privacy_policy(settings: Settings = Depends(get_settings)) -> JSONResponse:
+    """SALON_PRIVACY_POLICY as HTML paragraphs (escaped plain text, as the extended
+    description), or a short default saying what Salon stores."""
+    text = settings.privacy_policy.strip() or DEFAULT_PRIVACY_POLICY.format(
+        name=settings.instance_name)
+    return JSONResponse({"updated_at": entities.timestamp(STARTED),
+                         "content": paragraphs(text)})
 
 
 @router.get("/api/v1/instance/languages")

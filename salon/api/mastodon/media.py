@@ -19,6 +19,7 @@ from salon.api.mastodon.deps import (
     scoped,
 )
 from salon.errors import TooLarge
+from salon.generation import posting as generated
 from salon.media import service as media
 from salon.oauth.service import TokenContext
 from salon.settings import Settings
@@ -73,8 +74,6 @@ async def upload_v1(request: Request, context: TokenContext = Depends(scoped("wr
     return JSONResponse(await _upload(request, context, session, settings))
 
 
-
-
 @router.get("/api/v1/media/{media_id}")
 async def show(media_id: str, context: TokenContext = Depends(scoped("write:media")),
                session: AsyncSession = Depends(db_session),
@@ -100,3 +99,19 @@ async def update(request: Request, media_id: str,
     await session.commit()
     return JSONResponse(entities.media(updated, base_url(settings))
                         .model_dump(mode="json"))
+
+
+@router.delete("/api/v1/media/{media_id}")
+async def delete(media_id: str, context: TokenContext = Depends(scoped("write:media")),
+                 session: AsyncSession = Depends(db_session)) -> JSONResponse:
+    """An upload of one's own that no post (or scheduled post) uses, and its files: 200 {}
+    (Mastodon 4.4); one in use 422, another's or unknown 404."""
+    me = account_of(context)
+    found = await media.get_own(session, me.id, path_id(media_id))
+    if found.post_id is None and found.scheduled_id is None:
+        copies = await generated.forget_media(session, found.id)
+    else:
+        copies = []
+    await media.delete_unattached(session, me.id, found.id, copies)
+    await session.commit()
+    return JSONResponse({})

@@ -52,7 +52,7 @@ PUBLIC = frozenset({
     "/api/v1/instance/rules", "/api/v1/instance/extended_description",
     "/api/v1/instance/languages", "/api/v1/instance/activity", "/api/v1/instance/peers",
     "/api/v1/instance/translation_languages", "/api/v1/instance/domain_blocks",
-    "/api/v1/trends/links",
+    "/api/v1/trends/links", "/api/v1/instance/privacy_policy",
 })
 
 

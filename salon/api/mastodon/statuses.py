@@ -118,6 +118,21 @@ async def create(
     return JSONResponse(await render.one_status(session, post, base, me.id))
 
 
+@router.get("")
+async def many(request: Request, context: TokenContext | None = Depends(READ),
+               session: AsyncSession = Depends(db_session),
+               settings: Settings = Depends(get_settings)) -> JSONResponse:
+    """`id[]` (up to 20): those the viewer may see, in the order asked; others left out
+    (Mastodon 4.3). Read and rendered as a page is, in a fixed number of queries."""
+    ids = list(dict.fromkeys((await params(request)).ids("id", max_count=20)))
+    viewer_id = viewer_of(context)
+    found = await reading.visible(session, set(ids), viewer_id)
+    views = await reading.present(session, [found[i] for i in ids if i in found], viewer_id)
+    return JSONResponse(await render.statuses(
+        session, views, base_url(settings), viewer_id,
+        await viewer_filters(request, session, context, None)))
+
+
 @router.get("/{post_id}")
 async def show(request: Request, post_id: str, context: TokenContext | None = Depends(READ),
                session: AsyncSession = Depends(db_session),
