@@ -94,3 +94,19 @@ class Endorsement(IdMixin, CreatedMixin, Base):
         UniqueConstraint("account_id", "target_id", name="uq_endorsements_pair"),
         Index("ix_endorsements_target", "target_id"),
     )
+
+
+class SuggestionDismissal(Base):
+    """An account the viewer asked not to be suggested again (Mastodon's
+    DELETE /api/v1/suggestions/:account_id)."""
+
+    __tablename__ = "suggestion_dismissals"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    target_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+
+    __table_args__ = (Index("ix_suggestion_dismissals_target", "target_id"),)

@@ -21,7 +21,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from salon.accounts import service as accounts
 from salon.db.ids import IdArg, utcnow
 from salon.errors import Forbidden, Invalid
-from salon.graph.models import AccountNote, Block, Endorsement, Follow, FollowRequest, Mute
+from salon.graph.models import (
+    AccountNote,
+    Block,
+    Endorsement,
+    Follow,
+    FollowRequest,
+    Mute,
+    SuggestionDismissal,
+)
 from salon.jobs import service as jobs
 from salon.lists.models import AccountList, ListMember
 from salon.notifications.models import Notification, NotificationType
@@ -370,9 +378,21 @@ def blocking_ids(viewer_id: IdArg) -> CompoundSelect:
 
 
 def not_suggestable_ids(viewer_id: int) -> CompoundSelect:
-    """Accounts not to suggest following: already followed, blocked either way, or muted."""
+    """Accounts not to suggest following: already followed, blocked either way, muted, or
+    dismissed from the suggestions."""
     # One flat UNION: SQLite does not accept a parenthesised compound select inside one.
-    return union(followed_ids(viewer_id), *hidden_author_ids(viewer_id).selects)
+    return union(followed_ids(viewer_id), *hidden_author_ids(viewer_id).selects,
+                 select(SuggestionDismissal.target_id)
+                 .where(SuggestionDismissal.account_id == viewer_id))
+
+
+async def dismiss_suggestion(session: AsyncSession, viewer_id: int, target_id: int) -> None:
+    """Suggest the account to the viewer no more (safe to repeat)."""
+    if not await session.scalar(select(exists().where(
+            SuggestionDismissal.account_id == viewer_id,
+            SuggestionDismissal.target_id == target_id))):
+        session.add(SuggestionDismissal(account_id=viewer_id, target_id=target_id))
+        await session.flush()
 
 
 async def list_follows(

@@ -16,7 +16,7 @@ from salon.graph import service as graph
 from salon.notifications import groups, policy
 from salon.notifications.models import Notification, NotificationMarker, NotificationRequest
 from salon.notifications.queries import Filters, shown
-from salon.posts import reading
+from salon.posts import reading, thread_mutes
 from salon.posts.models import Post
 from salon.posts.schemas import PostView
 from salon.posts.visibility import visible_ids, visible_to
@@ -35,13 +35,16 @@ async def notify(
 ) -> Notification | None:
     """Record a notification unless it would reach someone it must not: nobody is told of
     their own acts, of acts by accounts they block or mute, or of a post they may not see.
-    The recipient's policy may drop it, or keep it aside (filtered) as a request."""
+    Nor of anything in a thread they muted. The recipient's policy may drop it, or keep it
+    aside (filtered) as a request."""
     if account_id == from_account_id and not allow_self:
         return None
     hidden = set(await session.scalars(graph.notification_hidden_ids(account_id)))
     if from_account_id in hidden:
         return None
     if post_id is not None and post_id not in await visible_ids(session, account_id, [post_id]):
+        return None
+    if post_id is not None and await thread_mutes.muted_ids(session, account_id, [post_id]):
         return None
     duplicate = await session.scalar(
         select(Notification.id)

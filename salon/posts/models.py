@@ -186,6 +186,22 @@ class Pin(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class ConversationMute(Base):
+    """A thread whose notifications the account no longer gets (Mastodon's conversation
+    mute), keyed by the thread's first post (conversations.thread_of)."""
+
+    __tablename__ = "conversation_mutes"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    root_id: Mapped[int] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
+    )
+
+    __table_args__ = (Index("ix_conversation_mutes_root", "root_id"),)
+
+
 class ScheduledPost(IdMixin, CreatedMixin, Base):
     """A post to publish at `scheduled_at`: what was sent to make it, kept until then (the
     `posts.publish_scheduled` job). Its media are reserved for it (media_attachments

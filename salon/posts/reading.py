@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import CompoundSelect, literal, select, union_all
+from sqlalchemy import CompoundSelect, exists, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.accounts import service as accounts
@@ -13,7 +13,16 @@ from salon.accounts.models import Account
 from salon.db.ids import id_param, ids_param, utcnow
 from salon.generation import posting as generated
 from salon.media import service as media
-from salon.posts.models import Bookmark, Like, Pin, Poll, PollOption, PollVote, Post
+from salon.posts.models import (
+    Bookmark,
+    ConversationMute,
+    Like,
+    Pin,
+    Poll,
+    PollOption,
+    PollVote,
+    Post,
+)
 from salon.posts.schemas import PollOptionView, PollView, PostView
 from salon.posts.visibility import visible_to
 
@@ -41,6 +50,9 @@ _FLAGS: CompoundSelect = union_all(
     .where(Pin.account_id == id_param("viewer"), Pin.post_id.in_(ids_param("ids"))),
     select(literal(3), Post.reblog_of_id)
     .where(Post.account_id == id_param("viewer"), Post.reblog_of_id.in_(ids_param("ids"))),
+    # One row (0) when the viewer muted some thread: only then are the threads looked up.
+    select(literal(4), literal(0))
+    .where(exists().where(ConversationMute.account_id == id_param("viewer"))),
 )
 
 
@@ -88,12 +100,19 @@ async def polls(
 
 async def flags(
     session: AsyncSession, ids: list[int], viewer_id: int
-) -> tuple[set[int], set[int], set[int], set[int]]:
-    """Which of `ids` the viewer liked, bookmarked, pinned and reposted: one query."""
+) -> tuple[set[int], set[int], set[int], set[int], set[int]]:
+    """Which of `ids` the viewer liked, bookmarked, pinned, reposted and whose threads
+    they muted: one query, and one more for the threads of a viewer who muted some."""
     rows: Any = await session.execute(_FLAGS, {"viewer": viewer_id, "ids": list(ids)})
-    found: tuple[set[int], set[int], set[int], set[int]] = (set(), set(), set(), set())
+    found: tuple[set[int], set[int], set[int], set[int], set[int]] = (
+        set(), set(), set(), set(), set())
     for row in rows:
         found[row[0]].add(row[1])
+    if found[4]:
+        from salon.posts.thread_mutes import muted_among
+
+        found[4].clear()
+        found[4].update(await muted_among(session, viewer_id, ids))
     return found
 
 
@@ -158,9 +177,9 @@ async def present(
     media_by_post = await media.for_posts(session, ids)
     poll_views = await polls(session, ids, viewer_id)
     apps = await applications(session, everything.values())
-    liked = reposted = bookmarked = pinned = set[int]()
+    liked = reposted = bookmarked = pinned = muted = set[int]()
     if viewer_id is not None:
-        liked, bookmarked, pinned, reposted = await flags(session, ids, viewer_id)
+        liked, bookmarked, pinned, reposted, muted = await flags(session, ids, viewer_id)
 
     def view(post: Post, depth: int = 0) -> PostView | None:
         author = authors.get(post.account_id)
@@ -175,6 +194,7 @@ async def present(
             reposted=post.id in reposted,
             bookmarked=post.id in bookmarked,
             pinned=post.id in pinned,
+            muted=post.id in muted,
             in_reply_to=authors.get(post.in_reply_to_account_id or 0),
             application=apps.get(post.application_id or 0),
         )

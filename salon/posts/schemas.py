@@ -56,6 +56,7 @@ class PostView:
     reposted: bool = False
     bookmarked: bool = False
     pinned: bool = False  # by its author, who is the viewer
+    muted: bool = False  # its thread, by the viewer (thread_mutes.py)
     # Imagine: an "AI-generated" label, the recipe unless hidden, and the remix source when
     # the viewer may see it.
     ai_generated: bool = False

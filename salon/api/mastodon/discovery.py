@@ -133,6 +133,17 @@ async def suggestions(request: Request, context: TokenContext = Depends(scoped("
                          for a in people])
 
 
+@router.delete("/api/v1/suggestions/{account_id}")
+async def dismiss_suggestion(account_id: str, context: TokenContext = Depends(scoped("read")),
+                             session: AsyncSession = Depends(db_session)) -> JSONResponse:
+    """Suggest this account no more (an unknown one: 404)."""
+    me = account_of(context)
+    target = await accounts.get(session, path_id(account_id))
+    await graph.dismiss_suggestion(session, me.id, target.id)
+    await session.commit()
+    return JSONResponse({})
+
+
 
 
 async def _poll_json(session: AsyncSession, post_id: int, viewer_id: int | None

@@ -180,6 +180,7 @@ class _Page:
         self.sources: set[int] = set()
         self.polls: dict[int, PollView] = {}
         self.liked = self.bookmarked = self.pinned = self.reposted = set[int]()
+        self.muted = set[int]()
 
     def _flags(self, post: Post, filtered: str) -> str:
         def word(flag: bool) -> str:
@@ -187,7 +188,7 @@ class _Page:
 
         pid = post.id
         text = (f',"favourited":{word(pid in self.liked)},'
-                f'"reblogged":{word(pid in self.reposted)},"muted":false,'
+                f'"reblogged":{word(pid in self.reposted)},"muted":{word(pid in self.muted)},'
                 f'"bookmarked":{word(pid in self.bookmarked)},"filtered":{filtered}')
         if (self.viewer_id == post.account_id and post.reblog_of_id is None
                 and post.visibility in PINNABLE):
@@ -290,7 +291,8 @@ async def statuses(
         page.parts.update(await _render_parts(session, cache, missing, everything,
                                               page.authors, page.polls))
     if viewer_id is not None:
-        page.liked, page.bookmarked, page.pinned, page.reposted = await reading.flags(
+        (page.liked, page.bookmarked, page.pinned, page.reposted,
+         page.muted) = await reading.flags(
             session, list(everything), viewer_id)
     if subjects is not None:  # what filters match, for a caller that matches them itself
         for p in posts:

@@ -1,6 +1,6 @@
 """Statuses: post (with media, polls, replies, language; at once or scheduled;
 Idempotency-Key honoured), read, edit,
-delete, context, history, source, and favourite / reblog / bookmark."""
+delete, context, history, source, and favourite / reblog / bookmark / pin / mute (the thread)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from salon.api.mastodon.deps import (
     viewer_of,
 )
 from salon.oauth.service import TokenContext
-from salon.posts import interactions, reading
+from salon.posts import interactions, reading, thread_mutes
 from salon.posts import scheduled as scheduling
 from salon.posts import service as posts
 from salon.posts.models import Visibility
@@ -246,6 +246,8 @@ ACTIONS = {
     "unbookmark": ("write:bookmarks", interactions.unbookmark),
     "pin": ("write:accounts", interactions.pin),
     "unpin": ("write:accounts", interactions.unpin),
+    "mute": ("write:mutes", thread_mutes.mute),  # the post's thread: no more notifications
+    "unmute": ("write:mutes", thread_mutes.unmute),
 }
 
 

@@ -155,7 +155,7 @@ def _status(
         flags = {
             "favourited": view.liked,
             "reblogged": view.reposted,
-            "muted": False,
+            "muted": view.muted,
             "bookmarked": view.bookmarked,
             "filtered": [],
         }
