@@ -1,4 +1,4 @@
-"""Followers-only and direct posts never reach anyone else, through any page.
+"""Followers-only and direct posts never reach anyone else, through any page or API answer.
 
 One world per module: an author writes one post per visibility, each a reply to their own
 public parent, each with a unique marker word and hashtag, each mentioning two people, and
@@ -12,7 +12,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from salon.accounts import service as accounts
+from salon.oauth import service as oauth
 from salon.settings import Settings
 from tests.databases import Databases
 from tests.web import CheckedSite, WebUser, articles, make_settings, open_site
@@ -64,6 +67,18 @@ def notified(viewer: str, visibility: str) -> bool:
     return viewer in MENTIONED and may_see(viewer, visibility)
 
 
+def on_list(viewer: str, visibility: str) -> bool:
+    """A list holding the author (only followers may make one) shows what home would, less
+    direct posts; a block takes the author out of the blocked person's lists."""
+    return viewer in FOLLOWERS and visibility != "direct" and may_see(viewer, visibility)
+
+
+def in_conversation(viewer: str, visibility: str) -> bool:
+    """Direct posts make a conversation for each of their people: the author and those
+    mentioned."""
+    return visibility == "direct" and viewer in MENTIONED | {"author"}
+
+
 @dataclass
 class World:
     site: CheckedSite
@@ -71,6 +86,8 @@ class World:
     posts: dict[str, int]
     parent: int
     pages: dict[tuple[str, str], tuple[int, str]] = field(default_factory=dict)
+    tokens: dict[str, dict[str, str]] = field(default_factory=dict)  # API headers by viewer
+    lists: dict[str, str] = field(default_factory=dict)  # each signed-in viewer's list id
 
 
 def imagine(site: CheckedSite, person: WebUser, prompt: str, remix_of: int | None = None
@@ -94,6 +111,16 @@ def world(tmp_path_factory: pytest.TempPathFactory, databases: Databases) -> Ite
         people["anonymous"] = site.anon
         for name in ("follower", "mentfollower", "blocked"):
             assert people[name].post("/@author/follow").status_code == 303
+        tokens = {name: api_token(site, name) for name in people if name != "anonymous"}
+        author_id = site.anon.client.get("/api/v1/accounts/lookup",
+                                         params={"acct": "author"}).json()["id"]
+        lists = {}
+        for name, headers in tokens.items():  # a list for each, holding the author if it may
+            made = site.anon.client.post("/api/v1/lists", headers=headers,
+                                         data={"title": "mine"}).json()
+            lists[name] = made["id"]
+            site.anon.client.post(f"/api/v1/lists/{made['id']}/accounts", headers=headers,
+                                  data={"account_ids[]": author_id})
         author = people["author"]
         parent = site.compose(author, "author", {"text": "zqparent the public parent",
                                                  "media_id": imagine(site, author, "zqsource")})
@@ -111,7 +138,7 @@ def world(tmp_path_factory: pytest.TempPathFactory, databases: Databases) -> Ite
         # A follower who is then blocked: the posts reached them before the block.
         assert author.post("/@blocked/block").status_code == 303
         site.run_jobs()
-        yield World(site, people, posts, parent)
+        yield World(site, people, posts, parent, tokens=tokens, lists=lists)
     databases.drop(database)
 
 
@@ -129,6 +156,27 @@ def page_text(
     if status != 200:
         return ""
     return articles(text) if only_posts else text
+
+
+def api_text(world: World, viewer: str, path: str) -> str:
+    """The API's answer as the viewer's app gets it (none without a token), read once."""
+    key = (viewer, "api:" + path)
+    if key not in world.pages:
+        response = world.site.anon.client.get(path, headers=world.tokens.get(viewer, {}))
+        assert response.status_code in (200, 401, 404), (path, response.status_code)
+        world.pages[key] = (response.status_code, response.text)
+    status, text = world.pages[key]
+    return text if status == 200 else ""
+
+
+def api_token(site: CheckedSite, username: str) -> dict[str, str]:
+    async def issue(session: AsyncSession) -> str:
+        app = await oauth.create_app(session, "matrix", oauth.OOB, "read write follow")
+        account = await accounts.get_by_username(session, username)
+        return (await oauth.issue_for(session, app, account, ["read", "write", "follow"])
+                ).access_token
+
+    return {"Authorization": f"Bearer {site.call(issue)}"}
 
 
 Place = Callable[[World, str, str], bool]
@@ -205,6 +253,23 @@ def remix_form(world: World, viewer: str, visibility: str) -> bool:
     return marker(visibility) in text
 
 
+def api_by_id(world: World, viewer: str, visibility: str) -> bool:
+    """Statuses by id (`id[]`), as apps fetch several at once."""
+    post_id = world.posts[visibility]
+    return marker(visibility) in api_text(world, viewer, f"/api/v1/statuses?id[]={post_id}")
+
+
+def api_list(world: World, viewer: str, visibility: str) -> bool:
+    if viewer not in world.lists:
+        return False
+    return marker(visibility) in api_text(
+        world, viewer, f"/api/v1/timelines/list/{world.lists[viewer]}")
+
+
+def api_conversations(world: World, viewer: str, visibility: str) -> bool:
+    return marker(visibility) in api_text(world, viewer, "/api/v1/conversations")
+
+
 def actions(world: World, viewer: str, visibility: str) -> bool:
     """Like, bookmark and repost: 404 for a post the viewer may not see (then nothing on
     their bookmarks page); otherwise they work (and are undone for the other cells)."""
@@ -246,6 +311,9 @@ PLACES: dict[str, tuple[Place, Callable[[str, str], bool]]] = {
     "explore": (explore, listed),
     "remixes": (remixes, may_see),
     "remix_form": (remix_form, can_act),
+    "api_by_id": (api_by_id, may_see),
+    "api_list": (api_list, on_list),
+    "api_conversations": (api_conversations, in_conversation),
 }
 
 
