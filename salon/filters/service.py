@@ -138,9 +138,12 @@ async def change(session: AsyncSession, account_id: int, filter_id: int, *,
 
 async def _change_keywords(session: AsyncSession, owner: Filter,
                            changes: Sequence[KeywordChange]) -> None:
+    asked = [item.id for item in changes if item.id is not None]
+    existing = {k.id: k for k in await session.scalars(
+        select(FilterKeyword).where(FilterKeyword.id.in_(asked)))} if asked else {}
     for item in changes:
         if item.id is not None:
-            keyword = await session.get(FilterKeyword, item.id)
+            keyword = existing.get(item.id)
             if keyword is None or keyword.filter_id != owner.id:
                 raise NotFound("Record not found")
             if item.destroy:

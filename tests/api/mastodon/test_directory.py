@@ -3,6 +3,8 @@ links (none) and follow suggestions (v2 entity)."""
 
 from __future__ import annotations
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from salon.accounts import service as accounts
 from tests.api.mastodon.test_endpoints import api, token_for
 from tests.conftest import Site
@@ -19,10 +21,10 @@ def test_directory_orders_and_pages(site: Site) -> None:
     for name in ("cat", "ann", "dee"):  # most recent poster last
         api(site, "POST", "/api/v1/statuses", people[name], data={"status": f"by {name}"})
 
-    async def suspend(session: object) -> None:
-        found = await accounts.find_by_username(session, "eve")  # type: ignore[arg-type]
+    async def suspend(session: AsyncSession) -> None:
+        found = await accounts.find_by_username(session, "eve")
         assert found is not None
-        await accounts.suspend(session, found.id)  # type: ignore[arg-type]
+        await accounts.suspend(session, found.id)
 
     site.call(suspend)
     # Active: who posted most recently first, then those who never posted (newest first).
