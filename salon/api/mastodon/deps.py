@@ -263,17 +263,13 @@ async def params(request: Request) -> Params:
     return Params(merged)
 
 
-def _bearer(request: HTTPConnection) -> str | None:
+def bearer(request: HTTPConnection) -> str | None:
+    """The access token the request presents (Web Push hands it back to the app)."""
     header = request.headers.get("authorization", "")
     if header[:7].lower() == "bearer ":
         return header[7:].strip()
     token = request.query_params.get("access_token")  # streaming clients send it this way
     return token or None
-
-
-def bearer(request: HTTPConnection) -> str | None:
-    """The access token the request presents (Web Push hands it back to the app)."""
-    return _bearer(request)
 
 
 class Scoped(Protocol):
@@ -285,7 +281,7 @@ class Scoped(Protocol):
 
 
 async def _presented(request: HTTPConnection, session: AsyncSession) -> TokenContext | None:
-    raw = _bearer(request)
+    raw = bearer(request)
     if raw is None:
         return None
     context = await oauth.resolve(session, raw)
