@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from salon.logs import redact_handlers, uvicorn_log_config
-from salon.settings import Settings, comma_list, configure
+from salon.settings import Settings, comma_list, configure, served_url
 
 
 def _settings() -> Settings:
@@ -107,6 +107,7 @@ def serve(host: str, port: int, workers: int, no_worker: bool, no_access_log: bo
     if ssl_certfile:  # browser clients on other origins (Phanpy, Elk) only talk HTTPS
         options.update(ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile)
         scheme = "https"
+    _link_to(settings, served_url(host, port, tls=bool(ssl_certfile)))
     if workers == 1:
         app = create_app(settings, run_worker=False if no_worker else None)
         click.echo(f"Starting Salon at {scheme}://{host}:{port}  (Ctrl+C stops it)")
@@ -116,9 +117,20 @@ def serve(host: str, port: int, workers: int, no_worker: bool, no_access_log: bo
     upgrade_sync(settings)  # once, before the processes start
     click.echo(f"Starting Salon at {scheme}://{host}:{port} in {workers} processes  "
                "(Ctrl+C stops it)")
+    # Read by each process's own settings.
+    os.environ["SALON_BASE_URL"] = settings.base_url
     if no_worker:
-        os.environ["SALON_EMBEDDED_WORKER"] = "false"  # read by each process's settings
+        os.environ["SALON_EMBEDDED_WORKER"] = "false"
     uvicorn.run("salon.app:create_app", factory=True, workers=workers, **options)
+
+
+def _link_to(settings: Settings, served: str) -> None:
+    """Links (media, streaming, OAuth) name SALON_BASE_URL or, unset, where this server listens."""
+    if "base_url" in settings.model_fields_set:  # from the environment or .env
+        click.echo(f"Links use {settings.base_url} (SALON_BASE_URL)")
+        return
+    settings.base_url = served
+    click.echo(f"Links use {served} (set SALON_BASE_URL to change)")
 
 
 @main.command()
@@ -144,6 +156,9 @@ def worker(concurrency: int | None) -> None:
 
     settings = _settings()
     _check_engines(settings, runs_jobs=True)
+    if "base_url" not in settings.model_fields_set:  # it cannot know where `serve` listens
+        click.echo(f"Links in notifications use {settings.base_url}: set SALON_BASE_URL to "
+                   "the server's address.")
 
     async def run() -> None:
         db = Database(settings)

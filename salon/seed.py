@@ -28,6 +28,7 @@ from salon.posts.models import Post
 from salon.posts.schemas import PollSpec
 from salon.seed_art import avatar, header, picture
 from salon.seed_imagine import imagine_posts
+from salon.seed_text import plan
 from salon.settings import Settings
 
 PEOPLE = [
@@ -58,61 +59,6 @@ PEOPLE = [
     ("yara", "Yara Santos", "Murals and big walls. Small sketches first."),
     ("zoe", "Zoe Müller", "Photographer. Grain is a feature. #filmisnotdead"),
 ]
-TAGS = [
-    "generative",
-    "sunset",
-    "abstract",
-    "bauhaus",
-    "pixelart",
-    "colour",
-    "landscape",
-    "botanical",
-    "risograph",
-    "nightsky",
-    "architecture",
-    "sketch",
-    "wip",
-    "palette",
-]
-OPENERS = [
-    "Morning experiment:",
-    "Finally finished this one.",
-    "Playing with a new palette today.",
-    "Work in progress, feedback welcome!",
-    "Still thinking about this light.",
-    "A study in shapes.",
-    "Tried something completely different.",
-    "Weekend sketch.",
-    "This started as a mistake and I kept it.",
-    "Third attempt, and I like it best.",
-    "Colours from yesterday's walk.",
-    "Quiet one tonight.",
-]
-THOUGHTS = [
-    "What do you all use for colour grading?",
-    "Is it finished? Never.",
-    "Less is more, except when it isn't.",
-    "The trick is knowing when to stop.",
-    "Anyone else print their work? Seeing it on paper changes everything.",
-    "Light is the whole story.",
-    "Making something every day this month.",
-    "Remixes of this are very welcome.",
-    "Who else works best after midnight?",
-]
-REPLIES = [
-    "This is gorgeous.",
-    "Love the colours!",
-    "How did you get that texture?",
-    "Printing this for my wall.",
-    "The composition here is perfect.",
-    "Wow. Just wow.",
-    "This made my morning.",
-    "Need a tutorial on this!",
-    "So calm. Beautiful.",
-    "The second one is my favourite.",
-]
-
-
 async def _people(
     db: Database, store: MediaStore, settings: Settings, count: int, echo: Callable[[str], None]
 ) -> list[Account]:
@@ -189,69 +135,30 @@ async def _posts(
     rng: random.Random,
     echo: Callable[[str], None],
 ) -> None:
-    now = utcnow()
+    planned = plan(rng, [(p.username, p.display_name or p.username) for p in people], n_posts)
     made: list[Post] = []
-    start = now - timedelta(hours=46)
-    for i in range(n_posts):
+    start = utcnow() - timedelta(hours=46)
+    for i, post in enumerate(planned):
         at = start + timedelta(seconds=(46 * 3600) * i / n_posts + rng.randint(0, 300))
-        author = rng.choice(people)
+        author = people[post.author]
         async with db.transaction() as session:
-            kind = rng.random()
-            tags = " ".join(f"#{t}" for t in rng.sample(TAGS, k=rng.randint(0, 2)))
-            if made and kind < 0.30:
-                parent = rng.choice(made[-40:])
-                body = f"{rng.choice(REPLIES)}"
-                post = await posts.create_post(
-                    session, author, body, in_reply_to_id=parent.id, created_at=at
-                )
-            elif kind < 0.75:
-                ids = []
-                for n in range(rng.choice([1, 1, 1, 2, 3, 4])):
-                    data = picture(
-                        i * 10 + n, size=rng.choice([(1024, 768), (768, 1024), (1024, 1024)])
-                    )
-                    item = await media.upload(
-                        session,
-                        settings,
-                        store,
-                        author.id,
-                        data,
-                        "art.png",
-                        f"Procedural artwork {i}-{n + 1}",
-                    )
-                    ids.append(item.id)
-                body = f"{rng.choice(OPENERS)} {tags}".strip()
-                post = await posts.create_post(session, author, body, media_ids=ids, created_at=at)
-            elif made and kind < 0.82:
-                quoted = rng.choice([p for p in made[-60:] if p.in_reply_to_id is None] or made)
-                post = await posts.create_post(
-                    session,
-                    author,
-                    f"{rng.choice(THOUGHTS)} {tags}",
-                    quote_of_id=quoted.id,
-                    created_at=at,
-                )
-            elif kind < 0.86:
-                post = await posts.create_post(
-                    session,
-                    author,
-                    "Which palette should I use for the next series? #palette",
-                    poll=PollSpec(
-                        ["Warm dusk", "Cold neon", "Forest", "Monochrome"], expires_in=3 * 86400
-                    ),
-                    created_at=at,
-                )
-            else:
-                post = await posts.create_post(
-                    session, author, f"{rng.choice(THOUGHTS)} {tags}", created_at=at
-                )
-            made.append(post)
+            ids = []
+            for art in post.pictures:
+                data = picture(art.seed, art.style, art.size, art.palette)
+                item = await media.upload(session, settings, store, author.id, data, "art.png",
+                                          art.alt)
+                ids.append(item.id)
+            made.append(await posts.create_post(
+                session, author, post.text, media_ids=ids or None, created_at=at,
+                in_reply_to_id=made[post.reply_to].id if post.reply_to is not None else None,
+                quote_of_id=made[post.quote_of].id if post.quote_of is not None else None,
+                poll=PollSpec(post.poll, expires_in=3 * 86400) if post.poll else None))
             for fan in rng.sample(people, k=min(len(people), rng.randint(0, 9))):
                 if fan.id != author.id:
-                    await interactions.like(session, fan, post.id)
-            if rng.random() < 0.03 and post.in_reply_to_id is None:
+                    await interactions.like(session, fan, made[-1].id)
+            if rng.random() < 0.03 and post.reply_to is None:
                 fan = rng.choice(people)
                 if fan.id != author.id:
-                    await interactions.repost(session, fan, post.id)
+                    await interactions.repost(session, fan, made[-1].id)
         if (i + 1) % 25 == 0 or i + 1 == n_posts:
             echo(f"  posts {i + 1}/{n_posts}")

@@ -19,6 +19,17 @@ PALETTES = [
     ["#1c1917", "#a8a29e", "#e7e5e4", "#d97706"],
     ["#052e16", "#65a30d", "#d9f99d", "#fde047"],
 ]
+# What people call each palette when they talk about a picture (salon/seed_text.py).
+PALETTE_NAMES = [
+    "orange and pink on navy",
+    "deep greens and cream",
+    "violets and lilac",
+    "rust and peach",
+    "sea blues",
+    "reds and soft pinks",
+    "stone greys with a touch of amber",
+    "limes and yellows",
+]
 
 
 def _rgb(hex_colour: str) -> tuple[int, int, int]:
@@ -112,9 +123,10 @@ def _lines(rng: random.Random, size: tuple[int, int], pal: list[str]) -> Image.I
 STYLES = {"sunset": _sunset, "bauhaus": _bauhaus, "orbs": _orbs, "lines": _lines}
 
 
-def picture(seed: int, style: str | None = None, size: tuple[int, int] = (1024, 768)) -> bytes:
+def picture(seed: int, style: str | None = None, size: tuple[int, int] = (1024, 768),
+            palette: int | None = None) -> bytes:
     rng = random.Random(seed)
-    pal = rng.choice(PALETTES)
+    pal = rng.choice(PALETTES) if palette is None else PALETTES[palette]
     draw = STYLES[style] if style else rng.choice(list(STYLES.values()))
     out = io.BytesIO()
     draw(rng, size, pal).save(out, "PNG", optimize=False, compress_level=3)

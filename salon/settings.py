@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     # How long a signed address of a private picture (not under public/) works on S3.
     media_signed_url_seconds: int = 3600
     secret_key: str = DEV_SECRET
+    # The public address links are made with. Unset: `salon serve` uses the address it listens
+    # on (served_url); other processes (a separate `salon worker`) this default.
     base_url: str = "http://127.0.0.1:8000"
     instance_name: str = "Salon"
     # The server's rules, one per line (/api/v1/instance/rules, shown to apps at sign-up),
@@ -181,6 +183,18 @@ class Settings(BaseSettings):
     @property
     def secure_cookies(self) -> bool:
         return self.base_url.startswith("https://")
+
+
+def served_url(host: str, port: int, tls: bool) -> str:
+    """The address `salon serve --host H --port P` answers at on this machine: links for a
+    person at this laptop when SALON_BASE_URL is unset (every interface: 127.0.0.1)."""
+    scheme = "https" if tls else "http"
+    if host in ("", "0.0.0.0", "::"):  # noqa: S104 - names every interface, listens on none
+        host = "127.0.0.1"
+    elif ":" in host:  # an IPv6 address is bracketed in a URL
+        host = f"[{host}]"
+    default = 443 if tls else 80
+    return f"{scheme}://{host}" + ("" if port == default else f":{port}")
 
 
 def comma_list(value: str) -> list[str]:
