@@ -238,16 +238,19 @@ def salon_serve(env: dict[str, str], log_path: Path, port: int, *args: str) -> I
     # A self-signed certificate (the test's own) is not checked while waiting for it.
     unchecked = ssl._create_unverified_context() if tls else None  # noqa: S323
     try:
-        for _ in range(150):
+        # Until it answers or exits; the guard is generous, as a loaded 2-core CI machine
+        # can take many seconds to import and migrate.
+        deadline = time.monotonic() + 180
+        while True:
             try:
-                urllib.request.urlopen(base + "/public", timeout=1, context=unchecked)
+                urllib.request.urlopen(base + "/public", timeout=5, context=unchecked)
                 break
             except OSError:
                 if proc.poll() is not None:
                     raise RuntimeError(log_path.read_text()) from None
+                if time.monotonic() > deadline:
+                    raise RuntimeError("server did not start: " + log_path.read_text()) from None
                 time.sleep(0.1)
-        else:
-            raise RuntimeError("server did not start: " + log_path.read_text())
         yield base
     finally:
         proc.terminate()

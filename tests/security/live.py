@@ -71,9 +71,8 @@ def serving(settings: Settings, **changes: Any) -> Iterator[Live]:
                                            ws="websockets-sansio", log_config=None))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    for _ in range(200):
-        if server.started:
-            break
+    deadline = time.monotonic() + 120  # a guard only: a loaded CI machine starts slowly
+    while not server.started and thread.is_alive() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert server.started, "the server did not start"
     try:
