@@ -20,7 +20,7 @@ from salon.db.models import Base
 from salon.db.session import make_engine
 from salon.media.models import MediaAttachment
 from salon.media.store import MediaStore
-from salon.posts.search import TSVECTOR
+from salon.posts.search import TSVECTOR, body_sql
 from salon.settings import Settings
 
 BATCH = 1000
@@ -116,10 +116,10 @@ async def transfer(source: Settings, target: Settings, source_store: MediaStore,
                     copied = await _copy(src, dst, table)
                     echo(f"  {table.name:<28} {copied:>9} rows")
                 if dst.dialect.name == "postgresql":
-                    body = TSVECTOR.format("spoiler_text || ' ' || text")
+                    body = TSVECTOR.format(body_sql("postgresql"))
                     await dst.execute(text(
-                        f"INSERT INTO post_search (post_id, body) SELECT id, {body} FROM posts "
-                        "WHERE reblog_of_id IS NULL ON CONFLICT DO NOTHING"))
+                        f"INSERT INTO post_search (post_id, body) SELECT p.id, {body} "
+                        "FROM posts p WHERE p.reblog_of_id IS NULL ON CONFLICT DO NOTHING"))
             reports = []
             for table in Base.metadata.sorted_tables:
                 mine, theirs = await _digest(src, table), await _digest(dst, table)

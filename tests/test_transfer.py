@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
+from salon.accounts import service as accounts
 from salon.cli import main
 from salon.db.migrate import upgrade
 from salon.db.session import Database
@@ -37,9 +38,17 @@ async def _seed(source: Settings) -> None:
         first = await posts.create_post(session, alice, "a café at night #cafe")
         await posts.create_post(session, bob, "a reply", in_reply_to_id=first.id)
         await interactions.like(session, bob, first.id)
-        await generation.request(session, source, alice, GenerationSpec("a kite", count=1))
+        made = await generation.request(session, source, alice,
+                                        GenerationSpec("a kite", count=1))
         await session.commit()
     await Worker(db).drain()
+    async with db.sessions() as session:
+        picture = (await generation.candidates(session, [made.id]))[made.id][0].media
+        assert picture is not None
+        author = await accounts.get_by_username(session, "alice")
+        await posts.create_post(session, author, "flying",
+                                media_ids=[picture.id])  # found by its prompt, "a kite"
+        await session.commit()
     await db.dispose()
 
 
@@ -48,6 +57,7 @@ async def _read(moved: Settings) -> tuple[int, list[str]]:
     async with db.sessions() as session:
         count = int(await session.scalar(select(func.count()).select_from(Post)) or 0)
         found = await search.posts(session, "caf", None)  # the search index came along
+        found += await search.posts(session, "kite", None)  # with pictures' prompts
     await db.dispose()
     return count, [p.text for p in found]
 
@@ -69,7 +79,7 @@ def test_an_embedded_instance_moves_to_postgresql_without_loss(
     assert "media" in result.output
 
     moved = Settings(env="test", data_dir=tmp_path / "target", **target_db)
-    assert asyncio.run(_read(moved)) == (2, ["a café at night #cafe"])
+    assert asyncio.run(_read(moved)) == (3, ["a café at night #cafe", "flying"])
     copied = LocalMediaStore(tmp_path / "target" / "media")
     originals = sorted(p.relative_to(source.media_dir) for p in source.media_dir.rglob("*.*"))
     assert originals and all((copied.root / p).read_bytes() == (source.media_dir / p).read_bytes()

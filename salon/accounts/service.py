@@ -386,11 +386,15 @@ async def suggestions(
     viewer_id: int | None,
     exclude: Select[int] | CompoundSelect | None = None,
     limit: int = 5,
+    *,
+    besides: int | None = None,
 ) -> list[Account]:
-    """Popular accounts, minus the viewer and the ids `exclude` selects (those followed)."""
+    """Popular accounts, minus the viewer, the ids `exclude` selects (those followed) and
+    `besides` (the profile being shown, which has its own Follow button)."""
     query = select(Account).where(Account.suspended_at.is_(None), Account.approved.is_(True))
-    if viewer_id is not None:
-        query = query.where(Account.id != viewer_id)
+    for left_out in (viewer_id, besides):
+        if left_out is not None:
+            query = query.where(Account.id != left_out)
     if exclude is not None:
         query = query.where(Account.id.not_in(exclude))
     rows = await session.scalars(

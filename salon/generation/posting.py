@@ -17,6 +17,7 @@ from salon.generation.schemas import Recipe
 from salon.jobs import service as jobs
 from salon.media import service as media
 from salon.media.models import MediaAttachment
+from salon.posts import search
 from salon.posts.models import Post
 from salon.posts.visibility import OPEN, visible_to
 from salon.timelines.schemas import Cursor
@@ -111,6 +112,8 @@ async def set_recipe_hidden(session: AsyncSession, actor: Account, post_id: int,
             if item is not None and not item.description:
                 item.description = prompt_alt(generation)
         jobs.enqueue(session, RESTORE_RECIPE_JOB, {"post_id": post.id})
+    if rows:
+        await search.reindex(session, post)  # the prompt leaves the search entry, or returns
     return post
 
 

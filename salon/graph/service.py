@@ -378,10 +378,11 @@ def blocking_ids(viewer_id: IdArg) -> CompoundSelect:
 
 
 def not_suggestable_ids(viewer_id: int) -> CompoundSelect:
-    """Accounts not to suggest following: already followed, blocked either way, muted, or
-    dismissed from the suggestions."""
+    """Accounts not to suggest following: already followed or asked to, blocked either way,
+    muted, or dismissed from the suggestions."""
     # One flat UNION: SQLite does not accept a parenthesised compound select inside one.
     return union(followed_ids(viewer_id), *hidden_author_ids(viewer_id).selects,
+                 select(FollowRequest.target_id).where(FollowRequest.account_id == viewer_id),
                  select(SuggestionDismissal.target_id)
                  .where(SuggestionDismissal.account_id == viewer_id))
 

@@ -17,6 +17,8 @@ from salon.jobs.service import enqueue
 from salon.media import images
 from salon.media.models import MediaAttachment
 from salon.media.store import MediaStore, is_public, media_store, new_folder, public_key
+from salon.posts import search
+from salon.posts.models import Post
 from salon.settings import Settings, get_settings
 
 MAX_DESCRIPTION_CHARS = 1500
@@ -168,6 +170,10 @@ async def update_description(
     if new_focus is not None:
         media.focus_x, media.focus_y = new_focus
     await session.flush()
+    if media.post_id is not None:
+        post = await session.get(Post, media.post_id)
+        if post is not None:
+            await search.reindex(session, post)  # a post is found by its alt texts
     return media
 
 

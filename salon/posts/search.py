@@ -1,6 +1,8 @@
 """Full-text search over posts, kept in the same transaction as the post: SQLite's FTS5
 table, or on PostgreSQL a tsvector per post with a GIN index (the 'simple' configuration:
-no stemming, any language). Each word of a query matches as a prefix, on both."""
+no stemming, any language). Each word of a query matches as a prefix, on both. A post is
+found by its text and content warning, its poll's options, its pictures' alt texts and the
+prompts of its generated pictures, unless its author hid their recipe."""
 
 from __future__ import annotations
 
@@ -10,13 +12,32 @@ from sqlalchemy import Select, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.db.session import dialect_name
-from salon.posts.models import Post
+from salon.generation.models import Candidate, Generation
+from salon.media.models import MediaAttachment
+from salon.posts.models import Poll, PollOption, Post
 from salon.posts.visibility import visible_to
 
 TABLE = "post_search"
 # Letters and digits only, as queries are split: PostgreSQL's parser would otherwise keep
 # "Mastodon.py" or "example.com/x" as single tokens that a search for "py" never finds.
 TSVECTOR = "to_tsvector('simple', regexp_replace({}, '[^[:alnum:]]+', ' ', 'g'))"
+
+
+def body_sql(dialect: str) -> str:
+    """What `reindex` writes, as SQL over `posts p`: for rebuilding entries in bulk."""
+    join = "group_concat({}, ' ')" if dialect == "sqlite" else "string_agg({}, ' ')"
+    options = join.format("o.title")
+    pictures = join.format(
+        "m.description || ' ' || CASE WHEN p.recipe_hidden THEN '' "
+        "ELSE coalesce(g.prompt, '') END")
+    return (
+        "p.spoiler_text || ' ' || p.text"
+        f" || ' ' || coalesce((SELECT {options} FROM poll_options o"
+        " JOIN polls l ON l.id = o.poll_id WHERE l.post_id = p.id), '')"
+        f" || ' ' || coalesce((SELECT {pictures} FROM media_attachments m"
+        " LEFT JOIN generation_candidates c ON c.media_id = m.id"
+        " LEFT JOIN generations g ON g.id = c.generation_id WHERE m.post_id = p.id), '')"
+    )
 
 
 def _sqlite(session: AsyncSession) -> bool:
@@ -36,6 +57,26 @@ async def index(session: AsyncSession, post_id: int, body: str) -> None:
                  "ON CONFLICT (post_id) DO UPDATE SET body = excluded.body"),
             {"id": post_id, "body": body},
         )
+
+
+async def reindex(session: AsyncSession, post: Post) -> None:
+    """The post's entry, from what it holds now: called whenever its text, poll, pictures'
+    alt texts or recipe's visibility change. A hidden recipe's prompt is never in it."""
+    pictures = await session.execute(
+        select(MediaAttachment.description, Generation.prompt)
+        .outerjoin(Candidate, Candidate.media_id == MediaAttachment.id)
+        .outerjoin(Generation, Generation.id == Candidate.generation_id)
+        .where(MediaAttachment.post_id == post.id)
+        .order_by(MediaAttachment.position)
+    )
+    options = await session.scalars(
+        select(PollOption.title).join(Poll, Poll.id == PollOption.poll_id)
+        .where(Poll.post_id == post.id).order_by(PollOption.position)
+    )
+    parts = [post.spoiler_text, post.text, *options]
+    for alt, prompt in pictures:
+        parts += [alt, "" if post.recipe_hidden or prompt is None else prompt]
+    await index(session, post.id, "\n".join(p for p in parts if p))
 
 
 async def unindex(session: AsyncSession, post_id: int) -> None:

@@ -128,14 +128,13 @@ async def _tag_ids(session: AsyncSession, names: list[str]) -> list[int]:
 async def _index(
     session: AsyncSession, post: Post, rendered: text.Rendered, mentioned: list[Account]
 ) -> None:
-    """Mentions, tags and search entry for the current text of `post`."""
+    """Mentions and tags for the current text of `post`."""
     await session.execute(delete(Mention).where(Mention.post_id == post.id))
     await session.execute(delete(PostTag).where(PostTag.post_id == post.id))
     for account in mentioned:
         session.add(Mention(post_id=post.id, account_id=account.id))
     for tag_id in await _tag_ids(session, rendered.tags):
         session.add(PostTag(post_id=post.id, tag_id=tag_id))
-    await search.index(session, post.id, f"{post.spoiler_text}\n{post.text}")
 
 
 async def create_post(
@@ -229,6 +228,7 @@ async def create_post(
         for position, title in enumerate(options):
             session.add(PollOption(poll_id=record.id, position=position, title=title))
         jobs.enqueue(session, "posts.poll_ended", {"poll_id": record.id}, run_at=record.expires_at)
+    await search.reindex(session, post)  # with its pictures and poll, all there now
     await accounts.add_to_counter(session, author.id, "posts_count", 1)
     author.last_post_at = post.created_at
     if parent is not None:
@@ -293,6 +293,7 @@ async def edit_post(
         )
     )
     await _index(session, post, rendered, mentioned)
+    await search.reindex(session, post)
     jobs.enqueue(session, "notifications.post_edited", {"post_id": post.id})
     # Its streams hear of the edit from the job, which finds them as fan-out did.
     jobs.enqueue(session, "timelines.edited", {"post_id": post.id})

@@ -15,9 +15,13 @@ from salon.db.migrate import alembic_config, managed_by_alembic, upgrade
 from salon.db.models import Base
 from salon.db.session import make_engine
 from salon.jobs.models import Job
+from salon.jobs.worker import Worker
 from salon.media.service import REKEY_JOB
+from salon.posts import search
+from salon.posts import service as posts
 from salon.settings import Settings
 from tests.conftest import People
+from tests.generation.helpers import generate
 
 
 async def test_migrated_schema_matches_models(settings: Settings) -> None:
@@ -73,3 +77,29 @@ async def test_an_upgrade_queues_the_move_of_files_at_guessable_keys(
     await upgrade(settings, engine)
     await engine.dispose()
     assert await _rekeys(session) == 1
+
+
+async def test_an_upgrade_makes_posts_findable_by_their_prompts(
+    settings: Settings, session: AsyncSession, people: People, worker: Worker
+) -> None:
+    alice = await people.make("alice")
+    pictures = await generate(session, settings, worker, alice, "a fox in the snow", count=2)
+    shown = await posts.create_post(session, alice, "look", media_ids=[pictures[0].id])
+    await posts.create_post(session, alice, "guess", media_ids=[pictures[1].id],
+                            recipe_hidden=True)
+    await session.commit()
+    await session.close()
+    engine = make_engine(settings)
+    config = alembic_config(settings)
+
+    def back_to_0021(connection: Connection) -> None:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0021")
+
+    async with engine.begin() as connection:
+        await connection.run_sync(back_to_0021)
+    assert await search.posts(session, "fox", None) == []  # entries as 0021 wrote them
+    await session.close()
+    await upgrade(settings, engine)
+    await engine.dispose()
+    assert [p.id for p in await search.posts(session, "fox", None)] == [shown.id]

@@ -151,6 +151,7 @@ async def profile(
             "featured_tags": await tags.featured(session, account.id),
         },
         where="account",
+        profile_id=account.id,
     )
 
 
@@ -180,7 +181,7 @@ async def _follow_list(
             "people": listed,
             "relationships": relationships,
             "next_max_id": rows[-1][0] if len(rows) == 40 else None,
-            **await frame(session, current),
+            **await frame(session, current, profile_id=account.id),
         },
     )
 
@@ -258,14 +259,25 @@ async def relate(
     await session.commit()
     wake_worker(request)
     if is_htmx(request):
-        relationship = await graph.relationship(session, me.id, account.id)
-        await session.refresh(account)
-        return page(
-            request,
-            "partials/relationship.html",
-            {"account": account, "relationship": relationship},
-        )
+        return await _relate_fragment(request, session, me, account)
     return back(request, f"/@{account.username}")
+
+
+async def _relate_fragment(request: Request, session: AsyncSession, me: Account,
+                           account: Account) -> Response:
+    """The button's box again (a "Who to follow" row, or the profile's relationship box),
+    with the counts of the profile on the page when the follow changed them: its counts
+    send `counts_of` along (hx-include), and it is `account`, or `me` on one's own."""
+    relationship = await graph.relationship(session, me.id, account.id)
+    shown = (await request.form()).get("counts_of")
+    counted = [a for a in (account, me) if shown == str(a.id)]
+    for changed in counted:
+        await session.refresh(changed)
+    in_suggestions = request.headers.get("hx-target") == f"suggestion-{account.id}"
+    return page(request, "partials/relate.html", {
+        "account": account, "relationship": relationship, "counted": counted,
+        "suggested_now": relationship if in_suggestions else None,
+    })
 
 
 @router.get("/@{username}/report/new")

@@ -49,14 +49,17 @@ def cursor(request: Request, limit: int = 20) -> Cursor:
     )
 
 
-async def frame(session: AsyncSession, current: Viewer) -> dict[str, Any]:
-    """Navigation badge and sidebar: three small queries per full page."""
+async def frame(session: AsyncSession, current: Viewer, *,
+                profile_id: int | None = None) -> dict[str, Any]:
+    """Navigation badge and sidebar: three small queries per full page. On a profile
+    (`profile_id`) its owner is not suggested: the page has its own Follow button."""
     viewer_id = current.id
     return {
         "unread": await notifications.unread_count(session, viewer_id) if viewer_id else 0,
         "trends": await timelines.trending_tags(session, limit=6),
         "suggestions": await accounts.suggestions(
-            session, viewer_id, graph.not_suggestable_ids(viewer_id) if viewer_id else None, limit=4
+            session, viewer_id, graph.not_suggestable_ids(viewer_id) if viewer_id else None,
+            limit=4, besides=profile_id,
         ),
     }
 
@@ -83,13 +86,16 @@ async def feed_page(
     template: str,
     context: dict[str, Any],
     where: str | None = None,
+    profile_id: int | None = None,
 ) -> HTMLResponse:
     """A page of posts: the whole page, or just the items for HTMX 'load more/newer';
-    the signed-in person's filters of context `where` fold or leave out posts."""
+    the signed-in person's filters of context `where` fold or leave out posts. A profile's
+    page names its owner (`profile_id`) for the sidebar (`frame`)."""
     feed.items = await filtered(request, session, current, feed.items, where)
     ctx = {"feed": feed, **context}
     if is_htmx(request) and request.headers.get("hx-target") == "load-newer":
         return page(request, "partials/feed_newer.html", ctx)
     if is_htmx(request) and request.headers.get("hx-target") != "main":
         return page(request, "partials/feed_items.html", ctx)
-    return page(request, template, {**ctx, **await frame(session, current)})
+    return page(request, template,
+                {**ctx, **await frame(session, current, profile_id=profile_id)})
