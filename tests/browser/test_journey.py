@@ -90,7 +90,7 @@ def test_reading_works_without_javascript(server: str, browser: Any) -> None:
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     page.goto(server + "/public")
-    assert page.get_by_role("heading", name="Explore").count() == 1
+    assert page.get_by_role("heading", name="Latest").count() == 1
     page.goto(server + "/signup")
     page.get_by_label("Username").fill("carol")
     page.get_by_label("Password").fill(PASSWORD)
