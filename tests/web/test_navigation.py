@@ -15,8 +15,9 @@ from tests.web.test_moderation import admin
 
 MAIN_NAV = re.compile(r'<nav aria-label="Main">(.*?)</nav>', re.DOTALL)
 GUEST = re.compile(r'<div class="guest">(.*?)</div>', re.DOTALL)
-LINK = re.compile(r'<a (?:class="[^"]*" )?href="([^"]+)"([^>]*)>.*?<span class="label">([^<]+)</span>',
-                  re.DOTALL)
+LINK = re.compile(
+    r'<a (?:class="[^"]*" )?href="([^"]+)"([^>]*)>.*?<span class="label">([^<]+)</span>',
+    re.DOTALL)
 TITLE = re.compile(r"<title>(.*?)</title>", re.DOTALL)
 H1 = re.compile(r"<h1\b[^>]*>(.*?)</h1>", re.DOTALL)
 
