@@ -29,7 +29,8 @@ LONG_LINK = "https://example.com/" + "a-very-long-path-segment-" * 6
 LONG_NAME = "Alexandrina Featherstonehaugh-Cholmondeley of Wolverhampton"
 
 # Where something sticks out of the screen: the page itself, and every element that is
-# visible (not inside an ancestor that clips it, such as a visually hidden label).
+# visible (not inside an ancestor that clips it, such as a visually hidden label); and text
+# that a box cuts off without an ellipsis.
 OVERFLOW = """() => {
   const width = document.documentElement.clientWidth;
   const found = [];
@@ -38,7 +39,8 @@ OVERFLOW = """() => {
   const name = el => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")
     + (typeof el.className === "string" && el.className.trim()
        ? "." + el.className.trim().split(/\\s+/).join(".") : "")
-    + ` "${(el.innerText || el.getAttribute("aria-label") || "").trim().slice(0, 40)}"`;
+    + ` "${(el.innerText || el.getAttribute("aria-label") || "").replace(/\\s+/g, " ").trim()
+         .slice(0, 40)}"`;
   for (const el of document.body.querySelectorAll("*")) {
     const style = getComputedStyle(el);
     if (style.display === "none" || style.visibility !== "visible") continue;
@@ -53,6 +55,26 @@ OVERFLOW = """() => {
       }
     }
     if (right > width + 0.5) found.push(`${name(el)} ends at ${Math.round(right)}px`);
+  }
+  // Text cut off by a box that hides what sticks out, unless it ends in "…" on purpose.
+  const texts = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let text = texts.nextNode(); text; text = texts.nextNode()) {
+    if (!text.textContent.trim() || !text.parentElement.checkVisibility()) continue;
+    const range = document.createRange();
+    range.selectNodeContents(text);
+    const box = range.getBoundingClientRect();
+    if (box.width < 1) continue;
+    for (let up = text.parentElement; up && up !== document.body; up = up.parentElement) {
+      const s = getComputedStyle(up);
+      if (s.textOverflow === "ellipsis" || s.webkitLineClamp !== "none"
+          || (s.clip !== "auto" && s.position === "absolute")) break;
+      if (s.overflowX === "hidden" || s.overflowX === "clip") {
+        if (box.right > up.getBoundingClientRect().right + 1) {
+          found.push(`"${text.textContent.trim().slice(0, 30)}" is cut off by ${name(up)}`);
+        }
+        break;
+      }
+    }
   }
   return found.slice(0, 8);
 }"""
