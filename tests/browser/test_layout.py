@@ -62,14 +62,15 @@ OVERFLOW = """() => {
     if (!text.textContent.trim() || !text.parentElement.checkVisibility()) continue;
     const range = document.createRange();
     range.selectNodeContents(text);
-    const box = range.getBoundingClientRect();
-    if (box.width < 1) continue;
+    let right = range.getBoundingClientRect().right;
     for (let up = text.parentElement; up && up !== document.body; up = up.parentElement) {
       const s = getComputedStyle(up);
-      if (s.textOverflow === "ellipsis" || s.webkitLineClamp !== "none"
-          || (s.clip !== "auto" && s.position === "absolute")) break;
-      if (s.overflowX === "hidden" || s.overflowX === "clip") {
-        if (box.right > up.getBoundingClientRect().right + 1) {
+      if (s.webkitLineClamp !== "none" || (s.clip !== "auto" && s.position === "absolute")) break;
+      const clips = s.overflowX === "hidden" || s.overflowX === "clip";
+      if (clips && s.textOverflow === "ellipsis") {  // ends in "…" at its own edge
+        right = Math.min(right, up.getBoundingClientRect().right);
+      } else if (clips) {
+        if (right > up.getBoundingClientRect().right + 1) {
           found.push(`"${text.textContent.trim().slice(0, 30)}" is cut off by ${name(up)}`);
         }
         break;
