@@ -258,9 +258,11 @@ def salon_serve(env: dict[str, str], log_path: Path, port: int, *args: str) -> I
         log.close()
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, databases: Databases) -> Iterator[str]:
-    """`salon serve` in its own process, with its in-process worker, on a free port."""
+@contextmanager
+def real_site(tmp_path_factory: pytest.TempPathFactory, databases: Databases
+              ) -> Iterator[tuple[str, dict[str, str]]]:
+    """`salon serve` in its own process, with its in-process worker, on a free port; yields
+    its URL and the environment a `salon` command needs to act on the same site."""
     data = tmp_path_factory.mktemp("real-site")
     port = _free_port()
     database = databases.fresh(data)
@@ -268,6 +270,12 @@ def server(tmp_path_factory: pytest.TempPathFactory, databases: Databases) -> It
            "SALON_BASE_URL": f"http://127.0.0.1:{port}"}
     try:
         with salon_serve(env, data / "server.log", port) as base:
-            yield base
+            yield base, env
     finally:
         databases.drop(database)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, databases: Databases) -> Iterator[str]:
+    with real_site(tmp_path_factory, databases) as (base, _):
+        yield base

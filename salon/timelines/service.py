@@ -24,7 +24,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.accounts.models import Account
 from salon.db.ids import IdArg, id_floor, id_param, ids_param, utcnow
-from salon.generation.models import Candidate
 from salon.graph import service as graph
 from salon.lists import service as lists
 from salon.media.models import MediaAttachment
@@ -139,6 +138,11 @@ def _not_hidden(viewer_id: int | None) -> list[ColumnElement[bool]]:
     return [Post.account_id.not_in(graph.hidden_author_ids(viewer_id))]
 
 
+def _has_media() -> ColumnElement[bool]:
+    """Posts with at least one picture, uploaded or generated."""
+    return select(MediaAttachment.id).where(MediaAttachment.post_id == Post.id).exists()
+
+
 async def public(
     session: AsyncSession, viewer_id: int | None, cursor: Cursor, *, only_media: bool = False,
     present: reading.Presenter[Any] = reading.present,
@@ -156,9 +160,7 @@ async def public(
         *_not_hidden(viewer_id),
     )
     if only_media:
-        stmt = stmt.where(
-            select(MediaAttachment.id).where(MediaAttachment.post_id == Post.id).exists()
-        )
+        stmt = stmt.where(_has_media())
     return await _page_of_posts(session, stmt, cursor, viewer_id, present)
 
 
@@ -205,9 +207,7 @@ async def profile(
             )
         )
     if filters.only_media:
-        stmt = stmt.where(
-            select(MediaAttachment.id).where(MediaAttachment.post_id == Post.id).exists()
-        )
+        stmt = stmt.where(_has_media())
     if not filters.with_reposts or filters.only_media:
         stmt = stmt.where(Post.reblog_of_id.is_(None))
     return await _page_of_posts(session, stmt, cursor, viewer_id, present)
@@ -368,24 +368,21 @@ async def ranked(
     *,
     limit: int = 20,
     offset: int = 0,
-    generated: bool = False,
+    pictures: bool = False,
     engaged: bool = False,
     tag_name: str | None = None,
 ) -> list[PostView]:
-    """Public posts of the last week ranked by engagement with time decay; `generated`
-    keeps posts with generated pictures (Explore), `engaged` those someone reacted to
-    (trends). The pool is bounded, so paging the ranked
-    list by position costs no SQL OFFSET."""
+    """Public posts of the last week ranked by engagement with time decay; `pictures`
+    keeps posts with pictures, uploaded or generated (Explore), `engaged` those someone
+    reacted to (trends). The pool is bounded, so paging the ranked list by position costs
+    no SQL OFFSET."""
     conditions = [Post.id >= id_floor(utcnow() - RANK_WINDOW), listed(),
                   Post.reblog_of_id.is_(None), visible_to(viewer_id), *_not_hidden(viewer_id)]
     if engaged:
         conditions.append(Post.likes_count + Post.reposts_count + Post.remixes_count
                           + Post.replies_count > 0)
-    if generated:
-        conditions.append(Post.id.in_(
-            select(MediaAttachment.post_id)
-            .join(Candidate, Candidate.media_id == MediaAttachment.id)
-        ))
+    if pictures:
+        conditions.append(_has_media())
     if tag_name:
         tag_id = select(Tag.id).where(Tag.name == tag_name.lower().lstrip("#"))
         conditions.append(Post.id.in_(

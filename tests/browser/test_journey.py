@@ -90,7 +90,7 @@ def test_reading_works_without_javascript(server: str, browser: Any) -> None:
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     page.goto(server + "/public")
-    assert page.get_by_role("heading", name="Explore").count() == 1
+    assert page.get_by_role("heading", name="Latest").count() == 1
     page.goto(server + "/signup")
     page.get_by_label("Username").fill("carol")
     page.get_by_label("Password").fill(PASSWORD)
@@ -100,4 +100,18 @@ def test_reading_works_without_javascript(server: str, browser: Any) -> None:
     page.get_by_role("button", name="Post", exact=True).click()
     page.wait_for_url(re.compile(r"/home$"))
     assert page.locator("article", has_text="Posted without any JavaScript").count() == 1
+    context.close()
+
+    # A visitor's like is a link saying so, that leads back to the post after logging in.
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(server + "/public")
+    post = page.locator("article", has_text="Posted without any JavaScript")
+    post.get_by_role("link", name=re.compile(r"^Log in to like")).click()
+    page.wait_for_url(re.compile(r"/login\?next="))
+    page.get_by_label("Username").fill("carol")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(r"/@carol/\d+$"))
+    assert page.get_by_role("button", name=re.compile(r"^Like")).count() >= 1
     context.close()

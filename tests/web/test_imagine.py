@@ -323,7 +323,7 @@ def test_explore_shows_generated_pictures_by_hashtag(site: CheckedSite) -> None:
     assert grid("/explore?tag=sunset") == [f"/@alice/{sunset}"]
     assert grid("/explore?tag=%23forest") == [f"/@alice/{forest}"]
     assert grid("/explore?tag=sea") == []
-    assert "No pictures yet tagged #sea." in site.anon.get("/explore?tag=sea").text
+    assert "No pictures tagged #sea in the last week." in site.anon.get("/explore?tag=sea").text
 
 
 def test_moderators_see_who_was_refused(site: CheckedSite) -> None:

@@ -49,7 +49,7 @@ async def profile_form(
     return page(
         request,
         "settings.html",
-        {"title": "Edit profile", "saved": False, **await frame(session, current)},
+        {"title": "Settings", "saved": False, **await frame(session, current)},
     )
 
 
@@ -95,7 +95,7 @@ async def save_profile(
             request,
             "settings.html",
             {
-                "title": "Edit profile",
+                "title": "Settings",
                 "error": error.message,
                 **await frame(session, current),
             },
@@ -104,7 +104,7 @@ async def save_profile(
     return page(
         request,
         "settings.html",
-        {"title": "Edit profile", "saved": True, **await frame(session, current)},
+        {"title": "Settings", "saved": True, **await frame(session, current)},
     )
 
 

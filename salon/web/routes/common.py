@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
 
@@ -87,11 +87,14 @@ async def feed_page(
     context: dict[str, Any],
     where: str | None = None,
     profile_id: int | None = None,
-) -> HTMLResponse:
-    """A page of posts: the whole page, or just the items for HTMX 'load more/newer';
-    the signed-in person's filters of context `where` fold or leave out posts. A profile's
-    page names its owner (`profile_id`) for the sidebar (`frame`)."""
+) -> Response:
+    """A page of posts: the whole page, or just the items for HTMX 'load more/newer', or
+    (asked with X-Salon-Check: newer) only whether there are any: 200 or 204. The signed-in
+    person's filters of context `where` fold or leave out posts. A profile's page names its
+    owner (`profile_id`) for the sidebar (`frame`)."""
     feed.items = await filtered(request, session, current, feed.items, where)
+    if request.headers.get("x-salon-check") == "newer":
+        return Response(status_code=200 if feed.items else 204)
     ctx = {"feed": feed, **context}
     if is_htmx(request) and request.headers.get("hx-target") == "load-newer":
         return page(request, "partials/feed_newer.html", ctx)

@@ -53,7 +53,7 @@ async def public(
 ) -> Response:
     feed = await timelines.public(session, current.id, cursor(request), only_media=media)
     return await feed_page(
-        request, session, current, feed, "public.html", {"title": "Explore", "only_media": media},
+        request, session, current, feed, "public.html", {"title": "Latest", "only_media": media},
         where="public",
     )
 

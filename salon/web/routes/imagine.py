@@ -216,7 +216,7 @@ async def explore(
     session: AsyncSession = Depends(db_session),
 ) -> Response:
     tag = request.query_params.get("tag", "").lstrip("#").strip() or None
-    views = await timelines.ranked(session, current.id, limit=60, generated=True, tag_name=tag)
+    views = await timelines.ranked(session, current.id, limit=60, pictures=True, tag_name=tag)
     return page(request, "explore.html", {
         "title": f"Explore #{tag}" if tag else "Explore", "views": views, "tag": tag,
         **await frame(session, current),

@@ -147,10 +147,12 @@
 
   /* Keep keyboard focus on the same control when htmx swaps an action bar or follow button. */
   var refocus = null;
+  var loadedNewer = false;
   document.addEventListener("htmx:beforeSwap", function (e) {
     var target = e.detail && e.detail.target;
     var active = document.activeElement;
     refocus = null;
+    loadedNewer = !!target && target.id === "load-newer";
     if (target && target.id && active && target.contains(active)) {
       var kind = ["reply", "repost", "quote-link", "like", "bookmark"].filter(function (k) {
         return active.classList.contains(k);
@@ -161,13 +163,36 @@
   document.addEventListener("htmx:afterSettle", function (e) {
     if (refocus) {
       var box = document.getElementById(refocus.id);
-      /* A control that replaced itself (the "Load newer" link) keeps the focus too. */
+      /* A control that replaced itself keeps the focus too; the "Load newer" link comes back
+         hidden, so the first of the newer posts takes it. */
       var el = box && (refocus.sel ? box.querySelector(refocus.sel) : box);
+      if (el && el.hidden) {
+        el = el.nextElementSibling;
+        if (el) el.setAttribute("tabindex", "-1");
+      }
       if (el) el.focus();
       refocus = null;
     }
     initCounters(e.target);
+    if (loadedNewer) { loadedNewer = false; checkNewer(); }
   });
+
+  /* "Load newer posts" shows only once there is something newer: the hidden link asks its
+     own address (X-Salon-Check: newer; 200 yes, 204 not yet) every so often while the page
+     is in view, when it comes back into view, and after it loaded newer posts (a click
+     brings at most a page of them). */
+  var NEWER_EVERY_MS = 15000;
+  function checkNewer() {
+    var link = document.querySelector("a.load-newer[data-check-newer][hidden]");
+    if (!link || document.hidden || link.dataset.checking) return;
+    link.dataset.checking = "1";
+    fetch(link.href, { headers: { "X-Salon-Check": "newer" }, credentials: "same-origin" })
+      .then(function (answer) { if (answer.status === 200) link.hidden = false; })
+      .catch(function () { /* offline for a moment: the next check tries again */ })
+      .then(function () { delete link.dataset.checking; });
+  }
+  setInterval(checkNewer, NEWER_EVERY_MS);
+  document.addEventListener("visibilitychange", checkNewer);
 
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", function () { initCounters(); });
