@@ -91,7 +91,7 @@ def plan(spec: Spec) -> list[Painter]:
     """The painters for this picture, back to front."""
     has = spec.has
     if spec.scene == "interior":
-        return [paint_room, paint_figures, *([paint_rain] if has("rain") else [])]
+        return [paint_room, paint_figures]
     out: list[Painter] = [paint_sky]
     if has("stars"):
         out.append(paint_stars)

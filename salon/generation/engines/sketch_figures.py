@@ -409,7 +409,10 @@ def paint_figures(cv: Canvas) -> None:
         figures.remove("person")
     groups: dict[str, list[str]] = {}
     for kind in figures:
-        groups.setdefault(KINDS[kind].where, []).extend(
+        where = KINDS[kind].where
+        if where == "table" and spec.scene != "interior":
+            where = "front"  # a vase in a garden stands on the ground
+        groups.setdefault(where, []).extend(
             [kind] * (len(spec.people) if kind == "person" else 1))
     people = iter(spec.people)
     ground = cv.h - cv.horizon
@@ -449,5 +452,5 @@ def paint_figures(cv: Canvas) -> None:
 
 
 def needs_ground(figures: tuple[str, ...]) -> bool:
-    """Whether some figure stands on land (by the sea, on a beach)."""
-    return any(KINDS[f].where == "front" for f in figures)
+    """Whether some figure stands on land (by the sea: on a beach)."""
+    return any(KINDS[f].where in ("front", "table") for f in figures)
