@@ -14,6 +14,7 @@ from salon.db.ids import id_floor, id_time, new_id
 from salon.db.migrate import alembic_config, managed_by_alembic, upgrade
 from salon.db.models import Base
 from salon.db.session import make_engine
+from salon.generation.models import Generation
 from salon.jobs.models import Job
 from salon.media.service import REKEY_JOB
 from salon.settings import Settings
@@ -73,3 +74,28 @@ async def test_an_upgrade_queues_the_move_of_files_at_guessable_keys(
     await upgrade(settings, engine)
     await engine.dispose()
     assert await _rekeys(session) == 1
+
+
+async def test_an_upgrade_marks_earlier_sketch_generations_as_not_from_a_trained_model(
+    settings: Settings, session: AsyncSession, people: People
+) -> None:
+    alice = await people.make("alice")
+    fields = dict(account_id=alice.id, prompt="a fox", seed=1, count=1, aspect="1:1",
+                  width=1024, height=1024, steps=12, guidance=7.0, trained=True)
+    for name in ("sketch", "openai"):  # as every generation was labelled before 0022
+        session.add(Generation(engine=name, model=name, **fields))
+    await session.commit()
+    await session.close()
+    engine = make_engine(settings)
+    config = alembic_config(settings)
+
+    def back_to_0021(connection: Connection) -> None:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0021")
+
+    async with engine.begin() as connection:
+        await connection.run_sync(back_to_0021)
+    await upgrade(settings, engine)
+    await engine.dispose()
+    rows = dict((await session.execute(select(Generation.engine, Generation.trained))).all())
+    assert rows == {"sketch": False, "openai": True}
