@@ -1,5 +1,6 @@
 """Content credentials (C2PA): a signed statement inside each generated picture that it was
-made by a trained model, by which Salon engine, and signed by whom.
+made by an algorithm (a trained model, or a procedural program like sketch), by which Salon
+engine, and signed by whom.
 
 Production instances configure a certificate chain and key (SALON_C2PA_CERT_CHAIN,
 SALON_C2PA_PRIVATE_KEY) from a CA that verifiers trust. Without them, a development CA and
@@ -33,6 +34,8 @@ from salon import __version__
 from salon.settings import Settings
 
 TRAINED_ALGORITHMIC_MEDIA = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
+# Made by a program that was not trained on examples (the sketch engine paints by rules).
+ALGORITHMIC_MEDIA = "http://cv.iptc.org/newscodes/digitalsourcetype/algorithmicMedia"
 CREATED = "c2pa.created"
 
 CA_FILE = "ca.pem"
@@ -235,7 +238,11 @@ def _builder_context() -> Any:
         return _sign_context
 
 
-def manifest_definition(software_agent: str, title: str) -> dict[str, Any]:
+def digital_source_type(trained: bool) -> str:
+    return TRAINED_ALGORITHMIC_MEDIA if trained else ALGORITHMIC_MEDIA
+
+
+def manifest_definition(software_agent: str, title: str, trained: bool) -> dict[str, Any]:
     return {
         "claim_generator_info": [{"name": "Salon", "version": __version__}],
         "title": title,
@@ -243,19 +250,21 @@ def manifest_definition(software_agent: str, title: str) -> dict[str, Any]:
             "label": "c2pa.actions.v2",
             "data": {"actions": [{
                 "action": CREATED,
-                "digitalSourceType": TRAINED_ALGORITHMIC_MEDIA,
+                "digitalSourceType": digital_source_type(trained),
                 "softwareAgent": {"name": software_agent},  # v2 actions name an agent object
             }]},
         }],
     }
 
 
-def sign(data: bytes, content_type: str, *, software_agent: str, settings: Settings,
-         title: str = "Generated image") -> bytes:
-    """`data` with a signed C2PA manifest embedded; nothing may change the bytes afterwards."""
+def sign(data: bytes, content_type: str, *, software_agent: str, trained: bool,
+         settings: Settings, title: str = "Generated image") -> bytes:
+    """`data` with a signed C2PA manifest embedded; nothing may change the bytes afterwards.
+    `trained`: the engine's, which decides the digital source type."""
     chain, key = signer_paths(settings)
     signer = _signer(chain, key)
-    builder = c2pa.Builder(manifest_definition(software_agent, title), context=_builder_context())
+    builder = c2pa.Builder(manifest_definition(software_agent, title, trained),
+                           context=_builder_context())
     out = io.BytesIO()
     with builder:
         builder.sign(signer, content_type, io.BytesIO(data), out)

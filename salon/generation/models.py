@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, Integer, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from salon.db.base import Base, CreatedMixin, IdMixin
@@ -37,6 +37,9 @@ class Generation(IdMixin, CreatedMixin, Base):
     negative_prompt: Mapped[str] = mapped_column(Text, default="")
     engine: Mapped[str] = mapped_column(String(40))
     model: Mapped[str] = mapped_column(String(200))
+    # Whether a trained model made the pictures (the engine's `trained`, kept with them:
+    # their labels stay true if the instance later changes its engines).
+    trained: Mapped[bool] = mapped_column(default=True, server_default=true())
     seed: Mapped[int] = mapped_column(BigInteger)
     count: Mapped[int] = mapped_column(Integer)
     aspect: Mapped[str] = mapped_column(String(8))
@@ -58,6 +61,9 @@ class Generation(IdMixin, CreatedMixin, Base):
     # What a paid engine reported (its token counts) and what that cost, if it is known.
     usage: Mapped[dict[str, int] | None] = mapped_column(JSON)
     cost_usd: Mapped[float | None] = mapped_column(Float)
+    # The prompt's words the engine drew and those it could not ({"used": [...],
+    # "ignored": [...]}), where the engine says (sketch).
+    words: Mapped[dict[str, list[str]] | None] = mapped_column(JSON)
     # Moves each time previews of the pictures in progress are stored (0: none yet).
     preview_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     started_at: Mapped[datetime | None]

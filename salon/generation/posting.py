@@ -145,7 +145,8 @@ async def forget_post(session: AsyncSession, post_id: int) -> None:
 class PostRecipe:
     """What a post shows of how its pictures were made."""
 
-    ai_generated: bool
+    engine: str  # the engine that made them
+    ai_generated: bool  # a trained model (the engine's `trained`)
     recipe: Recipe | None  # None when hidden (or nothing generated)
     generation_id: int | None
 
@@ -170,7 +171,8 @@ async def for_posts(session: AsyncSession, posts: Sequence[Post]) -> dict[int, P
             continue
         shown = post_id not in hidden
         found[post_id] = PostRecipe(
-            ai_generated=True,
+            engine=generation.engine,
+            ai_generated=generation.trained,
             recipe=service.recipe(generation, seed) if shown else None,
             generation_id=generation.id if shown else None,
         )

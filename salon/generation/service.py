@@ -196,6 +196,7 @@ async def request(
         negative_prompt=negative,
         engine=engine.name,
         model=engine.model,
+        trained=engine.trained,
         seed=spec.seed if spec.seed is not None else secrets.randbelow(MAX_SEED + 1),
         count=spec.count,
         aspect=spec.aspect,

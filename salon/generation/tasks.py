@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import io
 import logging
 import secrets
@@ -77,11 +78,11 @@ def _software_agent(engine: Engine) -> str:
     return f"Salon {engine.name} engine ({engine.model})"  # as restore_recipe writes it
 
 
-def _signed_png(settings: Settings, agent: str, picture: Image.Image,
+def _signed_png(settings: Settings, agent: str, trained: bool, picture: Image.Image,
                 recipe: dict[str, object] | None) -> bytes:
     """A PNG with the recipe (if any) and content credentials; signing comes last."""
     return credentials.sign(provenance.encode_png(picture, recipe), "image/png",
-                            software_agent=agent, settings=settings)
+                            software_agent=agent, trained=trained, settings=settings)
 
 
 def _encode(settings: Settings, engine: Engine, picture: Image.Image,
@@ -90,9 +91,9 @@ def _encode(settings: Settings, engine: Engine, picture: Image.Image,
     agent = _software_agent(engine)
     with_recipe = provenance.encode_png(picture, recipe)
     plain = provenance.strip_recipe(with_recipe)  # same pixels, no second PNG encode
-    sign = credentials.sign
-    with_recipe = sign(with_recipe, "image/png", software_agent=agent, settings=settings)
-    plain = sign(plain, "image/png", software_agent=agent, settings=settings)
+    sign = functools.partial(credentials.sign, content_type="image/png", software_agent=agent,
+                             trained=engine.trained, settings=settings)
+    with_recipe, plain = sign(with_recipe), sign(plain)
     thumbnail, blurhash = images.preview(picture)
     return with_recipe, plain, thumbnail, blurhash
 
@@ -287,6 +288,7 @@ async def _save(session: AsyncSession, store: MediaStore, generation_id: int,
     generation.state, generation.progress, generation.finished_at = (
         State.succeeded, 1.0, utcnow())
     generation.usage, generation.cost_usd = output.usage or None, output.cost_usd
+    generation.words = output.words
     service.changed(session, generation)
 
 
@@ -308,7 +310,7 @@ async def restore_recipe(session: AsyncSession, payload: dict[str, Any]) -> None
             continue
         picture = Image.open(io.BytesIO(await store.get(candidate.plain_key))).convert("RGB")
         agent = f"Salon {generation.engine} engine ({generation.model})"
-        data = await asyncio.to_thread(_signed_png, settings, agent, picture,
+        data = await asyncio.to_thread(_signed_png, settings, agent, generation.trained, picture,
                                        service.recipe(generation, candidate.seed).as_dict())
         key = f"{new_folder(generation.account_id, post.visibility in OPEN)}/recipe.png"
         await store.put(key, data, "image/png")

@@ -57,8 +57,10 @@ class PostView:
     bookmarked: bool = False
     pinned: bool = False  # by its author, who is the viewer
     muted: bool = False  # its thread, by the viewer (thread_mutes.py)
-    # Imagine: an "AI-generated" label, the recipe unless hidden, and the remix source when
-    # the viewer may see it.
+    # Imagine: which engine made the post's pictures and whether it is a trained model (its
+    # label: made_label), the recipe unless hidden, and the remix source when the viewer may
+    # see it.
+    made_with: str | None = None
     ai_generated: bool = False
     recipe: Recipe | None = None
     remix_of: Post | None = None
@@ -69,6 +71,14 @@ class PostView:
     @property
     def id(self) -> int:
         return self.post.id
+
+    @property
+    def made_label(self) -> str | None:
+        """How the post's pictures were made, in its label's words: "AI-generated" only for a
+        trained model; "Made with sketch" for a procedural program."""
+        if self.made_with is None:
+            return None
+        return "AI-generated" if self.ai_generated else f"Made with {self.made_with}"
 
     @property
     def shown(self) -> PostView:

@@ -1,7 +1,8 @@
 """Imagine in a real browser, as two people: alice generates pictures from the composer's
 Imagine tab (the candidates arrive in place, with live progress, without a page load), picks
-one and posts it; bob, who follows her, sees it labelled AI-generated with its recipe, remixes
-it, and alice is told about the remix."""
+one and posts it; bob, who follows her, sees it labelled as made with sketch (a program, not
+an AI model) with its recipe, remixes it, and alice is told about the remix. The word chips
+add to the prompt, and the card says which words sketch drew."""
 
 from __future__ import annotations
 
@@ -94,12 +95,12 @@ def test_imagine_post_recipe_remix(server: str, browser: Any) -> None:
     _generate_pick_and_post(alice, 2, "The lighthouse, as the machine sees it")
     mine = alice.locator("article", has_text="The lighthouse, as the machine sees it").first
     assert mine.locator(".media img").count() == 1
-    assert mine.locator(".ai-label").inner_text() == "AI-generated"
+    assert mine.locator(".ai-label").inner_text() == "Made with sketch"
 
     # Bob: the post in his home timeline, its recipe, and Remix.
     _eventually(bob, server + "/home", "The lighthouse, as the machine sees it")
     post = bob.locator("article", has_text="The lighthouse, as the machine sees it").first
-    assert post.locator(".ai-label").inner_text() == "AI-generated"
+    assert post.locator(".ai-label").inner_text() == "Made with sketch"
     recipe = post.locator("details.recipe")
     recipe.locator("summary", has_text="Recipe").click()
     assert recipe.locator(".recipe-prompt").inner_text() == PROMPT
@@ -120,4 +121,28 @@ def test_imagine_post_recipe_remix(server: str, browser: Any) -> None:
     _eventually(alice, server + "/notifications", "remixed your picture")
     _eventually(alice, f"{server}/@alice/{source_id}", "1 remix")
     assert alice.get_by_role("link", name="1 remix").count() == 1
+    assert not problems, problems
+
+
+def test_word_chips_add_to_the_prompt_and_the_card_says_what_was_drawn(server: str,
+                                                                       browser: Any) -> None:
+    problems: list[str] = []
+    carol = _person(browser, server, "carol", problems)
+    carol.goto(server + "/imagine")
+    prompt = carol.get_by_label("Prompt", exact=True)
+    prompt.fill("a snowy forest ")
+    words = carol.locator(".prompt-words")
+    words.get_by_role("button", name="fox", exact=True).click()
+    assert prompt.input_value() == "a snowy forest, fox"
+    words.locator("summary", has_text="More words").click()
+    words.get_by_role("button", name="night", exact=True).click()
+    assert prompt.input_value() == "a snowy forest, fox, night"
+    prompt.press("End")
+    prompt.type(", zanzibars")
+    carol.get_by_label("Images").select_option("1")
+    carol.get_by_role("button", name="Generate").click()
+    card = carol.locator("#generations article.generation").first
+    card.locator(".candidates img").first.wait_for(timeout=GENERATION_MS)
+    assert card.locator(".gen-words").inner_text() == (
+        "Sketch drew: snowy, forest, fox, night · couldn't draw: zanzibars")
     assert not problems, problems

@@ -8,12 +8,13 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from salon.db.ids import id_floor, id_time, new_id
 from salon.db.migrate import alembic_config, managed_by_alembic, upgrade
 from salon.db.models import Base
 from salon.db.session import make_engine
+from salon.generation.models import Generation
 from salon.jobs.models import Job
 from salon.jobs.worker import Worker
 from salon.media.service import REKEY_JOB
@@ -66,14 +67,7 @@ async def test_an_upgrade_queues_the_move_of_files_at_guessable_keys(
     await session.commit()
     await session.close()
     engine = make_engine(settings)
-    config = alembic_config(settings)
-
-    def back_to_0011(connection: Connection) -> None:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0011")
-
-    async with engine.begin() as connection:
-        await connection.run_sync(back_to_0011)
+    await _downgrade(settings, engine, "0011")
     await upgrade(settings, engine)
     await engine.dispose()
     assert await _rekeys(session) == 1
@@ -90,16 +84,38 @@ async def test_an_upgrade_makes_posts_findable_by_their_prompts(
     await session.commit()
     await session.close()
     engine = make_engine(settings)
-    config = alembic_config(settings)
-
-    def back_to_0021(connection: Connection) -> None:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0021")
-
-    async with engine.begin() as connection:
-        await connection.run_sync(back_to_0021)
+    await _downgrade(settings, engine, "0021")
     assert await search.posts(session, "fox", None) == []  # entries as 0021 wrote them
     await session.close()
     await upgrade(settings, engine)
     await engine.dispose()
     assert [p.id for p in await search.posts(session, "fox", None)] == [shown.id]
+
+
+async def test_an_upgrade_marks_earlier_sketch_generations_as_not_from_a_trained_model(
+    settings: Settings, session: AsyncSession, people: People
+) -> None:
+    alice = await people.make("alice")
+    fields = dict(account_id=alice.id, prompt="a fox", seed=1, count=1, aspect="1:1",
+                  width=1024, height=1024, steps=12, guidance=7.0, trained=True)
+    for name in ("sketch", "openai"):  # as every generation was labelled before 0023
+        session.add(Generation(engine=name, model=name, **fields))
+    await session.commit()
+    await session.close()
+    engine = make_engine(settings)
+    await _downgrade(settings, engine, "0022")
+    await upgrade(settings, engine)
+    await engine.dispose()
+    rows = dict((await session.execute(select(Generation.engine, Generation.trained))).all())
+    assert rows == {"sketch": False, "openai": True}
+
+
+async def _downgrade(settings: Settings, engine: AsyncEngine, revision: str) -> None:
+    config = alembic_config(settings)
+
+    def back(connection: Connection) -> None:
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
+
+    async with engine.begin() as connection:
+        await connection.run_sync(back)

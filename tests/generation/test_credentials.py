@@ -19,9 +19,9 @@ from salon.cli import main
 from salon.generation import credentials, provenance
 from salon.settings import Settings
 
-AGENT = "Salon sketch engine salon-sketch-1"
+AGENT = "Salon diffusers engine (sd-turbo)"
 RECIPE: dict[str, Any] = {"prompt": "a quiet harbour at dawn", "seed": 42, "steps": 20,
-                          "engine": "sketch", "model": "salon-sketch-1"}
+                          "engine": "diffusers", "model": "sd-turbo"}
 
 
 def make_settings(data_dir: Path, **overrides: Any) -> Settings:
@@ -42,10 +42,11 @@ def image() -> Image.Image:
     return Image.fromarray(pixels, "RGB")
 
 
-def signed_png(image: Image.Image, cfg: Settings, recipe: dict[str, Any] | None = RECIPE
-               ) -> bytes:
+def signed_png(image: Image.Image, cfg: Settings, recipe: dict[str, Any] | None = RECIPE,
+               trained: bool = True) -> bytes:
     data = provenance.encode_png(image, recipe)
-    return credentials.sign(data, "image/png", software_agent=AGENT, settings=cfg)
+    return credentials.sign(data, "image/png", software_agent=AGENT, trained=trained,
+                            settings=cfg)
 
 
 def idat_offset(data: bytes | bytearray) -> int:
@@ -147,11 +148,20 @@ def test_signed_png_is_valid_with_created_action(image: Image.Image, cfg: Settin
         assert np.array_equal(np.asarray(im), np.asarray(image))
 
 
+def test_a_program_that_was_not_trained_signs_algorithmic_media(image: Image.Image,
+                                                                cfg: Settings) -> None:
+    creds = credentials.read(signed_png(image, cfg, trained=False), "image/png", cfg)
+    assert creds.valid, creds.explanations
+    assert creds.digital_source_type == credentials.ALGORITHMIC_MEDIA
+    assert creds.digital_source_type.endswith("/algorithmicMedia")
+
+
 @pytest.mark.parametrize("content_type", ["image/jpeg", "image/webp"])
 def test_signed_jpeg_and_webp_are_valid(image: Image.Image, cfg: Settings,
                                         content_type: str) -> None:
     data = provenance.encode(image, RECIPE, content_type)
-    signed = credentials.sign(data, content_type, software_agent=AGENT, settings=cfg)
+    signed = credentials.sign(data, content_type, software_agent=AGENT, trained=True,
+                              settings=cfg)
     creds = credentials.read(signed, content_type, cfg)
     assert creds.valid, creds.explanations
     assert creds.software_agent == AGENT

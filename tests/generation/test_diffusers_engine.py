@@ -269,6 +269,7 @@ async def test_a_generation_through_the_worker_stores_signed_candidates(
         found = credentials.read(data, "image/png", settings)
         assert found.valid, found.errors
         assert "diffusers" in (found.software_agent or "")
+        assert found.digital_source_type == credentials.TRAINED_ALGORITHMIC_MEDIA
     # Previews were shown while it ran, and are gone now that it is done.
     assert stored_previews
     await worker.drain()  # the file deletions queued with the result

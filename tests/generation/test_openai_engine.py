@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -16,7 +17,7 @@ import pytest
 from PIL import Image
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from salon.generation import provenance
+from salon.generation import credentials, provenance
 from salon.generation import service as generation
 from salon.generation.engines import openai_images
 from salon.generation.engines.base import ASPECTS, EngineError, EngineRequest, Output
@@ -461,6 +462,8 @@ async def test_the_worker_stores_the_services_pictures_with_usage_and_cost(
         data = await store.get(view.media.file_key)
         recipe = provenance.read_recipe(data)
         assert recipe is not None and recipe["model"] == MODEL and recipe["engine"] == "openai"
+        source_type = credentials.read(data, "image/png", settings).digital_source_type
+        assert source_type == credentials.TRAINED_ALGORITHMIC_MEDIA
         with Image.open(io.BytesIO(data)) as picture:
             assert picture.convert("RGB").getpixel((0, 0)) == colour(i)
 
@@ -513,6 +516,24 @@ def test_the_api_makes_pictures_with_the_openai_engine(settings: Settings,
         assert negative.status_code == 422 and "negative prompt" in negative.json()["error"]
 
 
+def test_posts_of_the_services_pictures_are_labelled_ai_generated(settings: Settings,
+                                                                  fake: FakeOpenAI) -> None:
+    with Site(openai_site_settings(settings, fake, openai_partial_images=0)) as site:
+        alice = token_for(site, "alice")
+        made = api(site, "POST", "/api/v1/salon/generations", alice,
+                   json={"prompt": "a red kite", "count": 1, "engine": "openai"}).json()
+        site.run_jobs()
+        done = api(site, "GET", f"/api/v1/salon/generations/{made['id']}", alice).json()
+        assert done["words"] is None  # the service does not say which words it used
+        status = api(site, "POST", "/api/v1/statuses", alice, json={
+            "status": "kite", "media_ids": [done["candidates"][0]["id"]]}).json()
+        assert {k: status["salon"][k] for k in ("ai_generated", "made_with", "label")} == {
+            "ai_generated": True, "made_with": "openai", "label": "AI-generated"}
+        page = site.anon.get(f"/@alice/{status['id']}").text
+        assert re.findall(r'<span class="ai-label"[^>]*>(.*?)</span>', page) == ["AI-generated"]
+        assert "Made with openai" not in page
+
+
 def test_the_composer_offers_what_the_openai_engine_takes(settings: Settings,
                                                          fake: FakeOpenAI) -> None:
     with Site(openai_site_settings(settings, fake)) as site:
@@ -524,3 +545,5 @@ def test_the_composer_offers_what_the_openai_engine_takes(settings: Settings,
         assert caps.startswith(f"{MODEL} (Images API at") and "64×64 pixels square" in caps, caps
         sketch = site.user("bob").get("/imagine").text  # the default engine keeps its own
         assert 'name="seed"' in sketch and 'name="negative_prompt"' in sketch
+        # Only sketch says which words it knows: a model reads any prompt.
+        assert 'class="prompt-words"' in sketch and 'class="prompt-words"' not in page

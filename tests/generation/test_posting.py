@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.errors import NotFound
-from salon.generation import posting, provenance
+from salon.generation import credentials, posting, provenance
 from salon.generation.models import Candidate
 from salon.graph import service as graph
 from salon.jobs.worker import Worker
@@ -35,7 +35,8 @@ async def test_a_post_records_picked_and_passed_candidates(
     assert await posting.preference_pairs(session, post.id) == {
         "picked": [ids[1]], "passed": [ids[0], ids[2]]}
     view = (await reading.present(session, [post], None))[0]
-    assert view.ai_generated and view.recipe is not None
+    assert view.made_with == "sketch" and view.recipe is not None
+    assert not view.ai_generated and view.made_label == "Made with sketch"
     assert view.recipe.prompt == "three moons" and view.recipe.seed == rows[1].seed
 
 
@@ -104,7 +105,7 @@ async def test_a_hidden_recipe_is_in_no_view_and_no_posted_file(
     assert not await stored(store, with_recipe_key)
     for viewer in (None, alice.id, bob.id):
         view = (await reading.present(session, [post], viewer))[0]
-        assert view.ai_generated and view.recipe is None
+        assert view.made_with == "sketch" and view.recipe is None
     assert (await posting.for_posts(session, [post]))[post.id].recipe is None
 
     # Shown again: the recipe is written back into a new file by a job.
@@ -115,6 +116,9 @@ async def test_a_hidden_recipe_is_in_no_view_and_no_posted_file(
     restored = await store.get(pictures[0].file_key)
     found = provenance.read_recipe(restored)
     assert found is not None and found["prompt"] == "a secret garden"
+    # Signed again as what it is: made by a program, not a trained model.
+    source_type = credentials.read(restored, "image/png", settings).digital_source_type
+    assert source_type == credentials.ALGORITHMIC_MEDIA
     # And hidden once more: switched back to the plain copy at once, the other deleted.
     await posting.set_recipe_hidden(session, alice, post.id, True)
     await session.commit()

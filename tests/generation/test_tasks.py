@@ -66,8 +66,8 @@ async def test_a_generation_stores_signed_candidates_with_their_recipe(
         for copy in (data, plain):
             found = credentials.read(copy, "image/png", settings)
             assert found.valid, found.errors
-            assert found.digital_source_type is not None
-            assert found.digital_source_type.endswith("trainedAlgorithmicMedia")
+            # Sketch is a program, not a trained model.
+            assert found.digital_source_type == credentials.ALGORITHMIC_MEDIA
             assert found.software_agent is not None and "sketch" in found.software_agent
     # Same recipe, same pixels: the engine is deterministic.
     again = ENGINE.generate(EngineRequest(made.prompt, width=1152, height=768, seed=8,

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.generation import provenance
+from salon.generation.engines import sketch_words
 from salon.generation.models import Generation
 from salon.settings import Settings
 from tests.conftest import fetch_media
@@ -22,6 +23,13 @@ HTMX = {"HX-Request": "true"}
 SECRET = "zanzibar-lighthouse-427"  # a prompt word found nowhere else
 MADE_RE = re.compile(r"^/imagine#g(\d+)$")
 PROMPT_RE = re.compile(r'<textarea id="prompt"[^>]*>(.*?)</textarea>', re.DOTALL)
+LABEL_RE = re.compile(r'<span class="ai-label"[^>]*>(.*?)</span>')
+
+
+def words_line(card: str) -> str:
+    """The card's line of the words the engine drew and could not."""
+    (line,) = re.findall(r'<p class="meta gen-words">(.*?)</p>', card)
+    return html.unescape(line)
 
 
 @pytest.fixture
@@ -101,6 +109,30 @@ def test_imagine_needs_sign_in_and_offers_the_engine_and_its_options(site: Check
     assert "0 of 200 images used today" in page.text
 
 
+def test_the_composer_suggests_the_words_sketch_knows(site: CheckedSite) -> None:
+    page = site.user("alice").get("/imagine").text
+    chips = [chip["data-add-word"] for chip in elements(page, "button", class_="chip")]
+    # From the engine's own word tables: every group, each word once.
+    assert chips == [w for words in sketch_words.vocabulary().values() for w in words]
+    assert {"fox", "cat", "dog", "bird", "fish", "horse", "person", "house", "tree", "boat",
+            "car", "vase", "lemons", "forest", "night", "stormy"} <= set(chips)
+    assert "Sketch knows:" in page and "More words it knows" in page
+    for word in chips:  # each one is a word the engine draws
+        assert sketch_words.report(word)["used"], word
+
+
+def test_a_finished_card_says_which_words_sketch_drew(site: CheckedSite) -> None:
+    alice = site.user("alice")
+    made = imagine(alice, "a red fox in a snowy forest with zanzibars")
+    site.run_jobs()
+    card = alice.get(f"/generations/{made}", headers=HTMX).text
+    assert words_line(card) == "Sketch drew: red, fox, snowy, forest · couldn't draw: zanzibars"
+    nothing = imagine(alice, "zanzibars")
+    site.run_jobs()
+    assert words_line(alice.get(f"/generations/{nothing}", headers=HTMX).text) == (
+        "Sketch knew none of these words · couldn't draw: zanzibars")
+
+
 def test_generate_with_and_without_htmx_then_follow_the_card(site: CheckedSite) -> None:
     alice = site.user("alice")
     first = imagine(alice, "a lighthouse at dawn")
@@ -161,7 +193,9 @@ def test_pick_post_and_remix(site: CheckedSite) -> None:
     assert len(ids) == 2
     post_id = site.compose(alice, "alice", {"media_id": ids[1], "text": "my kite"})
     page = site.anon.get(f"/@alice/{post_id}").text
-    assert "AI-generated" in page and "<summary>Recipe</summary>" in page
+    # Sketch is a procedural program: no "AI-generated" label on its pictures.
+    assert LABEL_RE.findall(page) == ["Made with sketch"] and "AI-generated" not in page
+    assert "<summary>Recipe</summary>" in page
     assert '<dd class="recipe-prompt">a copper kite over dunes</dd>' in page
     assert "<dt>Seed</dt><dd>78</dd>" in page and "<dt>Style</dt><dd>ink</dd>" in page
     assert f'href="/imagine?remix_of={post_id}"' in page
@@ -215,7 +249,7 @@ def test_a_hidden_recipe_is_on_no_page_until_shown_again(site: CheckedSite) -> N
         assert SECRET not in shown, where
         assert "Recipe</summary>" not in shown and "remix_of=" not in shown, where
         if where != "explore":
-            assert "AI-generated" in page.text, where
+            assert "Made with sketch" in page.text, where
     assert provenance.read_recipe(picture_file(bob, pages["post"].text)) is None
     assert SECRET.encode() not in picture_file(bob, pages["post"].text)
     assert "Show the recipe" not in bob.get(f"/@alice/{post_id}").text

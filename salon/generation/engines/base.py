@@ -76,17 +76,23 @@ class Output:
     images: list[Image.Image]
     usage: dict[str, int] = field(default_factory=dict)  # e.g. the API's token counts
     cost_usd: float | None = None
+    # Engines that read the prompt word by word say which words they drew ("used") and
+    # which they could not ("ignored"); None where an engine does not say.
+    words: dict[str, list[str]] | None = None
 
 
 class Engine(Protocol):
     """An engine may also have `exclusive = True` (one generation at a time per process: the
     worker requeues the others instead of holding a slot for them), `ready()` (raises
-    ValueError when this process lacks what running it needs) and `warm()` (load weights
-    now)."""
+    ValueError when this process lacks what running it needs), `warm()` (load weights
+    now) and `vocabulary` (the words it knows, by group, for the composer to suggest)."""
 
     name: str  # the key people choose: "sketch"
     model: str  # what made the picture, for the recipe: "salon-sketch-1"
     label: str  # shown in the composer: honest about what it is
+    # A trained model makes its pictures: they are labelled "AI-generated" and their content
+    # credentials say trainedAlgorithmicMedia. False for a procedural program (sketch).
+    trained: bool
     capabilities: Capabilities
 
     def generate(self, request: EngineRequest, progress: Progress) -> Output:

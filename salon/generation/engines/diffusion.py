@@ -265,6 +265,7 @@ def _slerp(t: float, a: Any, b: Any) -> Any:
 
 class DiffusersEngine:
     name = "diffusers"
+    trained = True
     exclusive = True  # one generation at a time per process: the worker queues the rest
 
     def __init__(self, settings: Settings, model: Model) -> None:

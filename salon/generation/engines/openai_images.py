@@ -96,6 +96,7 @@ def from_settings(settings: Settings) -> OpenAIImagesEngine:
 
 class OpenAIImagesEngine:
     name = "openai"
+    trained = True
 
     def __init__(self, settings: Settings, sizes: dict[str, tuple[int, int]]) -> None:
         self.settings = settings

@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 from PIL import Image
 
+from salon.generation.engines import sketch_words
 from salon.generation.engines.base import (
     ASPECTS,
     Capabilities,
@@ -27,6 +28,7 @@ from salon.generation.engines.base import (
 )
 from salon.generation.engines.sketch_color import Palette, build_palette
 from salon.generation.engines.sketch_draw import Canvas
+from salon.generation.engines.sketch_figures import needs_ground, paint_figures, paint_room
 from salon.generation.engines.sketch_land import (
     paint_dunes,
     paint_flowers,
@@ -78,6 +80,7 @@ HORIZON: dict[str, tuple[float, float]] = {
     "landscape": (0.56, 0.66), "garden": (0.5, 0.58), "sea": (0.5, 0.62),
     "city": (0.66, 0.76), "forest": (0.5, 0.58), "space": (1.0, 1.0),
     "desert": (0.52, 0.62), "mountains": (0.6, 0.7), "abstract": (0.7, 0.7),
+    "interior": (0.6, 0.66),
 }
 BEACH_WORDS = frozenset(("beach", "shore", "coast", "coastal", "seaside", "sand", "island"))
 OVERLAYS = ("stars", "planets", "sun", "moon", "rainbow", "clouds", "lightning", "birds",
@@ -87,6 +90,8 @@ OVERLAYS = ("stars", "planets", "sun", "moon", "rainbow", "clouds", "lightning",
 def plan(spec: Spec) -> list[Painter]:
     """The painters for this picture, back to front."""
     has = spec.has
+    if spec.scene == "interior":
+        return [paint_room, paint_figures]
     out: list[Painter] = [paint_sky]
     if has("stars"):
         out.append(paint_stars)
@@ -111,7 +116,7 @@ def plan(spec: Spec) -> list[Painter]:
         out.append(paint_buildings)
     if has("water"):
         out.append(paint_water)
-        if spec.tags & BEACH_WORDS:
+        if spec.tags & BEACH_WORDS or needs_ground(spec.figures):
             out.append(paint_beach)
     elif land:
         out.append(paint_ground)
@@ -139,6 +144,8 @@ def plan(spec: Spec) -> list[Painter]:
         out.append(paint_flowers)
     if land and not has("water") and spec.scene not in ("city", "desert"):
         out.append(paint_grass)
+    if spec.figures:
+        out.append(paint_figures)
     if has("birds"):
         out.append(paint_birds)
     if has("rain"):
@@ -181,6 +188,8 @@ class SketchEngine:
     name = "sketch"
     model = "salon-sketch-1"
     label = "Sketch (built-in procedural engine, no AI model)"
+    trained = False
+    vocabulary = sketch_words.vocabulary()
     capabilities = Capabilities(
         text_to_image=True, image_to_image=True, negative_prompt=True, sizes=dict(ASPECTS),
         max_count=4, styles=STYLES, default_steps=12, default_guidance=7.0,
@@ -220,7 +229,7 @@ class SketchEngine:
             step = _Monotonic(report, i / request.count, 1.0 / request.count)
             out.append(self.render(request, style, i, step))
         report(1.0)
-        return Output(out)
+        return Output(out, words=words_of(request))
 
     def render(self, request: EngineRequest, style: str, index: int,
                report: Callable[[float], None]) -> Image.Image:
@@ -276,6 +285,11 @@ class SketchEngine:
         out = _blend(src, full, min(1.0, t * (0.6 + 0.8 * t)))
         report(1.0)
         return out
+
+
+def words_of(request: EngineRequest) -> dict[str, list[str]]:
+    """The prompt's words this engine drew and those it could not."""
+    return sketch_words.report(request.prompt, request.negative_prompt)
 
 
 ENGINE = SketchEngine()

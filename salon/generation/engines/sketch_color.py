@@ -7,8 +7,8 @@ import colorsys
 from collections.abc import Callable
 
 from salon.generation.engines.sketch_rand import unit
-from salon.generation.engines.sketch_spec import Spec
-from salon.generation.engines.sketch_words import Color
+from salon.generation.engines.sketch_spec import Spec, figure_role
+from salon.generation.engines.sketch_words import FIGURE_COLOURS, FRUITS, Color
 
 
 def clamp8(c: Color) -> tuple[int, int, int]:
@@ -147,6 +147,22 @@ BOUND_ROLES: dict[str, tuple[str, ...]] = {
 }
 
 
+# How the light falls on figures: a colour mixed in (with its weight), then a brightness.
+FIGURE_LIGHT: dict[str, tuple[Color, float, float]] = {
+    "day": ((255, 250, 240), 0.0, 1.0), "sunset": ((150, 70, 90), 0.28, 0.85),
+    "dawn": ((220, 170, 180), 0.15, 0.95), "night": ((40, 50, 95), 0.45, 0.5),
+}
+
+
+def figure_roles(light: str) -> dict[str, Color]:
+    """The figures' colours (fig_fox, fig_skin, fruit_lemons...) in this light. They are
+    added after the mood and temperature: a fox in the snow stays orange."""
+    tint, weight, bright = FIGURE_LIGHT[light]
+    base = {f"fig_{k}": c for k, c in FIGURE_COLOURS.items()}
+    base |= {f"fruit_{k}": c for k, (_shape, c) in FRUITS.items()}
+    return {k: scale(mix(c, tint, weight), bright) for k, c in base.items()}
+
+
 class Palette:
     """Named colours for one picture, plus lists for flowers, planets, shapes and nebulae."""
 
@@ -238,13 +254,14 @@ def build_palette(spec: Spec) -> Palette:
         pal.map(lambda c: mix(c, retint(c, (250, 150, 60), 1.0), 0.22 * spec.temp))
     elif spec.temp < 0:
         pal.map(lambda c: mix(c, retint(c, (150, 195, 240), 1.0), -0.28 * spec.temp))
+    pal.roles.update(figure_roles(spec.light))
 
     colours = spec.colours
     if colours:
         base_w = min(0.88, 0.62 * p)
         n = len(colours)
         for k, v in pal.roles.items():
-            if k in KEEP_ROLES:
+            if k in KEEP_ROLES or figure_role(k):
                 col, wt = colours[0]
                 w = base_w * 0.3
             elif k in SKY_ROLES:
@@ -262,8 +279,10 @@ def build_palette(spec: Spec) -> Palette:
                        for i, f in enumerate(pal.flowers)]
         pal.extras = [retint(e, cols[i % n], base_w) for i, e in enumerate(pal.extras)]
     for element, colour in spec.bound.items():
-        for role in BOUND_ROLES.get(element, ()):
-            pal.roles[role] = retint(pal.roles[role], colour, min(0.92, 0.7 * p + 0.1))
+        # A figure keeps some of its own colour: a red fox is still a fox.
+        weight = 0.7 if figure_role(element) else min(0.92, 0.7 * p + 0.1)
+        for role in BOUND_ROLES.get(element, (element,) if element in pal.roles else ()):
+            pal.roles[role] = retint(pal.roles[role], colour, weight)
         if element == "flowers":
             pal.flowers = [retint(colour, f, 0.12) for f in pal.flowers]
         if element == "planet":

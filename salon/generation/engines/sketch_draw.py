@@ -31,6 +31,8 @@ class Canvas:
     # The fill of the last layer painted (top row, image) and of the land things stand on.
     last_fill: tuple[int, Image.Image] | None = None
     land: tuple[int, Image.Image] | None = None
+    # Where things were put that later painters use: "lake" -> (cx, cy, rx, ry).
+    spots: dict[str, tuple[float, float, float, float]] = field(default_factory=dict)
 
     @property
     def w(self) -> int:

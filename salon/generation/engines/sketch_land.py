@@ -293,6 +293,7 @@ def paint_lake(cv: Canvas) -> None:
     gh = cv.h - cv.horizon
     cy = cv.horizon + gh * rnd.u(0.12, 0.3)
     cx, rx, ry = cv.w * rnd.u(0.3, 0.7), cv.w * rnd.u(0.25, 0.45), gh * rnd.u(0.06, 0.12)
+    cv.spots["lake"] = (cx, cy, rx, ry)
     t = np.linspace(0, 2 * math.pi, 120, endpoint=False)
     wob = 1.0 + 0.12 * rnd.profile(120, 6, octaves=2)
     xs, ys = cx + rx * np.cos(t) * wob, cy + ry * np.sin(t) * wob

@@ -7,7 +7,7 @@ import colorsys
 from dataclasses import dataclass, field
 
 from salon.generation.engines.sketch_rand import Streams, unit
-from salon.generation.engines.sketch_words import STYLES, Color, read
+from salon.generation.engines.sketch_words import FIGURE_SCENES, FIGURES, STYLES, Color, read
 
 # The elements a scene brings along, whatever the seed.
 SCENE_ELEMENTS: dict[str, tuple[str, ...]] = {
@@ -20,6 +20,7 @@ SCENE_ELEMENTS: dict[str, tuple[str, ...]] = {
     "desert": ("dunes",),
     "mountains": ("mountains", "ground"),
     "abstract": ("shapes",),
+    "interior": (),
 }
 # What a second scene word adds to the first scene ("a city by the sea").
 SCENE_EXTRA: dict[str, str] = {
@@ -60,6 +61,9 @@ class Spec:
     overcast: bool = False
     flat: bool = False  # minimal: flat fills, few elements
     tags: frozenset[str] = field(default_factory=frozenset)
+    figures: tuple[str, ...] = ()  # drawn large in front of the scene, in prompt order
+    traits: frozenset[str] = field(default_factory=frozenset)  # old, small, big
+    people: tuple[str, ...] = ()  # the word for each person drawn ("king", "queen")
 
     def has(self, element: str) -> bool:
         return element in self.elements
@@ -129,12 +133,8 @@ def resolve(prompt: str, negative: str, style: str, guidance: float, steps: int,
 
     scenes = [s for s in _dedupe(pos.scenes) if s not in neg.scenes]
     subjects = [s for s in pos.subjects if s not in neg.subjects]
-    scene = scenes[0] if scenes else ""
-    if not scene:
-        for subject, implied_scene in SUBJECT_SCENE:
-            if subject in subjects:
-                scene = implied_scene
-                break
+    figures = tuple(f for f in _dedupe(pos.figures) if f not in neg.figures)
+    scene = scenes[0] if scenes else _implied_scene(subjects, figures, pos.has("portrait"))
     if not scene:
         scene = "landscape" if (lights or pos.temps) else "abstract"
 
@@ -149,6 +149,10 @@ def resolve(prompt: str, negative: str, style: str, guidance: float, steps: int,
     elements |= {SCENE_EXTRA[s] for s in scenes[1:] if s in SCENE_EXTRA}
     if "waves" in elements and scene != "sea":
         elements.add("water")
+    if "boat" in figures:  # the boat is the figure; on a lake where there is no sea
+        elements.discard("boat")
+        if not elements & {"water", "lake", "river"}:
+            elements.add("lake")
     elements -= set(neg.subjects) | {SCENE_EXTRA.get(s, "") for s in neg.scenes}
     if light == "night" and "sun" not in subjects:
         elements.discard("sun")
@@ -173,7 +177,10 @@ def resolve(prompt: str, negative: str, style: str, guidance: float, steps: int,
             bound[target] = colour
     colours = unbound
     if not colours:
-        colours = [(c, 0.65) for c, t in pos.colours if t is not None and c not in avoid_set]
+        # A colour bound to the scenery ("green forest") colours the picture; one bound to
+        # a figure ("a red fox") only the figure.
+        colours = [(c, 0.65) for c, t in pos.colours
+                   if t is not None and not figure_role(t) and c not in avoid_set]
     if not colours:
         colours = [(c, 0.6) for c in pos.implied if c not in avoid_set]
         if "flowers" in elements and pos.implied and "flowers" not in bound:
@@ -187,7 +194,41 @@ def resolve(prompt: str, negative: str, style: str, guidance: float, steps: int,
         accents=accents, avoid=avoid, push=max(0.0, min(30.0, guidance)) / 7.0,
         detail=max(0.35, min(1.6, steps / 12.0)), salt=salt,
         overcast="stormy" in moods or "gloomy" in moods, flat=flat, tags=frozenset(tags),
+        figures=figures, traits=frozenset(pos.traits),
+        people=_people(pos.tokens) if "person" in figures else (),
     )
+
+
+PLURAL_PEOPLE = frozenset(("people", "men", "women", "children", "fishermen"))
+
+
+def _people(tokens: list[str]) -> tuple[str, ...]:
+    """One word per person to draw, at most three: "a king and a queen" are two people,
+    "people" three."""
+    words = _dedupe([t for t in tokens if FIGURES.get(t) == "person"])
+    out = [w for word in words for w in [word] * (3 if word in PLURAL_PEOPLE else 1)]
+    return tuple(out[:3])
+
+
+def figure_role(element: str) -> bool:
+    """Whether a colour bound to this element colours a figure rather than the scenery."""
+    return element.startswith(("fig_", "fruit_"))
+
+
+def _implied_scene(subjects: list[str], figures: tuple[str, ...], portrait: bool) -> str:
+    """The scene when the prompt names none: a still life is indoors; else the first
+    subject that implies one; a portrait is indoors; else the first figure's; "" when
+    nothing implies one."""
+    if any(FIGURE_SCENES.get(f) == "interior" for f in figures):
+        return "interior"
+    for subject, implied_scene in SUBJECT_SCENE:
+        if subject in subjects:
+            return implied_scene
+    if portrait:
+        return "interior"
+    for figure in figures:
+        return FIGURE_SCENES.get(figure, "landscape")
+    return ""
 
 
 def known_style(style: str) -> bool:

@@ -101,12 +101,14 @@ SCENES: dict[str, str] = {
     **dict.fromkeys(("abstract", "geometric", "pattern", "shape", "composition", "fractal",
                      "cubism", "cubist"), "abstract"),
     **dict.fromkeys(("garden", "flowerbed", "orchard"), "garden"),
+    **dict.fromkeys(("interior", "room", "kitchen", "table", "indoors", "indoor", "studio",
+                     "stilllife"), "interior"),
 }
 
 SUBJECTS: dict[str, str] = {
     "sun": "sun", "moon": "moon", "crescent": "moon", "star": "stars", "starry": "stars",
     "milkyway": "stars", "starlit": "stars", "cloud": "clouds", "cloudy": "clouds",
-    "bird": "birds", "seagull": "birds", "gull": "birds", "crow": "birds", "flock": "birds",
+    "birds": "birds", "seagull": "birds", "gull": "birds", "crow": "birds", "flock": "birds",
     "eagle": "birds", "swallow": "birds", "planet": "planets", "saturn": "planets",
     "jupiter": "planets", "mars": "planets", "nebula": "nebula", "galaxy": "nebula",
     "rainbow": "rainbow", "rain": "rain", "rainy": "rain", "raindrop": "rain",
@@ -114,20 +116,87 @@ SUBJECTS: dict[str, str] = {
     "snowflake": "snow", "blizzard": "snow", "lightning": "lightning",
     "thunder": "lightning", "thunderstorm": "lightning", "mountain": "mountains",
     "peak": "mountains", "alps": "mountains", "volcano": "mountains", "hill": "hills",
-    "hillside": "hills", "dune": "dunes", "tree": "trees", "pine": "trees", "oak": "trees",
+    "hillside": "hills", "dune": "dunes", "trees": "trees", "pine": "trees", "oak": "trees",
     "palm": "trees", "forest": "trees", "woods": "trees", "sea": "water", "ocean": "water",
     "water": "water", "wave": "waves", "surf": "waves", "river": "river", "stream": "river",
     "creek": "river", "lake": "lake", "pond": "lake", "building": "buildings",
     "skyscraper": "buildings", "tower": "buildings", "skyline": "buildings",
-    "castle": "castle", "fortress": "castle", "palace": "castle", "house": "house",
-    "cottage": "house", "cabin": "house", "village": "house", "barn": "house",
-    "home": "house", "lighthouse": "lighthouse", "beacon": "lighthouse",
-    "boat": "boat", "ship": "boat", "sailboat": "boat", "yacht": "boat",
-    "sail": "boat", "flower": "flowers", "poppy": "flowers", "rose": "flowers",
+    "castle": "castle", "fortress": "castle", "palace": "castle", "houses": "house",
+    "village": "house", "hamlet": "house", "lighthouse": "lighthouse",
+    "beacon": "lighthouse", "boats": "boat", "ships": "boat", "flower": "flowers",
+    "poppy": "flowers", "rose": "flowers",
     "tulip": "flowers", "sunflower": "flowers", "daisy": "flowers", "lavender": "flowers",
     "blossom": "flowers", "bloom": "flowers", "garden": "flowers", "spring": "flowers",
     "meadow": "flowers",
 }
+
+# Figures: one thing drawn large in the foreground, in front of the scene ("a red fox in a
+# snowy forest": the forest is the scene, the fox its figure). A single "tree", "house" or
+# "boat" is a figure; plurals ("trees", "houses", "boats") stay part of the scenery.
+FIGURES: dict[str, str] = {
+    **dict.fromkeys(("fox", "vixen"), "fox"),
+    **dict.fromkeys(("cat", "kitten", "kitty", "tabby"), "cat"),
+    **dict.fromkeys(("dog", "puppy", "pup", "hound", "doggy", "terrier", "retriever",
+                     "labrador", "poodle", "sheepdog"), "dog"),
+    **dict.fromkeys(("bird", "robin", "sparrow", "songbird", "finch", "bluebird"), "bird"),
+    **dict.fromkeys(("fish", "goldfish", "koi", "salmon", "trout", "carp"), "fish"),
+    **dict.fromkeys(("horse", "pony", "stallion", "mare", "foal"), "horse"),
+    **dict.fromkeys(("person", "man", "men", "woman", "women", "figure", "fisherman",
+                     "fishermen", "portrait", "child", "children", "kid", "girl", "boy",
+                     "lady", "gentleman", "people", "farmer", "sailor", "traveler",
+                     "traveller", "wanderer", "hiker", "stranger", "king", "queen",
+                     "prince", "princess", "knight", "wizard", "witch", "monk", "soldier",
+                     "musician", "dancer", "silhouette"), "person"),
+    **dict.fromkeys(("house", "cottage", "cabin", "barn", "home", "farmhouse", "hut",
+                     "chalet"), "house"),
+    **dict.fromkeys(("tree", "willow", "maple", "birch"), "tree"),
+    **dict.fromkeys(("boat", "ship", "sailboat", "yacht", "sail", "sailing", "canoe",
+                     "rowboat", "dinghy"), "boat"),
+    **dict.fromkeys(("car", "automobile", "taxi", "truck", "van", "jeep", "convertible",
+                     "sedan", "racecar"), "car"),
+    **dict.fromkeys(("vase", "bouquet", "flowerpot"), "vase"),
+    **dict.fromkeys(("fruit", "bowl", "stilllife", "lemons", "apple", "oranges", "limes",
+                     "pear", "banana", "grape", "cherries", "peaches", "plums",
+                     "strawberry"), "fruit"),
+}
+# The scene a figure implies when the prompt names none.
+FIGURE_SCENES: dict[str, str] = {"fish": "sea", "boat": "sea", "vase": "interior",
+                                 "fruit": "interior"}
+# Each fruit's look: (shape, colour). Plurals of colour words ("lemons", "oranges") are
+# fruit; their singulars stay colours ("lemon yellow").
+FRUITS: dict[str, tuple[str, Color]] = {
+    "lemons": ("lemon", (246, 214, 46)), "apple": ("round", (200, 35, 40)),
+    "oranges": ("round", (246, 140, 28)), "limes": ("lemon", (120, 190, 50)),
+    "pear": ("pear", (205, 205, 80)), "banana": ("banana", (248, 220, 70)),
+    "grape": ("grape", (110, 45, 120)), "cherries": ("cherry", (185, 20, 40)),
+    "peaches": ("round", (250, 165, 110)), "plums": ("round", (115, 40, 95)),
+    "strawberry": ("cherry", (215, 35, 50)),
+}
+MIXED_FRUIT = ("apple", "oranges", "lemons", "grape")
+# The colours figures are painted in (and their second colours), before light and prompt.
+FIGURE_COLOURS: dict[str, Color] = {
+    "fox": (228, 112, 34), "cat": (128, 124, 130), "dog": (156, 104, 58),
+    "bird": (122, 92, 70), "fish": (246, 136, 36), "horse": (132, 78, 42),
+    "person": (52, 84, 140), "car": (200, 30, 40), "vase": (52, 104, 178),
+    "white": (244, 240, 232), "dark": (38, 30, 28), "skin": (226, 182, 150),
+    "hair": (70, 48, 34), "breast": (226, 96, 44), "beak": (240, 170, 40),
+    "table": (128, 84, 52), "wall": (222, 206, 180), "glass": (170, 205, 230),
+    "oilskin": (240, 196, 40), "gold": (232, 186, 50), "bowl": (236, 230, 218),
+}
+# Words about a figure's look: age and size.
+TRAITS: dict[str, str] = {
+    **dict.fromkeys(("old", "elderly", "aged", "bearded", "grandfather", "grandmother"),
+                    "old"),
+    **dict.fromkeys(("small", "little", "tiny", "baby"), "small"),
+    **dict.fromkeys(("big", "large", "huge", "giant", "enormous"), "big"),
+}
+# A colour before a figure's word is the figure's ("a black cat", "green apples"); houses,
+# boats and trees keep the roles the scenery's ones use.
+_FIGURE_ROLES = {"house": "castle", "boat": "boat", "tree": "foliage"}
+BIND.update({w: _FIGURE_ROLES.get(k, f"fig_{k}") for w, k in FIGURES.items() if k != "fruit"})
+BIND.update({w: f"fruit_{w}" for w in FRUITS})
+BIND.update(dict.fromkeys(("coat", "dress", "jacket", "shirt", "cloak", "robe", "raincoat",
+                           "sweater", "suit", "hat"), "fig_person"))
 
 # Colour a word suggests when the prompt names none ("poppies" are red).
 IMPLIED: dict[str, Color] = {
@@ -162,7 +231,7 @@ PHRASES: tuple[tuple[str, str], ...] = (
     ("black and white", "blackandwhite"), ("film noir", "noir"), ("pen and ink", "penandink"),
     ("golden hour", "goldenhour"), ("blue hour", "bluehour"), ("milky way", "milkyway"),
     ("outer space", "space"), ("8 bit", "8bit"), ("16 bit", "16bit"),
-    ("night sky", "night sky"),
+    ("night sky", "night sky"), ("still life", "stilllife"), ("race car", "racecar"),
 )
 
 STOPWORDS = frozenset("""
@@ -193,7 +262,10 @@ def lemma_candidates(word: str) -> list[str]:
 
 _TABLES: tuple[Mapping[str, object], ...] = (
     COLOURS, LIGHTS, MOODS, TEMPS, SCENES, SUBJECTS, STYLE_WORDS, IMPLIED, BIND, MODIFIERS,
+    FIGURES, TRAITS,
 )
+# What a word the engine read is shown as: its phrase ("pixel art"), else as it was typed.
+_SHOWN = {token: phrase for phrase, token in PHRASES if phrase.replace(" ", "") == token}
 
 
 def lemma(word: str) -> str:
@@ -204,11 +276,16 @@ def lemma(word: str) -> str:
     return word
 
 
-def tokenize(text: str) -> list[str]:
+def _words(text: str) -> list[str]:
+    """The prompt's words, lower case, with known phrases joined into one word."""
     text = text.lower().replace("-", " ").replace("_", " ")
     for phrase, token in PHRASES:
         text = re.sub(rf"\b{phrase}\b", token, text)
-    return [lemma(w) for w in re.findall(r"[a-z0-9]+", text)]
+    return re.findall(r"[a-z0-9]+", text)
+
+
+def tokenize(text: str) -> list[str]:
+    return [lemma(w) for w in _words(text)]
 
 
 @dataclass
@@ -222,10 +299,14 @@ class Words:
     temps: list[float] = field(default_factory=list)
     scenes: list[str] = field(default_factory=list)
     subjects: list[str] = field(default_factory=list)
+    figures: list[str] = field(default_factory=list)
+    traits: list[str] = field(default_factory=list)
     styles: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
     negated: list[str] = field(default_factory=list)  # lemmas after "no"/"without"
     tokens: list[str] = field(default_factory=list)
+    used: list[int] = field(default_factory=list)  # positions of the words it read
+    ignored: list[int] = field(default_factory=list)  # positions of those it could not
 
     def has(self, word: str) -> bool:
         return word in self.tokens
@@ -239,15 +320,22 @@ def _modify(colour: Color, mod: tuple[float, float]) -> Color:
     return (r * 255, g * 255, b * 255)
 
 
-def _bound(tokens: list[str], i: int) -> str | None:
+def _bound(tokens: list[str], i: int) -> int | None:
+    """Where the word a colour at i is bound to is ("blue sky"), if anywhere."""
     for j in range(i + 1, min(len(tokens), i + 3)):
         tok = tokens[j]
         if tok in BIND:
-            return BIND[tok]
+            return j
         if (tok not in COLOURS and tok not in MODIFIERS and tok not in IMPLIED
                 and (tok not in STOPWORDS or tok == "and")):
             return None
     return None
+
+
+def known(tok: str) -> bool:
+    """Whether the word means something to the engine on its own (a modifier only before
+    a colour, a word in BIND only after one: "hat" alone is not drawn, "red hat" is)."""
+    return any(tok in table for table in _TABLES if table is not MODIFIERS and table is not BIND)
 
 
 def read(text: str) -> Words:
@@ -255,6 +343,7 @@ def read(text: str) -> Words:
     tokens = tokenize(text)
     out = Words(tokens=tokens)
     skip_next = False
+    binders: set[int] = set()  # positions of words a colour was bound to
     for i, tok in enumerate(tokens):
         if tok in NEGATORS:
             skip_next = True
@@ -263,30 +352,67 @@ def read(text: str) -> Words:
             if tok in STOPWORDS:
                 continue
             out.negated.append(tok)
+            (out.used if known(tok) else out.ignored).append(i)
             skip_next = False
             continue
-        known = False
         if tok in COLOURS:
             colour = COLOURS[tok]
             if i > 0 and tokens[i - 1] in MODIFIERS:
                 colour = _modify(colour, MODIFIERS[tokens[i - 1]])
-            out.colours.append((colour, _bound(tokens, i)))
-            known = True
+            j = _bound(tokens, i)
+            out.colours.append((colour, None if j is None else BIND[tokens[j]]))
+            if j is not None:
+                binders.add(j)
         if tok in MODIFIERS and i + 1 < len(tokens) and tokens[i + 1] in COLOURS:
+            out.used.append(i)
             continue  # "dark blue" is a colour, not a mood
         for table, dest in ((LIGHTS, out.lights), (MOODS, out.moods), (SCENES, out.scenes),
-                            (SUBJECTS, out.subjects), (STYLE_WORDS, out.styles)):
+                            (SUBJECTS, out.subjects), (FIGURES, out.figures),
+                            (TRAITS, out.traits), (STYLE_WORDS, out.styles)):
             if tok in table:
                 dest.append(table[tok])
-                known = True
         if tok in TEMPS:
             out.temps.append(TEMPS[tok])
-            known = True
         if tok in IMPLIED:
             out.implied.append(IMPLIED[tok])
-            known = True
-        if tok in BIND:
-            known = True
-        if not known and tok not in STOPWORDS and len(tok) > 1:
-            out.unknown.append(tok)
+        if known(tok) or i in binders:
+            out.used.append(i)
+        elif tok not in STOPWORDS and len(tok) > 1:
+            out.ignored.append(i)
+            if tok not in BIND:
+                out.unknown.append(tok)  # they still tint the picture a little
     return out
+
+
+def report(prompt: str, negative: str = "") -> dict[str, list[str]]:
+    """The words of a prompt (and negative prompt) the engine used, and those it could not
+    draw, as they were typed, each once; stop words ("a", "of", "in") are neither."""
+    used: dict[str, None] = {}
+    ignored: dict[str, None] = {}
+    for text in (prompt, negative):
+        raw = _words(text)
+        words = read(text)
+        for dest, positions in ((used, words.used), (ignored, words.ignored)):
+            for i in positions:
+                dest[_SHOWN.get(raw[i], raw[i])] = None
+    return {"used": list(used), "ignored": [w for w in ignored if w not in used]}
+
+
+def _first_words(table: Mapping[str, str]) -> list[str]:
+    """One word for each thing a table knows: the thing's own name where people can type
+    it, else the first word that names it."""
+    out: dict[str, str] = {}
+    for word, thing in table.items():
+        out.setdefault(thing, thing if table.get(lemma(thing)) == thing else word)
+    return [_SHOWN.get(word, word) for word in out.values()]
+
+
+def vocabulary() -> dict[str, tuple[str, ...]]:
+    """What the composer suggests, from the tables the engine reads (one word per thing)."""
+    return {
+        "Subjects": tuple(dict.fromkeys([*_first_words(FIGURES), "portrait", *MIXED_FRUIT])),
+        "Scenery": tuple(_first_words(SUBJECTS)),
+        "Places": tuple(_first_words(SCENES)),
+        "Light": tuple(_first_words(LIGHTS)),
+        "Mood": tuple(_first_words(MOODS)),
+    }

@@ -145,6 +145,18 @@
     input.insertAdjacentElement("afterend", img);
   });
 
+  /* Imagine: a word chip adds its word to the prompt. */
+  document.addEventListener("click", function (e) {
+    var chip = e.target.closest && e.target.closest("[data-add-word]");
+    var area = chip && chip.form && chip.form.querySelector('textarea[name="prompt"]');
+    if (!area) return;
+    var text = area.value.replace(/\s+$/, "");
+    var word = chip.getAttribute("data-add-word");
+    area.value = text ? text + (/[,;]$/.test(text) ? " " : ", ") + word : word;
+    area.dispatchEvent(new Event("input", { bubbles: true }));
+    area.focus();
+  });
+
   /* Keep keyboard focus on the same control when htmx swaps an action bar or follow button. */
   var refocus = null;
   var loadedNewer = false;

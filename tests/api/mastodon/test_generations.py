@@ -135,6 +135,16 @@ def test_ask_with_json_or_a_form_then_follow_to_the_candidates(site: Site) -> No
     assert fetch(site, pictures[0]["url"]) != fetch(site, pictures[1]["url"])
 
 
+def test_a_sketch_generation_says_which_words_it_drew_and_which_not(site: Site) -> None:
+    alice = token_for(site, "alice")
+    made = generate(site, alice, "A red fox in a snowy forest with zanzibars",
+                    negative_prompt="clouds, blurry")
+    assert made["words"] is None  # known once it has run
+    done = finished(site, alice, made)
+    assert done["words"] == {"used": ["red", "fox", "snowy", "forest", "clouds"],
+                             "ignored": ["zanzibars", "blurry"]}
+
+
 def test_lists_only_own_generations_with_paging(site: Site) -> None:
     alice, bob = token_for(site, "alice"), token_for(site, "bob")
     first = generate(site, alice, "first")
@@ -283,7 +293,10 @@ def test_a_posted_candidate_carries_its_recipe(site: Site) -> None:
                  json={"status": "heron", "media_ids": [second["id"]]}).json()
     assert [m["id"] for m in status["media_attachments"]] == [second["id"]]
     salon = {
-        "ai_generated": True,
+        # Sketch is a procedural program: its pictures are not labelled AI-generated.
+        "ai_generated": False,
+        "made_with": "sketch",
+        "label": "Made with sketch",
         "recipe": {"prompt": "an ink heron in fog", "negative_prompt": "boats",
                    "engine": "sketch", "model": "salon-sketch-1", "seed": 43, "steps": 12,
                    "guidance": 7.0, "width": 768, "height": 1152, "style": "ink",
@@ -297,7 +310,8 @@ def test_a_posted_candidate_carries_its_recipe(site: Site) -> None:
     assert recipe is not None and (recipe["prompt"], recipe["seed"]) == (
         "an ink heron in fog", 43)
 
-    plain = {"ai_generated": False, "recipe": None, "remix_of": None, "remixes_count": 0}
+    plain = {"ai_generated": False, "made_with": None, "label": None, "recipe": None,
+             "remix_of": None, "remixes_count": 0}
     text = api(site, "POST", "/api/v1/statuses", alice, json={"status": "just words"}).json()
     assert text["salon"] == plain
     upload = api(site, "POST", "/api/v2/media", alice,
@@ -365,8 +379,9 @@ def test_a_hidden_recipe_never_leaks_over_the_api(site: Site, how: str) -> None:
     for headers in ({}, alice, bob, carol):
         answer = api(site, "GET", f"/api/v1/statuses/{status_id}", headers)
         status = answer.json()
-        assert status["salon"] == {"ai_generated": True, "recipe": None, "remix_of": None,
-                                   "remixes_count": 0}
+        assert status["salon"] == {"ai_generated": False, "made_with": "sketch",
+                                   "label": "Made with sketch", "recipe": None,
+                                   "remix_of": None, "remixes_count": 0}
         assert SECRET not in str(status)
         for path in ("/api/v1/timelines/public", f"/api/v1/accounts/{alice_id}/statuses",
                      "/api/v1/trends/statuses", f"/api/v1/statuses/{status_id}/context"):

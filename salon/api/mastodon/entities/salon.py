@@ -28,7 +28,9 @@ class RecipeEntity(Entity):
 
 
 class SalonStatusEntity(Entity):
-    ai_generated: bool
+    ai_generated: bool  # made by a trained model
+    made_with: str | None  # the engine that made its pictures (sketch, diffusers, openai)
+    label: str | None  # what the post says about it: "AI-generated", "Made with sketch"
     recipe: RecipeEntity | None  # null when there is none or its author hid it
     remix_of: str | None  # the id of the status this one remixes, when visible
     remixes_count: int
@@ -41,6 +43,8 @@ def recipe(r: Recipe) -> RecipeEntity:
 def salon_status(view: PostView) -> SalonStatusEntity:
     return SalonStatusEntity(
         ai_generated=view.ai_generated,
+        made_with=view.made_with,
+        label=view.made_label,
         recipe=recipe(view.recipe) if view.recipe else None,
         remix_of=str(view.remix_of.id) if view.remix_of is not None else None,
         remixes_count=view.post.remixes_count,
@@ -80,6 +84,8 @@ class GenerationEntity(Entity):
     previews: list[str]
     usage: dict[str, int] | None  # what a paid engine reported using
     cost_usd: float | None
+    # The prompt's words the engine drew ("used") and could not ("ignored"), where it says.
+    words: dict[str, list[str]] | None
 
 
 def generation(g: Generation, candidates: list[CandidateView], base: str) -> GenerationEntity:
@@ -110,4 +116,5 @@ def generation(g: Generation, candidates: list[CandidateView], base: str) -> Gen
                   for key in previews.shown(get_settings(), g)],
         usage=g.usage,
         cost_usd=g.cost_usd,
+        words=g.words,
     )
