@@ -199,7 +199,8 @@ async def present(
             application=apps.get(post.application_id or 0),
         )
         if (made := recipes.get(post.id)) is not None:
-            item.ai_generated, item.recipe = made.ai_generated, made.recipe
+            item.ai_generated, item.recipe, item.recipes = (made.ai_generated, made.recipe,
+                                                            made.pictures)
         if post.remix_of_id and (source := sources.get(post.remix_of_id)) is not None:
             item.remix_of, item.remix_of_author = source, authors.get(source.account_id)
         if post.reblog_of_id:

@@ -146,7 +146,8 @@ async def _render_parts(
                 continue
             view.reblog = PostView(post=original, author=original_author)  # left out below
         if (recipe := recipes.get(post.id)) is not None:
-            view.ai_generated, view.recipe = recipe.ai_generated, recipe.recipe
+            view.ai_generated, view.recipe, view.recipes = (recipe.ai_generated,
+                                                            recipe.recipe, recipe.pictures)
         status = entities.status(view, cache.base, None, mentions=mentions).model_dump(mode="json")
         salon = status.get("salon")
         for key in _PER_VIEWER:

@@ -278,26 +278,37 @@ def test_a_posted_candidate_carries_its_recipe(site: Site) -> None:
     done = finished(site, alice, generate(
         site, alice, "an ink heron in fog", negative_prompt="boats", count=2, seed=42,
         aspect="2:3", style="ink"))
-    second = done["candidates"][1]
+    first, second = done["candidates"]
     status = api(site, "POST", "/api/v1/statuses", alice,
-                 json={"status": "heron", "media_ids": [second["id"]]}).json()
-    assert [m["id"] for m in status["media_attachments"]] == [second["id"]]
+                 json={"status": "heron", "media_ids": [second["id"], first["id"]]}).json()
+    assert [m["id"] for m in status["media_attachments"]] == [second["id"], first["id"]]
+
+    def made_with(seed: int) -> dict[str, Any]:
+        # The sketch engine's steps and guidance are its own, never chosen: null.
+        return {"prompt": "an ink heron in fog", "negative_prompt": "boats",
+                "engine": "sketch", "model": "salon-sketch-1", "seed": seed, "steps": None,
+                "guidance": None, "width": 768, "height": 1152, "style": "ink",
+                "aspect": "2:3", "subseed": None, "subseed_strength": None}
+
     salon = {
         "ai_generated": True,
-        "recipe": {"prompt": "an ink heron in fog", "negative_prompt": "boats",
-                   "engine": "sketch", "model": "salon-sketch-1", "seed": 43, "steps": 12,
-                   "guidance": 7.0, "width": 768, "height": 1152, "style": "ink",
-                   "aspect": "2:3"},
+        "recipe": made_with(43),  # the first picture's
+        # Each picture's own, in the post's order: the second was made with seed 43.
+        "media_recipes": [{"media_id": second["id"], "recipe": made_with(43)},
+                          {"media_id": first["id"], "recipe": made_with(42)}],
         "remix_of": None,
         "remixes_count": 0,
     }
     assert status["salon"] == salon
     assert api(site, "GET", f"/api/v1/statuses/{status['id']}", {}).json()["salon"] == salon
-    recipe = provenance.read_recipe(fetch(site, status["media_attachments"][0]["url"]))
-    assert recipe is not None and (recipe["prompt"], recipe["seed"]) == (
-        "an ink heron in fog", 43)
+    for picture, seed in zip(status["media_attachments"], (43, 42), strict=True):
+        recipe = provenance.read_recipe(fetch(site, picture["url"]))
+        assert recipe is not None and (recipe["prompt"], recipe["seed"]) == (
+            "an ink heron in fog", seed)
+        assert "steps" not in recipe and "guidance" not in recipe
 
-    plain = {"ai_generated": False, "recipe": None, "remix_of": None, "remixes_count": 0}
+    plain: dict[str, Any] = {"ai_generated": False, "recipe": None, "media_recipes": [],
+                             "remix_of": None, "remixes_count": 0}
     text = api(site, "POST", "/api/v1/statuses", alice, json={"status": "just words"}).json()
     assert text["salon"] == plain
     upload = api(site, "POST", "/api/v2/media", alice,
@@ -365,8 +376,8 @@ def test_a_hidden_recipe_never_leaks_over_the_api(site: Site, how: str) -> None:
     for headers in ({}, alice, bob, carol):
         answer = api(site, "GET", f"/api/v1/statuses/{status_id}", headers)
         status = answer.json()
-        assert status["salon"] == {"ai_generated": True, "recipe": None, "remix_of": None,
-                                   "remixes_count": 0}
+        assert status["salon"] == {"ai_generated": True, "recipe": None, "media_recipes": [],
+                                   "remix_of": None, "remixes_count": 0}
         assert SECRET not in str(status)
         for path in ("/api/v1/timelines/public", f"/api/v1/accounts/{alice_id}/statuses",
                      "/api/v1/trends/statuses", f"/api/v1/statuses/{status_id}/context"):
