@@ -58,6 +58,7 @@ def test_each_picture_shows_its_own_seed_and_remixes_from_it(site: CheckedSite) 
     site.run_jobs()
     first, _second, third = picks(alice, made)
     post_id = site.compose(alice, "alice", {"media_id": [first, third], "text": "boats"})
+    site.run_jobs()  # a public post's files move where anyone may read them
     page = site.anon.get(f"/@alice/{post_id}").text
 
     # Shared once: the prompt, engine, size and style; the sketch engine's steps and
@@ -117,6 +118,7 @@ def test_a_variation_is_remade_from_its_recipe(site: CheckedSite) -> None:
     site.run_jobs()
     post_id = site.compose(alice, "alice", {"media_id": picks(alice, variation.id),
                                             "text": "owls"})
+    site.run_jobs()  # a public post's files move where anyone may read them
     page = site.anon.get(f"/@alice/{post_id}").text
     share = round(variation.subseed_strength * 100)
     # Both pictures: seed 8 (the varied candidate's) and 9, each with its own other noise.
