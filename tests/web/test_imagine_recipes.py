@@ -188,3 +188,13 @@ def test_a_variation_names_its_source_and_is_shown(site: CheckedSite) -> None:
     assert page.count(f'data-card="g{made}"') == 2
     fresh = alice.post("/imagine", {"prompt": "a crane", "count": "1"}, headers=HTMX)
     assert "Variation of" not in fresh.text
+
+
+def test_a_card_shows_a_seed_only_where_the_engine_takes_one(site: CheckedSite) -> None:
+    site.settings.engines, site.settings.openai_model = "sketch,openai", "gpt-image-1"
+    alice = site.user("alice")
+    for engine, meta in (("sketch", r"sketch · 1:1 · seed \d+<"), ("openai", "openai · 1:1<")):
+        card = alice.post("/imagine", {"prompt": "a kite", "count": "1", "engine": engine},
+                          headers=HTMX)
+        assert card.status_code == 200, card.text
+        assert re.search(r'<p class="meta">' + meta, card.text), engine

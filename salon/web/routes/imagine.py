@@ -49,8 +49,8 @@ async def cards(session: AsyncSession, rows: list[Generation]) -> list[dict[str,
     """What the generation card template needs, for several generations in one query."""
     found = await generation.candidates(session, [g.id for g in rows])
     settings = current_settings()  # the app's own (configure made them current)
-    return [{"g": g, "candidates": found[g.id], "previews": previews.shown(settings, g)}
-            for g in rows]
+    return [{"g": g, "candidates": found[g.id], "previews": previews.shown(settings, g),
+             "uses": engines.recipe_fields(g.engine)} for g in rows]
 
 
 async def _recent(session: AsyncSession, settings: Settings, me: Account) -> list[Generation]:

@@ -318,6 +318,24 @@ def test_a_posted_candidate_carries_its_recipe(site: Site) -> None:
     assert photo["salon"] == plain
 
 
+def test_a_variation_says_what_it_varies_and_can_be_asked_for_again(site: Site) -> None:
+    alice = token_for(site, "alice")
+    done = finished(site, alice, generate(site, alice, "a glass owl", count=2, seed=5))
+    varied = browser_of(site, "alice").post(f"/generations/{done['id']}/vary?position=1"
+                                            "&strength=subtle")
+    assert varied.status_code == 303
+    newest = api(site, "GET", GENERATIONS, alice).json()[0]
+    assert (newest["variation_of"], newest["variation_position"]) == (done["id"], 1)
+    subseed = newest["params"]["subseed"]
+    assert newest["seed"] == 6 and subseed is not None
+    # A variation's recipe is asked for again with its subseed and share of it.
+    again = generate(site, alice, "a glass owl", seed=6, subseed=subseed,
+                     subseed_strength=newest["params"]["subseed_strength"])
+    assert again["params"]["subseed"] == subseed and again["variation_of"] is None
+    answer = api(site, "POST", GENERATIONS, alice, json={"prompt": "x", "subseed": 2**32})
+    assert answer.status_code == 422 and "variation seed" in answer.json()["error"]
+
+
 def test_a_remix_links_to_its_source_over_the_api(site: Site) -> None:
     alice, bob = token_for(site, "alice"), token_for(site, "bob")
     source = post_picture(site, alice, "a red kite over dunes", "kite")
