@@ -35,6 +35,7 @@ from salon.timelines.store import close_stores
 from tests.databases import Databases, process_env
 
 PASSWORD = "correct horse battery"
+SERVER_START_GUARD_S = 180
 Row = TypeVar("Row")
 
 
@@ -238,12 +239,12 @@ def salon_serve(env: dict[str, str], log_path: Path, port: int, *args: str) -> I
     # A self-signed certificate (the test's own) is not checked while waiting for it.
     unchecked = ssl._create_unverified_context() if tls else None  # noqa: S323
     try:
-        # Until it answers or exits; the guard is generous, as a loaded 2-core CI machine
-        # can take many seconds to import and migrate.
-        deadline = time.monotonic() + 180
+        # Until it answers (or dies): starting takes far longer on a busy machine, so the
+        # deadline is only a last resort.
+        deadline = time.monotonic() + SERVER_START_GUARD_S
         while True:
             try:
-                urllib.request.urlopen(base + "/public", timeout=5, context=unchecked)
+                urllib.request.urlopen(base + "/public", timeout=10, context=unchecked)
                 break
             except OSError:
                 if proc.poll() is not None:
@@ -254,7 +255,11 @@ def salon_serve(env: dict[str, str], log_path: Path, port: int, *args: str) -> I
         yield base
     finally:
         proc.terminate()
-        proc.wait(timeout=10)
+        try:
+            proc.wait(timeout=SERVER_START_GUARD_S)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
         log.close()
 
 

@@ -57,6 +57,11 @@ class Generation(IdMixin, CreatedMixin, Base):
     )
     strength: Mapped[float] = mapped_column(Float, default=0.0)
     remix_of_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="SET NULL"))
+    # Vary: the generation and the candidate (its position) this one varies.
+    variation_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("generations.id", ondelete="SET NULL")
+    )
+    variation_position: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
     # What a paid engine reported (its token counts) and what that cost, if it is known.
     usage: Mapped[dict[str, int] | None] = mapped_column(JSON)

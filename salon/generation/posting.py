@@ -147,18 +147,24 @@ class PostRecipe:
 
     engine: str  # the engine that made them
     ai_generated: bool  # a trained model (the engine's `trained`)
-    recipe: Recipe | None  # None when hidden (or nothing generated)
-    generation_id: int | None
+    # Each generated picture's recipe by media id, in the post's order; empty when hidden.
+    pictures: dict[int, Recipe]
+    counts: dict[int, int]  # how many pictures each picture's generation made, by media id
+
+    @property
+    def recipe(self) -> Recipe | None:
+        """The first picture's: None when hidden (or nothing generated)."""
+        return next(iter(self.pictures.values()), None)
 
 
 async def for_posts(session: AsyncSession, posts: Sequence[Post]) -> dict[int, PostRecipe]:
-    """The recipe of each post's first generated picture, for a page of posts in one
-    query. Posts without generated pictures are not keys."""
+    """The recipe of each generated picture of a page of posts, in one query. Posts without
+    generated pictures are not keys."""
     ids = [p.id for p in posts]
     if not ids:
         return {}
     rows = await session.execute(
-        select(MediaAttachment.post_id, MediaAttachment.position, Candidate.seed, Generation)
+        select(MediaAttachment.post_id, MediaAttachment.id, Candidate.seed, Generation)
         .join(Candidate, Candidate.media_id == MediaAttachment.id)
         .join(Generation, Generation.id == Candidate.generation_id)
         .where(MediaAttachment.post_id.in_(ids))
@@ -166,28 +172,29 @@ async def for_posts(session: AsyncSession, posts: Sequence[Post]) -> dict[int, P
     )
     hidden = {p.id for p in posts if p.recipe_hidden}
     found: dict[int, PostRecipe] = {}
-    for post_id, _position, seed, generation in rows:
-        if post_id is None or post_id in found:
+    for post_id, media_id, seed, generation in rows:
+        if post_id is None:
             continue
-        shown = post_id not in hidden
-        found[post_id] = PostRecipe(
-            engine=generation.engine,
-            ai_generated=generation.trained,
-            recipe=service.recipe(generation, seed) if shown else None,
-            generation_id=generation.id if shown else None,
-        )
+        made = found.setdefault(post_id, PostRecipe(generation.engine, generation.trained,
+                                                    {}, {}))
+        if post_id not in hidden:
+            made.pictures[media_id] = service.recipe(generation, seed)
+            made.counts[media_id] = generation.count
     return found
 
 
-async def visible_recipe(session: AsyncSession, post_id: int,
-                         viewer_id: int | None) -> tuple[Post, Recipe]:
-    """The post and its recipe, if the viewer may see both; otherwise one NotFound for
-    missing, not visible, hidden and nothing generated alike."""
+async def visible_recipe(session: AsyncSession, post_id: int, viewer_id: int | None,
+                         media_id: int | None = None) -> tuple[Post, Recipe, int]:
+    """The post, the recipe of its picture `media_id` (else its first) and how many pictures
+    that generation made, if the viewer may see them; otherwise one NotFound for missing,
+    not visible, hidden and nothing generated alike."""
     post = await session.scalar(select(Post).where(Post.id == post_id, visible_to(viewer_id)))
     made = (await for_posts(session, [post])).get(post_id) if post is not None else None
-    if post is None or made is None or made.recipe is None:
+    pictures = made.pictures if post is not None and made is not None else {}
+    chosen = next(iter(pictures), None) if media_id is None else media_id
+    if post is None or made is None or chosen is None or chosen not in pictures:
         raise NotFound(service.NO_RECIPE)
-    return post, made.recipe
+    return post, made.pictures[chosen], made.counts[chosen]
 
 
 async def remixes(

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 
 from salon.errors import Invalid
 from salon.text_input import clean_text
 
-# The fields a generation request takes, by the names forms and the API use.
+# The fields a generation request takes, by the names forms and the API use. A subseed (and
+# how much of its noise to mix in) remakes a picture that Vary (subtle) made.
 FIELDS = ("prompt", "negative_prompt", "count", "aspect", "seed", "style", "engine",
-          "remix_of", "source_media_id", "strength")
+          "remix_of", "source_media_id", "strength", "subseed", "subseed_strength")
 
 
 def _text(fields: Mapping[str, object], name: str) -> str:
@@ -52,11 +53,7 @@ class GenerationSpec:
     def from_fields(cls, fields: Mapping[str, object]) -> GenerationSpec:
         """A request from form or JSON fields; numbers that are not numbers say so."""
         count = whole_number(fields, "count", "number of images")
-        strength = _text(fields, "strength")
-        try:
-            strength_value = float(strength) if strength else 0.6
-        except ValueError:
-            raise Invalid("The strength must be a number from 0.0 to 1.0.", "strength") from None
+        subseed = whole_number(fields, "subseed", "variation seed")
         return cls(
             prompt=_text(fields, "prompt"),
             negative_prompt=_text(fields, "negative_prompt"),
@@ -67,25 +64,57 @@ class GenerationSpec:
             engine=_text(fields, "engine") or None,
             remix_of_id=whole_number(fields, "remix_of", "post to remix"),
             source_media_id=whole_number(fields, "source_media_id", "source image"),
-            strength=strength_value,
+            strength=_fraction(fields, "strength", 0.6),
+            subseed=subseed,
+            subseed_strength=_fraction(fields, "subseed_strength", 0.0)
+            if subseed is not None else 0.0,
         )
+
+
+def _fraction(fields: Mapping[str, object], name: str, default: float) -> float:
+    raw = _text(fields, name)
+    try:
+        return float(raw) if raw else default
+    except ValueError:
+        raise Invalid(f"The {name.replace('_', ' ')} must be a number from 0.0 to 1.0.",
+                      name) from None
 
 
 @dataclass(frozen=True)
 class Recipe:
-    """How one picture was made: everything needed to make it again."""
+    """How one picture was made: everything needed to make it again. What its engine does
+    not use (engines.recipe_fields) is None."""
 
     prompt: str
     negative_prompt: str
     engine: str
     model: str
-    seed: int
-    steps: int
-    guidance: float
+    seed: int | None
+    steps: int | None
+    guidance: float | None
     width: int
     height: int
     style: str
     aspect: str
+    # Vary (subtle): the other noise mixed into the seed's, and how much of it.
+    subseed: int | None = None
+    subseed_strength: float | None = None
 
     def as_dict(self) -> dict[str, object]:
-        return asdict(self)
+        """The fields that apply, for the file's metadata."""
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+# The rows a recipe is shown in, each with the fields it is made of, in order.
+ROWS: dict[str, tuple[str, ...]] = {
+    "prompt": ("prompt",), "negative_prompt": ("negative_prompt",),
+    "engine": ("engine", "model"), "seed": ("seed",),
+    "variation": ("subseed", "subseed_strength"), "steps": ("steps",),
+    "guidance": ("guidance",), "size": ("width", "height", "aspect"), "style": ("style",),
+}
+
+
+def varying(recipes: Sequence[Recipe]) -> list[str]:
+    """The rows that differ between these recipes (a post's pictures: their seeds)."""
+    return [row for row, names in ROWS.items()
+            if len({tuple(getattr(r, n) for n in names) for r in recipes}) > 1]

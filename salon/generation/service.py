@@ -158,8 +158,10 @@ def _check(spec: GenerationSpec, engine: Engine) -> tuple[str, str, int, int]:
     if spec.aspect not in caps.sizes:
         raise Invalid(f"The aspect must be one of {', '.join(caps.sizes)}, not "
                       f"{spec.aspect!r}.", "aspect")
-    if spec.seed is not None and not 0 <= spec.seed <= MAX_SEED:
-        raise Invalid(f"The seed must be a whole number from 0 to {MAX_SEED}.", "seed")
+    for field, seed in (("seed", spec.seed), ("subseed", spec.subseed)):
+        if seed is not None and not 0 <= seed <= MAX_SEED:
+            raise Invalid(f"The {'variation ' if field == 'subseed' else ''}seed must be a "
+                          f"whole number from 0 to {MAX_SEED}.", field)
     if spec.style and spec.style not in caps.styles:
         raise Invalid(f"The {engine.name} engine has no style {spec.style!r}; choose one of "
                       f"{', '.join(caps.styles)} or none.", "style")
@@ -331,22 +333,30 @@ async def vary(
         spec.strength = STRONG
     else:
         spec.seed = secrets.randbelow(MAX_SEED + 1)
-    return await request(session, settings, account, spec)
+    made = await request(session, settings, account, spec)
+    made.variation_of_id, made.variation_position = generation.id, position
+    return made
 
 
 def recipe(generation: Generation, seed: int) -> Recipe:
+    """The recipe of the generation's picture made with `seed`, with only what its engine
+    uses. A variation's other noise moves along with the seed, as the engines draw it."""
+    uses = engines.recipe_fields(generation.engine)
+    varied = generation.subseed is not None and "variation" in uses
     return Recipe(
         prompt=generation.prompt,
-        negative_prompt=generation.negative_prompt,
+        negative_prompt=generation.negative_prompt if "negative_prompt" in uses else "",
         engine=generation.engine,
         model=generation.model,
-        seed=seed,
-        steps=generation.steps,
-        guidance=generation.guidance,
+        seed=seed if "seed" in uses else None,
+        steps=generation.steps if "steps" in uses else None,
+        guidance=generation.guidance if "guidance" in uses else None,
         width=generation.width,
         height=generation.height,
-        style=generation.style,
+        style=generation.style if "style" in uses else "",
         aspect=generation.aspect,
+        subseed=(generation.subseed or 0) + seed - generation.seed if varied else None,
+        subseed_strength=generation.subseed_strength if varied else None,
     )
 
 

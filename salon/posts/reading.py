@@ -200,7 +200,7 @@ async def present(
         )
         if (made := recipes.get(post.id)) is not None:
             item.made_with, item.ai_generated = made.engine, made.ai_generated
-            item.recipe = made.recipe
+            item.recipe, item.recipes = made.recipe, made.pictures
         if post.remix_of_id and (source := sources.get(post.remix_of_id)) is not None:
             item.remix_of, item.remix_of_author = source, authors.get(source.account_id)
         if post.reblog_of_id:

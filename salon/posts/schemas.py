@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from salon.accounts.models import Account
-from salon.generation.schemas import Recipe
+from salon.generation.schemas import ROWS, Recipe, varying
 from salon.media.models import MediaAttachment
 from salon.posts.models import Post
 
@@ -62,7 +62,8 @@ class PostView:
     # see it.
     made_with: str | None = None
     ai_generated: bool = False
-    recipe: Recipe | None = None
+    recipe: Recipe | None = None  # the first generated picture's
+    recipes: dict[int, Recipe] = field(default_factory=dict)  # each one's, by media id
     remix_of: Post | None = None
     remix_of_author: Account | None = None
     filtered: list[str] = field(default_factory=list)  # titles of the viewer's warn filters
@@ -79,6 +80,17 @@ class PostView:
         if self.made_with is None:
             return None
         return "AI-generated" if self.ai_generated else f"Made with {self.made_with}"
+
+    @property
+    def picture_rows(self) -> list[str]:
+        """The recipe rows that differ between the pictures (their seeds): shown for each
+        picture; the others once (generation.schemas.ROWS)."""
+        return varying(list(self.recipes.values()))
+
+    @property
+    def recipe_rows(self) -> list[str]:
+        apart = self.picture_rows
+        return [row for row in ROWS if row not in apart]
 
     @property
     def shown(self) -> PostView:

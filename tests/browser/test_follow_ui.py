@@ -9,9 +9,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.browser.test_journey import _person
-
-GUARD_MS = 120_000  # only a last resort on a busy machine: each wait ends on its selector
+from tests.browser.helpers import GUARD_MS, person
 
 
 def _unreloaded(page: Any) -> None:
@@ -29,9 +27,9 @@ def _counts(page: Any) -> Any:
 
 def test_follow_from_suggestions_and_profile(server: str, browser: Any) -> None:
     problems: list[str] = []
-    alice = _person(browser, server, "alice", problems)
-    _person(browser, server, "bob", problems)
-    _person(browser, server, "carol", problems)
+    alice = person(browser, server, "alice", problems)
+    person(browser, server, "bob", problems)
+    person(browser, server, "carol", problems)
 
     # Who to follow: bob has a Follow button; following turns the row into "Following".
     alice.goto(server + "/home")

@@ -7,13 +7,12 @@ add to the prompt, and the card says which words sketch drew."""
 from __future__ import annotations
 
 import re
-import time
 from typing import Any
 
-PASSWORD = "correct horse battery"
+from tests.browser.helpers import eventually, person
+
 PROMPT = "a lighthouse at sunset, watercolor"
 REMIX_PROMPT = "a lighthouse at night under the stars, watercolor"
-GENERATION_MS = 30_000  # the real sketch engine on a small machine, with room to spare
 
 # Set before Generate is clicked: notes whether a progress bar ever showed in the card list,
 # and survives only if the page never navigates.
@@ -27,30 +26,12 @@ WATCH = """() => {
 }"""
 
 
-def _person(browser: Any, base: str, username: str, problems: list[str]) -> Any:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.on("console", lambda m: problems.append(f"{username}: {m.text}")
-            if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(f"{username}: {e}"))
-    page.goto(base + "/signup")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign up").click()
-    page.wait_for_url(re.compile(r"/home$"))
-    return page
-
-
-def _eventually(page: Any, url: str, text: str, seconds: float = 15) -> None:
-    """Reload until `text` shows: fan-out and notifications run in the background."""
-    deadline = time.monotonic() + seconds
-    while True:
-        page.goto(url)
-        if text in page.content():
-            return
-        assert time.monotonic() < deadline, f"{text!r} never appeared on {url}"
-        time.sleep(0.3)
+def finished(page: Any) -> Any:
+    """The newest card, once it is done: it stops asking for news (however long the engine
+    takes on a busy machine)."""
+    card_id = page.locator("#generations article.generation").first.get_attribute("id")
+    page.locator(f"#{card_id}[aria-busy=false]").wait_for()
+    return page.locator(f"#{card_id}")
 
 
 def _generate_pick_and_post(page: Any, count: int, text: str) -> None:
@@ -63,8 +44,7 @@ def _generate_pick_and_post(page: Any, count: int, text: str) -> None:
     page.wait_for_function(
         "n => document.querySelectorAll('#generations article.generation').length === n",
         arg=before + 1)
-    card = page.locator("#generations article.generation").first
-    card.locator(".candidates img").first.wait_for(timeout=GENERATION_MS)
+    card = finished(page)
     assert page.evaluate("window.__marker") == 1, "the page reloaded instead of updating"
     assert page.evaluate("window.__sawProgress"), "no live progress was shown"
     assert card.get_attribute("aria-busy") == "false"
@@ -79,8 +59,8 @@ def _generate_pick_and_post(page: Any, count: int, text: str) -> None:
 
 def test_imagine_post_recipe_remix(server: str, browser: Any) -> None:
     problems: list[str] = []
-    alice = _person(browser, server, "alice", problems)
-    bob = _person(browser, server, "bob", problems)
+    alice = person(browser, server, "alice", problems)
+    bob = person(browser, server, "bob", problems)
 
     bob.goto(server + "/@alice")
     bob.get_by_role("button", name="Follow").click()
@@ -98,7 +78,7 @@ def test_imagine_post_recipe_remix(server: str, browser: Any) -> None:
     assert mine.locator(".ai-label").inner_text() == "Made with sketch"
 
     # Bob: the post in his home timeline, its recipe, and Remix.
-    _eventually(bob, server + "/home", "The lighthouse, as the machine sees it")
+    eventually(bob, server + "/home", "The lighthouse, as the machine sees it")
     post = bob.locator("article", has_text="The lighthouse, as the machine sees it").first
     assert post.locator(".ai-label").inner_text() == "Made with sketch"
     recipe = post.locator("details.recipe")
@@ -118,8 +98,8 @@ def test_imagine_post_recipe_remix(server: str, browser: Any) -> None:
     assert remix.get_by_role("link", name="remix of @alice").count() == 1
 
     # Alice is told, and her post counts the remix.
-    _eventually(alice, server + "/notifications", "remixed your picture")
-    _eventually(alice, f"{server}/@alice/{source_id}", "1 remix")
+    eventually(alice, server + "/notifications", "remixed your picture")
+    eventually(alice, f"{server}/@alice/{source_id}", "1 remix")
     assert alice.get_by_role("link", name="1 remix").count() == 1
     assert not problems, problems
 
@@ -127,7 +107,7 @@ def test_imagine_post_recipe_remix(server: str, browser: Any) -> None:
 def test_word_chips_add_to_the_prompt_and_the_card_says_what_was_drawn(server: str,
                                                                        browser: Any) -> None:
     problems: list[str] = []
-    carol = _person(browser, server, "carol", problems)
+    carol = person(browser, server, "carol", problems)
     carol.goto(server + "/imagine")
     prompt = carol.get_by_label("Prompt", exact=True)
     prompt.fill("a snowy forest ")
@@ -141,8 +121,8 @@ def test_word_chips_add_to_the_prompt_and_the_card_says_what_was_drawn(server: s
     prompt.type(", zanzibars")
     carol.get_by_label("Images").select_option("1")
     carol.get_by_role("button", name="Generate").click()
-    card = carol.locator("#generations article.generation").first
-    card.locator(".candidates img").first.wait_for(timeout=GENERATION_MS)
+    carol.locator("#generations article.generation").first.wait_for()
+    card = finished(carol)
     assert card.locator(".gen-words").inner_text() == (
         "Sketch drew: snowy, forest, fox, night · couldn't draw: zanzibars")
     assert not problems, problems

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from salon.bench.pipelines import build, build_tiny_autoencoder
-from tests.browser.test_imagine import GENERATION_MS, _person
+from tests.browser.helpers import person
+from tests.browser.test_imagine import finished
 from tests.conftest import _free_port, process_env, salon_serve, settings_for
 from tests.databases import Databases
 
@@ -36,8 +37,9 @@ def server(tmp_path_factory: pytest.TempPathFactory, databases: Databases) -> It
     env = {**process_env(settings_for(data, database)), "SALON_WORKER_POLL_SECONDS": "0.1",
            "SALON_BASE_URL": f"http://127.0.0.1:{port}", "SALON_ENGINES": "sketch,diffusers",
            "SALON_DIFFUSERS_MODEL": str(model), "SALON_DIFFUSERS_PREVIEW_VAE": str(taesd),
-           # Enough tiny steps (a few seconds) for the live view to show some previews.
-           "SALON_DIFFUSERS_STEPS": "150"}
+           # Enough tiny steps for the live view to show some previews (about three seconds
+           # on a quiet machine), and no more: a busy one takes many times as long.
+           "SALON_DIFFUSERS_STEPS": "60"}
     try:
         with salon_serve(env, data / "server.log", port) as base:
             yield base
@@ -49,7 +51,7 @@ def test_the_form_follows_the_engine_and_previews_show_while_it_works(
     server: str, browser: Any
 ) -> None:
     problems: list[str] = []
-    page = _person(browser, server, "ada", problems)
+    page = person(browser, server, "ada", problems)
     page.goto(server + "/imagine")
     page.get_by_label("Prompt", exact=True).fill("a harbour at dusk")
     assert page.get_by_label("Style").count() == 1  # the sketch engine has styles
@@ -65,8 +67,8 @@ def test_the_form_follows_the_engine_and_previews_show_while_it_works(
     page.get_by_label("Images").select_option("2")
     page.evaluate(WATCH_PREVIEWS)
     page.get_by_role("button", name="Generate").click()
-    card = page.locator("#generations article.generation").first
-    card.locator(".candidates img:not(.preview)").first.wait_for(timeout=GENERATION_MS)
+    page.locator("#generations article.generation").first.wait_for()
+    card = finished(page)
     assert page.evaluate("window.__sawPreview"), "no preview showed while it worked"
     assert card.locator(".candidates img").count() == 2
     assert re.search(r"diffusers · 1:1 · seed \d+", card.inner_text())

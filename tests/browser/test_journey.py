@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import io
 import re
-import time
 from typing import Any
 
 from PIL import Image
 
-PASSWORD = "correct horse battery"
+from tests.browser.helpers import PASSWORD, eventually, person
 
 
 def _png(path: Any) -> str:
@@ -21,35 +20,10 @@ def _png(path: Any) -> str:
     return str(path)
 
 
-def _person(browser: Any, base: str, username: str, problems: list[str]) -> Any:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.on("console", lambda m: problems.append(f"{username}: {m.text}")
-            if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(f"{username}: {e}"))
-    page.goto(base + "/signup")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign up").click()
-    page.wait_for_url(re.compile(r"/home$"))
-    return page
-
-
-def _eventually(page: Any, url: str, text: str, seconds: float = 15) -> None:
-    """Reload until `text` shows: fan-out and notifications run in the background."""
-    deadline = time.monotonic() + seconds
-    while True:
-        page.goto(url)
-        if text in page.content():
-            return
-        assert time.monotonic() < deadline, f"{text!r} never appeared on {url}"
-        time.sleep(0.3)
-
-
 def test_sign_up_post_follow_like_reply(server: str, browser: Any, tmp_path: Any) -> None:
     problems: list[str] = []
-    alice = _person(browser, server, "alice", problems)
-    bob = _person(browser, server, "bob", problems)
+    alice = person(browser, server, "alice", problems)
+    bob = person(browser, server, "bob", problems)
 
     bob.goto(server + "/@alice")
     bob.get_by_role("button", name="Follow").click()
@@ -66,7 +40,7 @@ def test_sign_up_post_follow_like_reply(server: str, browser: Any, tmp_path: Any
     post.first.wait_for()
     assert post.first.get_by_role("img", name="An orange rectangle").count() == 1
 
-    _eventually(bob, server + "/home", "First light over the harbour")
+    eventually(bob, server + "/home", "First light over the harbour")
     article = bob.locator("article", has_text="First light over the harbour").first
     like = article.get_by_role("button", name=re.compile(r"^Like"))
     like.click()
@@ -80,7 +54,7 @@ def test_sign_up_post_follow_like_reply(server: str, browser: Any, tmp_path: Any
     assert bob.locator("article", has_text="Gorgeous colours!").count() == 1
     assert bob.locator("article", has_text="First light over the harbour").count() == 1
 
-    _eventually(alice, server + "/notifications", "replied to your post")
+    eventually(alice, server + "/notifications", "replied to your post")
     text = alice.content()
     assert "liked your post" in text and "followed you" in text
     assert not problems, problems

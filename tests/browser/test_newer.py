@@ -7,9 +7,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tests.browser.test_journey import _person
-
-WAIT_MS = 120_000  # a guard only: the page checks every few seconds
+from tests.browser.helpers import GUARD_MS as WAIT_MS
+from tests.browser.helpers import person
 
 
 def _is_check(response: Any) -> bool:
@@ -18,8 +17,8 @@ def _is_check(response: Any) -> bool:
 
 def test_load_newer_appears_when_there_is_something_newer(server: str, browser: Any) -> None:
     problems: list[str] = []
-    alice = _person(browser, server, "newer_alice", problems)
-    bob = _person(browser, server, "newer_bob", problems)
+    alice = person(browser, server, "newer_alice", problems)
+    bob = person(browser, server, "newer_bob", problems)
     alice.goto(server + "/@newer_bob")
     alice.get_by_role("button", name="Follow").click()
     alice.get_by_role("button", name=re.compile("Unfollow @newer_bob")).wait_for()

@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from tests.browser.helpers import GUARD_MS, GUARD_S
 from tests.browser.test_journey import _png
 from tests.conftest import PASSWORD, _free_port, salon_serve, settings_for
 from tests.databases import Databases, process_env
@@ -91,7 +92,7 @@ class Salon:
         return self.call(self.bob, method, path, **kw)
 
     def call(self, token: str, method: str, path: str, **kw: Any) -> Any:
-        answer = httpx.request(method, self.base + path, verify=False, timeout=30,
+        answer = httpx.request(method, self.base + path, verify=False, timeout=GUARD_S,
                                headers={"Authorization": f"Bearer {token}"}, **kw)
         assert answer.status_code < 300, answer.text
         return answer.json()
@@ -131,6 +132,7 @@ def test_phanpy_signs_in_and_uses_salon_day_to_day(
 
     context = browser.new_context(ignore_https_errors=True, viewport={"width": 1280,
                                                                      "height": 900})
+    context.set_default_timeout(GUARD_MS)  # each wait is for an event; this is the last resort
     failures: list[str] = []  # every answer of Salon's the client got as an error
     context.on("response", lambda r: failures.append(f"{r.status} {r.request.method} {r.url}")
                if r.url.startswith(salon.base) and r.status >= 400 else None)

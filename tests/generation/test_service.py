@@ -162,3 +162,37 @@ async def test_cancel_and_retry(session: AsyncSession, settings: Settings, peopl
         await generation.cancel(session, alice, made.id)
     again = await generation.retry(session, settings, alice, made.id)
     assert again.state == State.queued and again.id == made.id
+
+
+def test_each_engine_names_the_recipe_fields_it_uses() -> None:
+    from salon.generation import engines
+    from salon.generation.engines.base import RECIPE_FIELDS
+
+    assert set(engines.CLASSES) == set(engines.KNOWN)
+    uses = {name: engines.recipe_fields(name) for name in engines.KNOWN}
+    assert all(fields <= set(RECIPE_FIELDS) for fields in uses.values())
+    assert uses["sketch"] == {"negative_prompt", "seed", "variation", "style"}
+    assert uses["diffusers"] == {"negative_prompt", "seed", "variation", "steps", "guidance"}
+    assert uses["openai"] == frozenset()  # the prompt and the size: the recipe's own
+    assert engines.recipe_fields("retired") == set(RECIPE_FIELDS)  # shows all it has
+    assert engines.KNOWN["sketch"](Settings()).recipe_fields == ("negative_prompt", "seed",
+                                                                  "variation", "style")
+
+
+@pytest.mark.parametrize(("engine", "shown"), [
+    ("sketch", {"seed": 12, "negative_prompt": "fog", "style": "ink", "subseed": 501}),
+    ("diffusers", {"seed": 12, "negative_prompt": "fog", "steps": 30, "guidance": 6.0,
+                   "subseed": 501}),
+    ("openai", {}),
+])
+def test_a_recipe_shows_only_what_its_engine_uses(engine: str, shown: dict[str, object]
+                                                  ) -> None:
+    made = Generation(prompt="a harbour", negative_prompt="fog", engine=engine, model="m",
+                      seed=10, count=4, aspect="1:1", width=64, height=64, steps=30,
+                      guidance=6.0, style="ink", subseed=499, subseed_strength=0.18)
+    recipe = generation.recipe(made, 12).as_dict()  # the third picture
+    optional = {"seed", "negative_prompt", "steps", "guidance", "style", "subseed",
+                "subseed_strength"}
+    assert {k: v for k, v in recipe.items() if k in optional and v} == {
+        **shown, **({"subseed_strength": 0.18} if "subseed" in shown else {})}
+    assert (recipe["prompt"], recipe["width"], recipe["aspect"]) == ("a harbour", 64, "1:1")

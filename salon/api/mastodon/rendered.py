@@ -147,7 +147,7 @@ async def _render_parts(
             view.reblog = PostView(post=original, author=original_author)  # left out below
         if (recipe := recipes.get(post.id)) is not None:
             view.made_with, view.ai_generated = recipe.engine, recipe.ai_generated
-            view.recipe = recipe.recipe
+            view.recipe, view.recipes = recipe.recipe, recipe.pictures
         status = entities.status(view, cache.base, None, mentions=mentions).model_dump(mode="json")
         salon = status.get("salon")
         for key in _PER_VIEWER:

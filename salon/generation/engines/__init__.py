@@ -7,11 +7,13 @@ stay loaded (each engine module keeps its own).
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import Callable
+from functools import cache
 
 from salon.errors import Invalid
-from salon.generation.engines.base import Engine
+from salon.generation.engines.base import RECIPE_FIELDS, Engine
 from salon.settings import Settings, comma_list
 
 
@@ -37,6 +39,24 @@ def _openai(settings: Settings) -> Engine:
 KNOWN: dict[str, Callable[[Settings], Engine]] = {
     "sketch": _sketch, "diffusers": _diffusers, "openai": _openai,
 }
+# Each engine's class, to read what it declares without settings (its module imports nothing
+# heavy until it runs).
+CLASSES = {
+    "sketch": "salon.generation.engines.sketch:SketchEngine",
+    "diffusers": "salon.generation.engines.diffusion:DiffusersEngine",
+    "openai": "salon.generation.engines.openai_images:OpenAIImagesEngine",
+}
+
+
+@cache
+def recipe_fields(name: str) -> frozenset[str]:
+    """The recipe fields the engine `name` uses, whether or not it is enabled here (posts
+    outlive a change of engines); all of them for an engine this version does not know."""
+    if name not in CLASSES:
+        return frozenset(RECIPE_FIELDS)
+    module, _, attribute = CLASSES[name].partition(":")
+    declared: tuple[str, ...] = getattr(importlib.import_module(module), attribute).recipe_fields
+    return frozenset(declared)
 
 
 def enabled_names(settings: Settings) -> list[str]:

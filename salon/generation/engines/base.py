@@ -23,6 +23,11 @@ ASPECTS: dict[str, tuple[int, int]] = {
     "9:16": (720, 1280),
 }
 MAX_SEED = 2**32 - 1
+# What a recipe may show besides the prompt, the engine, its model and the size. Each engine
+# names those it uses (`Engine.recipe_fields`): a recipe never shows a setting its engine
+# ignores or fixes (a seed an API cannot take, steps nobody chooses). "variation" is the
+# other noise Vary (subtle) mixes into the seed's.
+RECIPE_FIELDS = ("negative_prompt", "seed", "variation", "steps", "guidance", "style")
 
 
 class Progress(Protocol):
@@ -89,11 +94,15 @@ class Engine(Protocol):
 
     name: str  # the key people choose: "sketch"
     model: str  # what made the picture, for the recipe: "salon-sketch-1"
-    label: str  # shown in the composer: honest about what it is
     # A trained model makes its pictures: they are labelled "AI-generated" and their content
     # credentials say trainedAlgorithmicMedia. False for a procedural program (sketch).
     trained: bool
+    title: str  # the composer's engine menu: short enough for a phone ("Sketch")
+    label: str  # shown under the menu: honest about what it is
     capabilities: Capabilities
+    # Of RECIPE_FIELDS, those this engine uses; a class attribute, so a post's recipe is
+    # shown right even where the engine is no longer enabled (engines.recipe_fields).
+    recipe_fields: tuple[str, ...]
 
     def generate(self, request: EngineRequest, progress: Progress) -> Output:
         """Return `request.count` RGB images of `request.width` x `request.height`, in seed

@@ -266,11 +266,13 @@ def _slerp(t: float, a: Any, b: Any) -> Any:
 class DiffusersEngine:
     name = "diffusers"
     trained = True
+    recipe_fields: tuple[str, ...] = ("negative_prompt", "seed", "variation", "steps",
+                                      "guidance")
     exclusive = True  # one generation at a time per process: the worker queues the rest
 
     def __init__(self, settings: Settings, model: Model) -> None:
         self.info = model
-        self.model = model.name
+        self.model = self.title = model.name
         self.label = f"{model.name} ({LABELS[model.family]}, diffusers)"
         steps, guidance = _defaults(model)
         steps = settings.diffusers_steps or steps

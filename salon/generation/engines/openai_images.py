@@ -97,12 +97,16 @@ def from_settings(settings: Settings) -> OpenAIImagesEngine:
 class OpenAIImagesEngine:
     name = "openai"
     trained = True
+    # The Images API takes the prompt and the size (the recipe's own) and no seed, steps,
+    # guidance, negative prompt or style.
+    recipe_fields: tuple[str, ...] = ()
 
     def __init__(self, settings: Settings, sizes: dict[str, tuple[int, int]]) -> None:
         self.settings = settings
         self.model = settings.openai_model.strip()
         self.base = settings.openai_base_url.rstrip("/")
         host = urlsplit(self.base).netloc
+        self.title = settings.openai_label or self.model
         self.label = settings.openai_label or f"{self.model} (Images API at {host})"
         self.capabilities = Capabilities(
             text_to_image=True, image_to_image=True, negative_prompt=False, sizes=sizes,

@@ -187,9 +187,12 @@ class SketchEngine:
 
     name = "sketch"
     model = "salon-sketch-1"
+    title = "Sketch"
     label = "Sketch (built-in procedural engine, no AI model)"
     trained = False
     vocabulary = sketch_words.vocabulary()
+    # Its steps and guidance are fixed (the model's, never chosen): a recipe leaves them out.
+    recipe_fields: tuple[str, ...] = ("negative_prompt", "seed", "variation", "style")
     capabilities = Capabilities(
         text_to_image=True, image_to_image=True, negative_prompt=True, sizes=dict(ASPECTS),
         max_count=4, styles=STYLES, default_steps=12, default_guidance=7.0,

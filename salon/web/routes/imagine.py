@@ -17,7 +17,7 @@ from salon.db.ids import utcnow
 from salon.errors import Invalid, SalonError
 from salon.generation import engines, posting, previews
 from salon.generation import service as generation
-from salon.generation.models import Generation
+from salon.generation.models import Generation, State
 from salon.generation.schemas import FIELDS, GenerationSpec, whole_number
 from salon.media.models import MediaAttachment
 from salon.settings import Settings
@@ -49,8 +49,8 @@ async def cards(session: AsyncSession, rows: list[Generation]) -> list[dict[str,
     """What the generation card template needs, for several generations in one query."""
     found = await generation.candidates(session, [g.id for g in rows])
     settings = current_settings()  # the app's own (configure made them current)
-    return [{"g": g, "candidates": found[g.id], "previews": previews.shown(settings, g)}
-            for g in rows]
+    return [{"g": g, "candidates": found[g.id], "previews": previews.shown(settings, g),
+             "uses": engines.recipe_fields(g.engine)} for g in rows]
 
 
 async def _recent(session: AsyncSession, settings: Settings, me: Account) -> list[Generation]:
@@ -67,14 +67,22 @@ async def _prefill(session: AsyncSession, settings: Settings, me: Account,
     """The form's starting values: a remix copies the source's recipe; an edit names its
     source picture."""
     query = dict(request.query_params)
-    values = {k: query.get(k, "") for k in FIELDS}
+    source_values: dict[str, str] = {}
     context: dict[str, Any] = {}
     remix_of = whole_number(query, "remix_of", "post to remix")
     if remix_of is not None:
-        source, r = await posting.visible_recipe(session, remix_of, me.id)
-        values.update(prompt=r.prompt, negative_prompt=r.negative_prompt, aspect=r.aspect,
-                      style=r.style, engine=r.engine, seed=str(r.seed), remix_of=str(remix_of))
+        picture = whole_number(query, "picture", "picture to remix")
+        source, r, count = await posting.visible_recipe(session, remix_of, me.id, picture)
+        source_values = {
+            "prompt": r.prompt, "negative_prompt": r.negative_prompt, "aspect": r.aspect,
+            "style": r.style, "engine": r.engine, "count": str(count),
+            **{k: "" if v is None else str(v) for k, v in (
+                ("seed", r.seed), ("subseed", r.subseed),
+                ("subseed_strength", r.subseed_strength))},
+        }
         context["remix_source"] = source
+    # What the query names wins: the engine menu draws the form again with what it holds.
+    values = {k: query.get(k, source_values.get(k, "")) for k in FIELDS}
     source_media_id = whole_number(query, "source_media_id", "source image")
     if source_media_id is not None:
         item = await session.get(MediaAttachment, source_media_id)
@@ -112,8 +120,18 @@ async def imagine_form(
     return await _imagine_page(request, session, settings, current, me, prefill)
 
 
-def _card(request: Request, card: dict[str, Any]) -> Response:
-    return page(request, "partials/generation.html", {"card": card})
+async def _card(request: Request, session: AsyncSession, made: Generation,
+                new: bool = False) -> Response:
+    """One card for HTMX. Where the images used today may have changed (asked for, given
+    back), the page's counter comes along out of band; a new card is scrolled to."""
+    card = (await cards(session, [made]))[0]
+    live = made.state in (State.queued, State.running)
+    used = (await generation.images_used(session, made.account_id)
+            if request.method == "POST" or not live else None)
+    response = page(request, "partials/generation.html", {"card": card, "used_now": used})
+    if new:
+        response.headers["HX-Reswap"] = f"afterbegin show:#g{made.id}:top"
+    return response
 
 
 @router.post("/imagine")
@@ -137,7 +155,7 @@ async def imagine(
     await session.commit()
     wake_worker(request)
     if is_htmx(request):
-        return _card(request, (await cards(session, [made]))[0])
+        return await _card(request, session, made, new=True)
     return RedirectResponse(f"/imagine#g{made.id}", status_code=303)
 
 
@@ -156,6 +174,7 @@ async def my_generations(
     return page(request, "generations.html", {
         "title": "My generations", "feed": feed,
         "keep_hours": settings.generation_keep_hours,
+        "used": await generation.images_used(session, me.id),
         **await frame(session, current),
     })
 
@@ -170,12 +189,12 @@ async def one_generation(
     settings: Settings = Depends(get_settings),
 ) -> Response:
     made = await generation.get_own(session, me.id, generation_id)
-    card = (await cards(session, [made]))[0]
     if is_htmx(request):
-        return _card(request, card)
+        return await _card(request, session, made)
     return page(request, "generations.html", {
-        "title": "Generation", "feed": Page([card]),
-        "keep_hours": settings.generation_keep_hours, **await frame(session, current),
+        "title": "Generation", "feed": Page(await cards(session, [made])),
+        "keep_hours": settings.generation_keep_hours,
+        "used": await generation.images_used(session, me.id), **await frame(session, current),
     })
 
 
@@ -205,7 +224,7 @@ async def act_on_generation(
     await session.commit()
     wake_worker(request)
     if is_htmx(request):
-        return _card(request, (await cards(session, [made]))[0])
+        return await _card(request, session, made, new=action == "vary")
     return RedirectResponse(f"/imagine#g{made.id}", status_code=303)
 
 

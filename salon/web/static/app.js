@@ -106,6 +106,15 @@
     if (sameSite && history.length > 1) { e.preventDefault(); history.back(); }
   });
 
+  /* Imagine: "Variation of candidate N" goes to its source card when it is on this page. */
+  document.addEventListener("click", function (e) {
+    var a = e.target.closest && e.target.closest("a[data-card]");
+    var card = a && document.getElementById(a.getAttribute("data-card"));
+    if (!card || e.defaultPrevented) return;
+    e.preventDefault();
+    card.scrollIntoView({ block: "start" });
+  });
+
   /* ALT badge: show the image description in place instead of opening the image. */
   function hideAltPops(keep) {
     document.querySelectorAll(".alt-pop").forEach(function (p) {

@@ -239,7 +239,8 @@ async def test_status_for_anonymous_and_signed_in(people: People, session: Async
     )
     assert set(anon) == STATUS_KEYS | SALON_KEYS
     assert anon["salon"] == {"ai_generated": False, "made_with": None, "label": None,
-                             "recipe": None, "remix_of": None, "remixes_count": 0}
+                             "recipe": None, "media_recipes": [], "remix_of": None,
+                             "remixes_count": 0}
     assert anon["id"] == str(post.id) and TIMESTAMP.match(anon["created_at"])
     assert anon["in_reply_to_id"] == str(parent.id)
     assert anon["in_reply_to_account_id"] == str(bob.id)

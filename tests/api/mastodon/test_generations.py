@@ -288,30 +288,41 @@ def test_a_posted_candidate_carries_its_recipe(site: Site) -> None:
     done = finished(site, alice, generate(
         site, alice, "an ink heron in fog", negative_prompt="boats", count=2, seed=42,
         aspect="2:3", style="ink"))
-    second = done["candidates"][1]
+    first, second = done["candidates"]
     status = api(site, "POST", "/api/v1/statuses", alice,
-                 json={"status": "heron", "media_ids": [second["id"]]}).json()
-    assert [m["id"] for m in status["media_attachments"]] == [second["id"]]
+                 json={"status": "heron", "media_ids": [second["id"], first["id"]]}).json()
+    assert [m["id"] for m in status["media_attachments"]] == [second["id"], first["id"]]
+
+    def made_with(seed: int) -> dict[str, Any]:
+        # The sketch engine's steps and guidance are its own, never chosen: null.
+        return {"prompt": "an ink heron in fog", "negative_prompt": "boats",
+                "engine": "sketch", "model": "salon-sketch-1", "seed": seed, "steps": None,
+                "guidance": None, "width": 768, "height": 1152, "style": "ink",
+                "aspect": "2:3", "subseed": None, "subseed_strength": None}
+
     salon = {
         # Sketch is a procedural program: its pictures are not labelled AI-generated.
         "ai_generated": False,
         "made_with": "sketch",
         "label": "Made with sketch",
-        "recipe": {"prompt": "an ink heron in fog", "negative_prompt": "boats",
-                   "engine": "sketch", "model": "salon-sketch-1", "seed": 43, "steps": 12,
-                   "guidance": 7.0, "width": 768, "height": 1152, "style": "ink",
-                   "aspect": "2:3"},
+        "recipe": made_with(43),  # the first picture's
+        # Each picture's own, in the post's order: the second was made with seed 43.
+        "media_recipes": [{"media_id": second["id"], "recipe": made_with(43)},
+                          {"media_id": first["id"], "recipe": made_with(42)}],
         "remix_of": None,
         "remixes_count": 0,
     }
     assert status["salon"] == salon
     assert api(site, "GET", f"/api/v1/statuses/{status['id']}", {}).json()["salon"] == salon
-    recipe = provenance.read_recipe(fetch(site, status["media_attachments"][0]["url"]))
-    assert recipe is not None and (recipe["prompt"], recipe["seed"]) == (
-        "an ink heron in fog", 43)
+    for picture, seed in zip(status["media_attachments"], (43, 42), strict=True):
+        recipe = provenance.read_recipe(fetch(site, picture["url"]))
+        assert recipe is not None and (recipe["prompt"], recipe["seed"]) == (
+            "an ink heron in fog", seed)
+        assert "steps" not in recipe and "guidance" not in recipe
 
-    plain = {"ai_generated": False, "made_with": None, "label": None, "recipe": None,
-             "remix_of": None, "remixes_count": 0}
+    plain: dict[str, Any] = {"ai_generated": False, "made_with": None, "label": None,
+                             "recipe": None, "media_recipes": [], "remix_of": None,
+                             "remixes_count": 0}
     text = api(site, "POST", "/api/v1/statuses", alice, json={"status": "just words"}).json()
     assert text["salon"] == plain
     upload = api(site, "POST", "/api/v2/media", alice,
@@ -319,6 +330,24 @@ def test_a_posted_candidate_carries_its_recipe(site: Site) -> None:
     photo = api(site, "POST", "/api/v1/statuses", alice,
                 json={"status": "a photo", "media_ids": [upload["id"]]}).json()
     assert photo["salon"] == plain
+
+
+def test_a_variation_says_what_it_varies_and_can_be_asked_for_again(site: Site) -> None:
+    alice = token_for(site, "alice")
+    done = finished(site, alice, generate(site, alice, "a glass owl", count=2, seed=5))
+    varied = browser_of(site, "alice").post(f"/generations/{done['id']}/vary?position=1"
+                                            "&strength=subtle")
+    assert varied.status_code == 303
+    newest = api(site, "GET", GENERATIONS, alice).json()[0]
+    assert (newest["variation_of"], newest["variation_position"]) == (done["id"], 1)
+    subseed = newest["params"]["subseed"]
+    assert newest["seed"] == 6 and subseed is not None
+    # A variation's recipe is asked for again with its subseed and share of it.
+    again = generate(site, alice, "a glass owl", seed=6, subseed=subseed,
+                     subseed_strength=newest["params"]["subseed_strength"])
+    assert again["params"]["subseed"] == subseed and again["variation_of"] is None
+    answer = api(site, "POST", GENERATIONS, alice, json={"prompt": "x", "subseed": 2**32})
+    assert answer.status_code == 422 and "variation seed" in answer.json()["error"]
 
 
 def test_a_remix_links_to_its_source_over_the_api(site: Site) -> None:
@@ -381,6 +410,7 @@ def test_a_hidden_recipe_never_leaks_over_the_api(site: Site, how: str) -> None:
         status = answer.json()
         assert status["salon"] == {"ai_generated": False, "made_with": "sketch",
                                    "label": "Made with sketch", "recipe": None,
+                                   "media_recipes": [],
                                    "remix_of": None, "remixes_count": 0}
         assert SECRET not in str(status)
         for path in ("/api/v1/timelines/public", f"/api/v1/accounts/{alice_id}/statuses",

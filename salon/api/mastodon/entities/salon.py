@@ -3,6 +3,8 @@ Mastodon clients ignore attributes they do not know, so these ride along safely.
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from salon.api.mastodon.entities.common import Entity, maybe_timestamp, media_url, timestamp
 from salon.api.mastodon.entities.media import MediaAttachmentEntity, media
 from salon.generation import previews
@@ -14,30 +16,42 @@ from salon.settings import get_settings
 
 
 class RecipeEntity(Entity):
+    """How a picture was made. What its engine does not use is null (the sketch engine's
+    steps and guidance, an Images API's seed); subseed and subseed_strength only for a
+    variation (Vary subtle)."""
+
     prompt: str
     negative_prompt: str
     engine: str
     model: str
-    seed: int
-    steps: int
-    guidance: float
+    seed: int | None
+    steps: int | None
+    guidance: float | None
     width: int
     height: int
     style: str
     aspect: str
+    subseed: int | None = None
+    subseed_strength: float | None = None
+
+
+class MediaRecipeEntity(Entity):
+    media_id: str  # one of the status's media_attachments
+    recipe: RecipeEntity
 
 
 class SalonStatusEntity(Entity):
     ai_generated: bool  # made by a trained model
     made_with: str | None  # the engine that made its pictures (sketch, diffusers, openai)
     label: str | None  # what the post says about it: "AI-generated", "Made with sketch"
-    recipe: RecipeEntity | None  # null when there is none or its author hid it
+    recipe: RecipeEntity | None  # the first picture's; null when none or its author hid it
+    media_recipes: list[MediaRecipeEntity]  # each generated picture's, in the post's order
     remix_of: str | None  # the id of the status this one remixes, when visible
     remixes_count: int
 
 
 def recipe(r: Recipe) -> RecipeEntity:
-    return RecipeEntity(**r.as_dict())
+    return RecipeEntity(**asdict(r))
 
 
 def salon_status(view: PostView) -> SalonStatusEntity:
@@ -46,6 +60,8 @@ def salon_status(view: PostView) -> SalonStatusEntity:
         made_with=view.made_with,
         label=view.made_label,
         recipe=recipe(view.recipe) if view.recipe else None,
+        media_recipes=[MediaRecipeEntity(media_id=str(media_id), recipe=recipe(r))
+                       for media_id, r in view.recipes.items()],
         remix_of=str(view.remix_of.id) if view.remix_of is not None else None,
         remixes_count=view.post.remixes_count,
     )
@@ -76,6 +92,8 @@ class GenerationEntity(Entity):
     seed: int
     params: GenerationParamsEntity
     remix_of: str | None
+    variation_of: str | None  # the generation a Vary made this one from
+    variation_position: int | None  # and which of its candidates
     error: str | None
     created_at: str
     finished_at: str | None
@@ -108,6 +126,8 @@ def generation(g: Generation, candidates: list[CandidateView], base: str) -> Gen
             subseed_strength=g.subseed_strength if g.subseed is not None else None,
         ),
         remix_of=str(g.remix_of_id) if g.remix_of_id else None,
+        variation_of=str(g.variation_of_id) if g.variation_of_id else None,
+        variation_position=g.variation_position if g.variation_of_id else None,
         error=g.error,
         created_at=timestamp(g.created_at),
         finished_at=maybe_timestamp(g.finished_at),
