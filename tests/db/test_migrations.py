@@ -65,11 +65,7 @@ async def test_an_upgrade_queues_the_move_of_files_at_guessable_keys(
     alice = await people.make("alice")
     alice.avatar_key = f"{alice.id}/avatars/{new_id()}.png"  # as stored before 0012
     await session.commit()
-    await session.close()
-    engine = make_engine(settings)
-    await _downgrade(settings, engine, "0011")
-    await upgrade(settings, engine)
-    await engine.dispose()
+    await _back_and_up(settings, session, "0011")
     assert await _rekeys(session) == 1
 
 
@@ -101,11 +97,7 @@ async def test_an_upgrade_marks_earlier_sketch_generations_as_not_from_a_trained
     for name in ("sketch", "openai"):  # as every generation was labelled before 0023
         session.add(Generation(engine=name, model=name, **fields))
     await session.commit()
-    await session.close()
-    engine = make_engine(settings)
-    await _downgrade(settings, engine, "0022")
-    await upgrade(settings, engine)
-    await engine.dispose()
+    await _back_and_up(settings, session, "0022")
     rows = dict((await session.execute(select(Generation.engine, Generation.trained))).all())
     assert rows == {"sketch": False, "openai": True}
 
@@ -119,3 +111,12 @@ async def _downgrade(settings: Settings, engine: AsyncEngine, revision: str) -> 
 
     async with engine.begin() as connection:
         await connection.run_sync(back)
+
+
+async def _back_and_up(settings: Settings, session: AsyncSession, revision: str) -> None:
+    """Down to `revision` and up again, with what the session wrote."""
+    await session.close()
+    engine = make_engine(settings)
+    await _downgrade(settings, engine, revision)
+    await upgrade(settings, engine)
+    await engine.dispose()
