@@ -127,6 +127,32 @@ class Settings(BaseSettings):
     generation_keep_hours: float = 24.0  # candidates not posted are removed after this
     prompt_blocklist: str = ""  # comma-separated words or phrases refused in prompts
     prompt_blocklist_file: Path | None = None  # one word or phrase per line
+    # The assistant (salon/assistant): an account people mention in a thread, which answers
+    # and draws. Made by `salon migrate`; off: mentions of it are plain mentions.
+    assistant_enabled: bool = True
+    assistant_name: str = "muse"  # its username; renaming it renames the account
+    assistant_engine: str = "builtin"  # builtin, openai or transformers (its text engine)
+    assistant_image_engine: str = ""  # what it draws with; empty: SALON_DEFAULT_ENGINE
+    assistant_daily_answers: int = Field(50, ge=0)  # answers per person per rolling 24 h
+    assistant_thread_hourly: int = Field(10, ge=1)  # its replies per thread per hour
+    assistant_max_replies: int = Field(40, ge=0)  # replies of the thread it reads at most
+    # The openai text engine: any server speaking OpenAI's Chat Completions API (OpenAI,
+    # vLLM, llama.cpp's server, Ollama's /v1).
+    assistant_openai_base_url: str = "https://api.openai.com/v1"
+    assistant_openai_api_key: str = ""
+    assistant_openai_model: str = ""  # required with the openai text engine
+    assistant_openai_images: bool = False  # send the thread's pictures (vision models)
+    assistant_openai_timeout: float = Field(60.0, gt=0)  # seconds per request
+    assistant_openai_retries: int = Field(3, ge=0, le=10)  # more tries on 429 and 5xx
+    assistant_openai_max_tokens: int = Field(400, ge=16)
+    assistant_openai_cost_per_m_input: float = Field(0.0, ge=0)  # USD per million tokens
+    assistant_openai_cost_per_m_output: float = Field(0.0, ge=0)
+    # The transformers text engine (pip install "salon[diffusers]"): a chat model saved by
+    # transformers in a local folder (config, weights, tokenizer with a chat template).
+    assistant_transformers_model: str = ""
+    assistant_transformers_device: str = "auto"  # auto (cuda, then cpu), cuda, cpu
+    assistant_transformers_max_new_tokens: int = Field(200, ge=1, le=4096)
+
     # Content credentials (C2PA): a PEM chain (signing certificate first) and its private key.
     # Unset: a development CA and certificate are created in data_dir/c2pa on first use.
     c2pa_cert_chain: Path | None = None
