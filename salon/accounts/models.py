@@ -28,6 +28,9 @@ class Account(IdMixin, CreatedMixin, Base):
     # A moderator disabled the login (Mastodon's `disable`): no sign-in and no token works,
     # while the profile and posts stay up.
     disabled_at: Mapped[datetime | None]
+    bot: Mapped[bool] = mapped_column(default=False, server_default=false())  # automated
+    # The instance's assistant (salon/assistant): one account, whatever it is named.
+    is_assistant: Mapped[bool] = mapped_column(default=False, server_default=false())
     allows_ai_training: Mapped[bool] = mapped_column(default=False)
     # Follows wait for the owner's approval (Mastodon's `locked`): see graph.FollowRequest.
     locked: Mapped[bool] = mapped_column(default=False, server_default=false())

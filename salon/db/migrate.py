@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -29,13 +30,23 @@ def alembic_config(settings: Settings) -> Config:
 
 async def upgrade(settings: Settings, engine: AsyncEngine | None = None) -> None:
     """Bring the database to the newest schema."""
+    await _migrate(settings, engine, lambda config: command.upgrade(config, "head"))
+
+
+async def downgrade(settings: Settings, engine: AsyncEngine, revision: str) -> None:
+    """Take the schema back to `revision` (tests of migrations)."""
+    await _migrate(settings, engine, lambda config: command.downgrade(config, revision))
+
+
+async def _migrate(settings: Settings, engine: AsyncEngine | None,
+                   step: Callable[[Config], None]) -> None:
     own = engine is None
     engine = engine or make_engine(settings)
     config = alembic_config(settings)
 
     def run(connection: object) -> None:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        step(config)
 
     async with engine.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"

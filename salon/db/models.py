@@ -1,6 +1,7 @@
 """Imports every domain's tables so that metadata (and Alembic) sees them all."""
 
 from salon.accounts import models as accounts
+from salon.assistant import models as assistant
 from salon.db.base import Base
 from salon.filters import models as filters
 from salon.generation import models as generation
@@ -19,6 +20,7 @@ from salon.timelines import models as timelines
 __all__ = [
     "Base",
     "accounts",
+    "assistant",
     "filters",
     "generation",
     "graph",

@@ -62,6 +62,13 @@ class Generation(IdMixin, CreatedMixin, Base):
         ForeignKey("generations.id", ondelete="SET NULL")
     )
     variation_position: Mapped[int | None] = mapped_column(Integer)
+    # Made for someone else (the assistant draws for the person who asked): their daily
+    # allowance counts it, and the prompt is screened as theirs.
+    on_behalf_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="SET NULL"))
+    # A job to enqueue once the generation has finished, whatever the outcome
+    # ({"kind": ..., "payload": {...}}): in the same transaction, so it runs exactly once.
+    then: Mapped[dict[str, object] | None] = mapped_column(JSON)
     error: Mapped[str | None] = mapped_column(Text)
     # What a paid engine reported (its token counts) and what that cost, if it is known.
     usage: Mapped[dict[str, int] | None] = mapped_column(JSON)
@@ -77,6 +84,7 @@ class Generation(IdMixin, CreatedMixin, Base):
     __table_args__ = (
         Index("ix_generations_account", "account_id", "id"),
         Index("ix_generations_state", "state", "created_at"),
+        Index("ix_generations_on_behalf", "on_behalf_of_id", "created_at"),
     )
 
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from salon.db.ids import id_floor, id_time, new_id
-from salon.db.migrate import alembic_config, managed_by_alembic, upgrade
+from salon.db.migrate import downgrade, managed_by_alembic, upgrade
 from salon.db.models import Base
 from salon.db.session import make_engine
 from salon.generation.models import Generation
@@ -103,14 +102,7 @@ async def test_an_upgrade_marks_earlier_sketch_generations_as_not_from_a_trained
 
 
 async def _downgrade(settings: Settings, engine: AsyncEngine, revision: str) -> None:
-    config = alembic_config(settings)
-
-    def back(connection: Connection) -> None:
-        config.attributes["connection"] = connection
-        command.downgrade(config, revision)
-
-    async with engine.begin() as connection:
-        await connection.run_sync(back)
+    await downgrade(settings, engine, revision)
 
 
 async def _back_and_up(settings: Settings, session: AsyncSession, revision: str) -> None:
