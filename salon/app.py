@@ -19,6 +19,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from salon import __version__
+from salon.assistant import engines as text_engines
+from salon.assistant import service as assistant
 from salon.db import migrate
 from salon.db.session import Database
 from salon.errors import UNAVAILABLE, SalonError, storage_unreachable
@@ -54,6 +56,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     run_worker = settings.embedded_worker if run_worker is None else run_worker
     # A misconfigured engine stops start-up, not a first generation.
     engines.check(settings, runs_jobs=run_worker)
+    text_engines.check(settings, runs_jobs=run_worker)
     vapid.keys(settings)  # Web Push's keys: made on first run, or a bad setting stops start-up
 
     @contextlib.asynccontextmanager
@@ -63,13 +66,15 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         bus = events_bus.configure(settings)
         if settings.is_sqlite:
             await migrate.upgrade(settings, db.engine)
+        async with db.transaction() as session:  # made, renamed or renewed from settings
+            await assistant.ensure_account(session, settings)
         stop = asyncio.Event()
         task = None
         if run_worker:
             worker = Worker(db)
             app.state.worker = worker
             task = asyncio.create_task(worker.run_forever(stop))
-            warming = asyncio.create_task(asyncio.to_thread(engines.warm, settings))
+            warming = asyncio.create_task(asyncio.to_thread(warm, settings))
         # What startup built (routes, templates, mappers) lives as long as the process: kept
         # out of the collector's sight, full collections stay short (home p99 32 ms to 19).
         gc.collect()
@@ -132,6 +137,12 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         app.include_router(router, include_in_schema=False)
     docs.mount(app)
     return app
+
+
+def warm(settings: Settings) -> None:
+    """Load the models of the image and text engines (a worker that starts)."""
+    engines.warm(settings)
+    text_engines.warm(settings)
 
 
 def _errors(app: FastAPI) -> None:

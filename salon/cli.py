@@ -31,10 +31,12 @@ def _settings() -> Settings:
 
 def _check_engines(settings: Settings, runs_jobs: bool) -> None:
     """The engines of a process that shows the composer or runs generations must work."""
+    from salon.assistant import engines as text_engines
     from salon.generation import engines
 
     try:
         engines.check(settings, runs_jobs=runs_jobs)
+        text_engines.check(settings, runs_jobs=runs_jobs)
     except ValueError as invalid:  # an engine that cannot work as configured
         raise click.ClickException(f"Fix these settings: {invalid}") from None
 
@@ -136,10 +138,27 @@ def _link_to(settings: Settings, served: str) -> None:
 @main.command()
 def migrate() -> None:
     """Bring the database schema up to date."""
+    from salon.assistant.service import ensure_account
     from salon.db.migrate import upgrade_sync
+    from salon.db.session import Database
 
-    upgrade_sync(_settings())
-    click.echo("Database is up to date.")
+    settings = _settings()
+    upgrade_sync(settings)
+
+    async def accounts() -> str | None:
+        db = Database(settings)
+        try:
+            async with db.transaction() as session:
+                made = await ensure_account(session, settings)
+                return made.username if made is not None else None
+        finally:
+            await db.dispose()
+
+    try:
+        name = asyncio.run(accounts())
+    except ValueError as invalid:
+        raise click.ClickException(f"Fix these settings: {invalid}") from None
+    click.echo("Database is up to date." + (f" The assistant is @{name}." if name else ""))
 
 
 @main.command()
@@ -147,10 +166,10 @@ def migrate() -> None:
               help="Jobs run at once, 1 to 64 (default: SALON_WORKER_CONCURRENCY, 4).")
 def worker(concurrency: int | None) -> None:
     """Run background jobs in this process until interrupted."""
+    from salon.app import warm as _warm
     from salon.db.migrate import upgrade
     from salon.db.session import Database
     from salon.events import bus
-    from salon.generation import engines
     from salon.jobs.worker import Worker
     from salon.timelines.store import close_stores
 
@@ -170,7 +189,7 @@ def worker(concurrency: int | None) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        warming = asyncio.create_task(asyncio.to_thread(engines.warm, settings))
+        warming = asyncio.create_task(asyncio.to_thread(_warm, settings))
         try:
             await Worker(db, concurrency=concurrency).run_forever(stop)
             await warming

@@ -157,9 +157,11 @@ class PostRecipe:
         return next(iter(self.pictures.values()), None)
 
 
-async def for_posts(session: AsyncSession, posts: Sequence[Post]) -> dict[int, PostRecipe]:
+async def for_posts(session: AsyncSession, posts: Sequence[Post],
+                    author_id: int | None = None) -> dict[int, PostRecipe]:
     """The recipe of each generated picture of a page of posts, in one query. Posts without
-    generated pictures are not keys."""
+    generated pictures are not keys. A hidden recipe is left out, except for its author
+    (`author_id`: the reader, where the reader is shown their own hidden recipes)."""
     ids = [p.id for p in posts]
     if not ids:
         return {}
@@ -170,7 +172,7 @@ async def for_posts(session: AsyncSession, posts: Sequence[Post]) -> dict[int, P
         .where(MediaAttachment.post_id.in_(ids))
         .order_by(MediaAttachment.post_id, MediaAttachment.position)
     )
-    hidden = {p.id for p in posts if p.recipe_hidden}
+    hidden = {p.id for p in posts if p.recipe_hidden and p.account_id != author_id}
     found: dict[int, PostRecipe] = {}
     for post_id, media_id, seed, generation in rows:
         if post_id is None:

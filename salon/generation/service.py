@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.accounts.models import Account
@@ -25,7 +25,7 @@ from salon.generation.schemas import GenerationSpec, Recipe
 from salon.jobs import service as jobs
 from salon.media.models import MediaAttachment
 from salon.posts.models import Post
-from salon.posts.visibility import visible_to
+from salon.posts.visibility import visible_ids, visible_to
 from salon.settings import Settings
 from salon.timelines.schemas import Cursor
 
@@ -64,11 +64,12 @@ async def _refuse(session: AsyncSession, account_id: int, reason: str, detail: s
 
 
 async def images_used(session: AsyncSession, account_id: int) -> int:
-    """Images asked for in the last 24 hours; failed and cancelled ones are given back."""
+    """Images asked for in the last 24 hours, by the account or for it (the assistant
+    draws for people); failed and cancelled ones are given back."""
     since = utcnow() - timedelta(hours=24)
     used = await session.scalar(
         select(func.coalesce(func.sum(Generation.count), 0)).where(
-            Generation.account_id == account_id,
+            or_(Generation.account_id == account_id, Generation.on_behalf_of_id == account_id),
             Generation.created_at >= since,
             Generation.state.not_in((State.failed, State.cancelled)),
         )
@@ -127,13 +128,18 @@ async def _remix_source(
 
 
 async def _source_media(
-    session: AsyncSession, account_id: int, media_id: int, engine: Engine
+    session: AsyncSession, account_id: int, media_id: int, engine: Engine,
+    reader_id: int | None = None,
 ) -> MediaAttachment:
+    """One's own picture; or, drawing for `reader_id`, a picture of a post they may see."""
     if not engine.capabilities.image_to_image:
         raise Invalid(f"The {engine.name} engine cannot start from an image; choose another "
                       "engine or leave out the source image.", "source_media_id")
     media = await session.get(MediaAttachment, media_id)
-    if media is None or media.account_id != account_id or media.status != "ready":
+    seen = (media is not None and reader_id is not None and media.post_id is not None
+            and bool(await visible_ids(session, reader_id, [media.post_id])))
+    if media is None or not (media.account_id == account_id or seen) \
+            or media.status != "ready":
         raise Invalid(f"Image {media_id} is not one of your pictures; pick one of your own.",
                       "source_media_id")
     return media
@@ -172,21 +178,27 @@ def _check(spec: GenerationSpec, engine: Engine) -> tuple[str, str, int, int]:
 
 
 async def request(
-    session: AsyncSession, settings: Settings, account: Account, spec: GenerationSpec
+    session: AsyncSession, settings: Settings, account: Account, spec: GenerationSpec,
+    *, on_behalf_of: Account | None = None, then: dict[str, object] | None = None,
 ) -> Generation:
-    """Queue a generation for the account; the workers take it from there."""
+    """Queue a generation for the account; the workers take it from there. Made
+    `on_behalf_of` someone (the assistant drawing for them): their prompt screen and
+    allowance apply, and the remix source and picture to start from are what they may
+    see. `then`: a job ({"kind", "payload"}) to enqueue when it has finished."""
     engine = engines.pick(settings, spec.engine)
     prompt, negative, width, height = _check(spec, engine)
-    remix = (await _remix_source(session, account.id, spec.remix_of_id)
+    reader = on_behalf_of or account
+    remix = (await _remix_source(session, reader.id, spec.remix_of_id)
              if spec.remix_of_id is not None else None)
-    source = (await _source_media(session, account.id, spec.source_media_id, engine)
+    source = (await _source_media(session, account.id, spec.source_media_id, engine,
+                                  on_behalf_of.id if on_behalf_of else None)
               if spec.source_media_id is not None else None)
-    await _screen(session, settings, account, spec)
+    await _screen(session, settings, reader, spec)
     # The screen's count raced other requests of the same account; count again holding
     # the account's lock until commit. A loser of that race is refused without a record
     # (on SQLite a side transaction would wait for the lock this one holds).
-    await lock_row(session, Account.__table__, account.id)
-    if (over := _over_quota(settings, await images_used(session, account.id),
+    await lock_row(session, Account.__table__, reader.id)
+    if (over := _over_quota(settings, await images_used(session, reader.id),
                             spec.count)) is not None:
         raise over
     caps = engine.capabilities
@@ -212,6 +224,8 @@ async def request(
         source_media_id=source.id if source else None,
         strength=spec.strength if source else 0.0,
         remix_of_id=remix.id if remix else None,
+        on_behalf_of_id=on_behalf_of.id if on_behalf_of else None,
+        then=then,
     )
     session.add(generation)
     await session.flush()
@@ -224,6 +238,14 @@ def changed(session: AsyncSession, generation: Generation) -> None:
     """Tell the owner's live views (after commit)."""
     events.publish(session, f"user:{generation.account_id}", "salon.generation",
                    generation_id=generation.id)
+
+
+def finished(session: AsyncSession, generation: Generation) -> None:
+    """The generation has finished (made, failed or cancelled): start what was to follow."""
+    if generation.then:
+        kind, payload = generation.then["kind"], generation.then.get("payload")
+        jobs.enqueue(session, str(kind), dict(payload) if isinstance(payload, dict) else {})
+        generation.then = None  # once
 
 
 async def get_own(session: AsyncSession, account_id: int, generation_id: int) -> Generation:
@@ -271,6 +293,7 @@ async def cancel(session: AsyncSession, account: Account, generation_id: int) ->
                       "id")
     generation.state, generation.finished_at = State.cancelled, utcnow()
     changed(session, generation)
+    finished(session, generation)
     return generation
 
 

@@ -176,6 +176,7 @@ async def _fail(session: AsyncSession, generation_id: int, reason: str) -> None:
         generation.state, generation.error, generation.finished_at = (
             State.failed, reason, utcnow())
         service.changed(session, generation)
+        service.finished(session, generation)
 
 
 @handler(service.RUN_JOB)
@@ -290,6 +291,7 @@ async def _save(session: AsyncSession, store: MediaStore, generation_id: int,
     generation.usage, generation.cost_usd = output.usage or None, output.cost_usd
     generation.words = output.words
     service.changed(session, generation)
+    service.finished(session, generation)
 
 
 @handler(RESTORE_RECIPE_JOB)

@@ -54,6 +54,7 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
 
 def load_handlers() -> dict[str, Handler]:
     # Importing each domain's tasks module registers its handlers.
+    from salon.assistant import tasks as _assistant  # noqa: F401
     from salon.generation import tasks as _generation  # noqa: F401
     from salon.graph import tasks as _graph  # noqa: F401
     from salon.media import tasks as _media  # noqa: F401

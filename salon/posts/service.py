@@ -29,6 +29,8 @@ MAX_POLL_OPTION = 50
 # A link counts 23 however long it is, so the raw text may run past max_chars, but not without
 # bound: anything longer than this many times max_chars is refused before it is parsed.
 RAW_FACTOR = 10
+# The job a post mentioning the instance's assistant starts (salon/assistant/tasks.py).
+ASSISTANT_ASKED = "assistant.asked"
 
 
 @dataclass
@@ -234,6 +236,8 @@ async def create_post(
     if parent is not None:
         await _bump(session, parent.id, "replies_count", 1)
     _deliver(session, post)
+    if any(account.is_assistant for account in mentioned):
+        jobs.enqueue(session, ASSISTANT_ASKED, {"post_id": post.id})
     return post
 
 

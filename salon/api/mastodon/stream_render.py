@@ -77,6 +77,8 @@ class Renderer:
         if event.kind == "salon.generation":
             return await self._session(_generation, viewer_id,
                                        int(event.data["generation_id"]))
+        if event.kind == "salon.assistant":
+            return await self._session(_ask, viewer_id, int(event.data["ask_id"]))
         post_id = int(event.data["post_id"])
         shared = viewer_id is None or (event.stream.startswith(PUBLIC_STREAMS)
                                        and "author_id" in event.data)
@@ -195,6 +197,29 @@ async def _generation(session: AsyncSession, base: str, viewer_id: int | None,
     if made is None or viewer_id is None or made.account_id != viewer_id:
         return None
     return "salon.generation", json.dumps((await rendered_generations(session, [made], base))[0])
+
+
+async def _ask(session: AsyncSession, base: str, viewer_id: int | None, ask_id: int
+               ) -> Found:
+    """The assistant thinking, drawing or done with the viewer's own question (published to
+    the asker's stream only; checked again here all the same)."""
+    from salon.assistant.models import Ask
+
+    ask = await session.get(Ask, ask_id)
+    if ask is None or viewer_id is None or ask.asker_id != viewer_id:
+        return None
+    return "salon.assistant", json.dumps(rendered_ask(ask))
+
+
+def rendered_ask(ask: Any) -> dict[str, Any]:
+    """An ask as the API shows it to its asker (ids as strings, as Mastodon's)."""
+    def text(value: int | None) -> str | None:
+        return str(value) if value is not None else None
+
+    return {"id": str(ask.id), "kind": ask.kind, "state": ask.state,
+            "question_id": text(ask.question_post_id), "target_id": text(ask.target_post_id),
+            "answer_id": text(ask.answer_post_id),
+            "generation_id": text(ask.generation_id)}
 
 
 async def _conversation(session: AsyncSession, base: str, viewer_id: int | None,

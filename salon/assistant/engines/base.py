@@ -41,6 +41,9 @@ class ContextPicture:
     ai_generated: bool = False  # made by a trained model
 
 
+Role = Literal["question", "ancestor", "target", "quoted", "reply"]
+
+
 @dataclass(frozen=True)
 class ContextPost:
     """One post the asker may read."""
@@ -50,7 +53,7 @@ class ContextPost:
     author_name: str  # display name, or the username
     text: str  # plain text, as written
     created_at: datetime
-    role: Literal["question", "ancestor", "target", "quoted", "reply"]
+    role: Role
     url: str = ""
     spoiler_text: str = ""
     likes: int = 0

@@ -1,0 +1,181 @@
+"""The assistant: its account, who it answers (and who it never answers), its allowances,
+and its answers, which are posts like anyone's (posts.service), so that visibility,
+notifications, streams and remixes need no special case. Services take a session and never
+commit; the jobs in tasks.py do the work in order."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from salon.accounts import service as accounts
+from salon.accounts.models import Account
+from salon.assistant.models import Ask, AskState
+from salon.db.ids import utcnow
+from salon.events import service as events
+from salon.generation import engines as image_engines
+from salon.graph import service as graph
+from salon.posts import service as posts
+from salon.posts import text
+from salon.posts.models import Post, Visibility
+from salon.posts.visibility import OPEN, visible_ids
+from salon.settings import Settings
+from salon.timelines.store import timeline_store
+
+ASKED_JOB = posts.ASSISTANT_ASKED  # a post mentions the assistant
+ANSWER_JOB = "assistant.answer"  # think, then answer (or start drawing)
+DRAWN_JOB = "assistant.drawn"  # its picture is made (or failed): post the answer
+EVENT = "salon.assistant"  # on the asker's stream: the ask's state changed
+# Kinds of refusal said once an hour at most (a reply each time would flood the thread).
+SAID_ONCE_AN_HOUR = ("allowance", "thread_busy")
+
+
+def bio(settings: Settings, engine_label: str) -> str:
+    name = settings.assistant_name
+    return (
+        f"I'm {settings.instance_name}'s assistant, an automated account. Mention @{name} "
+        "under any post: ask what it is, how its picture was made, who made the original, "
+        f"to summarise the thread, to draw (\u201c@{name} draw a lighthouse in a storm\u201d) "
+        f"or to change the picture above (\u201c@{name} make it night\u201d). I read only "
+        "what you may read, and answer you alone when the thread is not public. Limits: "
+        f"{settings.assistant_daily_answers} answers and your picture allowance a day, "
+        f"{settings.assistant_thread_hourly} replies per thread an hour. Mute or block me "
+        f"and I never answer you. Text: {engine_label}."
+    )[:accounts.MAX_BIO]
+
+
+async def assistant(session: AsyncSession) -> Account | None:
+    return await session.scalar(select(Account).where(Account.is_assistant.is_(True)))
+
+
+async def ensure_account(session: AsyncSession, settings: Settings) -> Account | None:
+    """Make the assistant's account, or rename it and renew its profile from settings
+    (`salon migrate`, and each start). None when the assistant is switched off."""
+    if not settings.assistant_enabled:
+        return None
+    from salon.assistant import engines
+
+    name = accounts.check_username(settings.assistant_name)
+    account = await assistant(session)
+    taken = await accounts.find_by_username(session, name)
+    if taken is not None and taken is not account:
+        raise ValueError(f"SALON_ASSISTANT_NAME={name!r} is the name of a person's account; "
+                         "choose another name for the assistant")
+    if account is None:
+        account = Account(username=name, username_key=name.lower(), display_name="Muse",
+                          bot=True, is_assistant=True, approved=True)
+        session.add(account)
+        await session.flush()
+        await timeline_store().start(account.id)
+    account.username, account.username_key, account.bot = name, name.lower(), True
+    if account.display_name == "Muse" or not account.display_name:
+        account.display_name = name.capitalize()
+    about = bio(settings, engines.pick(settings).label)
+    if account.bio != about:
+        account.bio, account.bio_html = about, text.render(about, {}).html
+    return account
+
+
+def question_of(body: str, assistant_name: str) -> str:
+    """The question in a post's text: the assistant's mentions and the leading mentions
+    (of the people replied to) taken out."""
+    mine = re.compile(rf"(?<![\w/@])@{re.escape(assistant_name)}(@[\w.-]+)?\b", re.I)
+    body = mine.sub(" ", body)
+    body = re.sub(r"^(\s*@[A-Za-z0-9_]+(@[\w.-]+)?)+", " ", body)
+    return " ".join(body.split())
+
+
+async def why_not(session: AsyncSession, bot: Account, asker: Account | None,
+                  question: Post) -> str | None:
+    """Why the assistant stays silent on this question, if it must: its own posts and
+    other bots' (no loops), suspended people, people who block or mute it (or whom it
+    blocks), a post it may not read."""
+    if asker is None or asker.id == bot.id:
+        return "self"
+    if asker.bot:
+        return "bot"
+    if asker.suspended_at is not None or asker.disabled_at is not None:
+        return "suspended"
+    if await graph.is_blocked_either_way(session, asker.id, bot.id):
+        return "blocked"
+    hidden = graph.hidden_author_ids(asker.id).subquery()
+    if await session.scalar(select(hidden.c[0]).where(hidden.c[0] == bot.id)) is not None:
+        return "muted"
+    if not await visible_ids(session, bot.id, [question.id]):
+        return "unreadable"
+    return None
+
+
+async def answers_today(session: AsyncSession, asker_id: int) -> int:
+    since = utcnow() - timedelta(hours=24)
+    return int(await session.scalar(select(func.count()).select_from(Ask).where(
+        Ask.asker_id == asker_id, Ask.created_at >= since,
+        Ask.state.in_((AskState.answered, AskState.queued, AskState.thinking,
+                       AskState.drawing)))) or 0)
+
+
+async def thread_replies(session: AsyncSession, thread_id: int) -> int:
+    """The assistant's replies in this thread over the last hour."""
+    since = utcnow() - timedelta(hours=1)
+    return int(await session.scalar(select(func.count()).select_from(Ask).where(
+        Ask.thread_id == thread_id, Ask.created_at >= since,
+        Ask.answer_post_id.is_not(None))) or 0)
+
+
+async def said_lately(session: AsyncSession, asker_id: int, reason: str) -> bool:
+    since = utcnow() - timedelta(hours=1)
+    return await session.scalar(select(Ask.id).where(
+        Ask.asker_id == asker_id, Ask.reason == reason, Ask.created_at >= since,
+        Ask.answer_post_id.is_not(None)).limit(1)) is not None
+
+
+def announce(session: AsyncSession, ask: Ask) -> None:
+    """Tell the asker's live views that the ask moved on (after commit)."""
+    events.publish(session, f"user:{ask.asker_id}", EVENT, ask_id=ask.id)
+
+
+def finish(session: AsyncSession, ask: Ask, state: AskState, reason: str | None = None
+           ) -> None:
+    ask.state, ask.reason, ask.finished_at = state, reason, utcnow()
+    announce(session, ask)
+
+
+def fit(body: str, limit: int) -> str:
+    """The answer cut at a word to `limit` characters as posts count them."""
+    if text.count(body) <= limit:
+        return body
+    words = body.split(" ")
+    while words and text.count(" ".join(words) + "…") > limit:
+        words.pop()
+    return " ".join(words).rstrip(" ,;:") + "…"
+
+
+def quiet(body: str, asker: str) -> str:
+    """Mentions in an answer (a summary names the people of the thread) stay plain text:
+    only the asker is notified, and a direct answer reaches no one else. A word joiner
+    after the @ keeps the look and breaks the mention."""
+    return text.MENTION_RE.sub(
+        lambda m: m.group(0) if m.group(1).lower() == asker.lower() and not m.group(2)
+        else "@\u2060" + m.group(0)[1:], body)
+
+
+async def reply(session: AsyncSession, settings: Settings, bot: Account, asker: Account,
+                question: Post, answer: str, media_ids: list[int] | None = None) -> Post:
+    """The assistant's reply to the question: never seen by anyone who could not see the
+    question (a public or unlisted question gets an unlisted reply, anything narrower a
+    direct one to the asker alone), mentioning the asker, within the post length."""
+    visibility = Visibility.unlisted if question.visibility in OPEN else Visibility.direct
+    body = fit(f"@{asker.username} {quiet(answer.strip(), asker.username)}".strip(),
+               settings.max_post_chars)
+    return await posts.create_post(
+        session, bot, body, rules=posts.Rules.from_settings(settings), visibility=visibility,
+        in_reply_to_id=question.id, language=question.language, media_ids=media_ids)
+
+
+def image_engine(settings: Settings) -> str:
+    name = settings.assistant_image_engine or settings.default_engine
+    image_engines.pick(settings, name)  # enabled here, or the setting is wrong
+    return name
