@@ -41,8 +41,8 @@ async def _world(session: AsyncSession, settings: Settings, people: People,
     alice, bob = await people.make("alice"), await people.make("bob")
     carl, dora, erin = (await people.make("carl"), await people.make("dora"),
                         await people.make("erin"))
-    await graph.follow(session, bob, alice)
-    await graph.follow(session, carl, dora)
+    await graph.follow(session, bob.id, alice.id)
+    await graph.follow(session, carl.id, dora.id)
     await graph.block(session, carl.id, bob.id)
     await graph.block(session, bob.id, erin.id)
     quoted = await posts.create_post(session, dora, "zqquoted words")

@@ -60,7 +60,7 @@ async def test_a_narrower_question_gets_a_direct_answer_for_the_asker_alone(
 ) -> None:
     await muse(session, settings)
     alice, bob = await people.make("alice"), await people.make("bob")
-    await graph.follow(session, bob, alice)
+    await graph.follow(session, bob.id, alice.id)
     secret = await posts.create_post(session, alice, "our plan #zq", visibility="private")
     await session.commit()
     _, asked, answer = await ask(session, worker, bob, "@muse summarise this thread, @alice",
