@@ -7,6 +7,7 @@ nothing twice (the ask's state says what is done)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import Any
 
@@ -17,12 +18,13 @@ from salon.accounts.models import Account
 from salon.assistant import engines, reading, service
 from salon.assistant.engines.base import Conversation, Reply, Stream, TextEngineError
 from salon.assistant.models import Ask, AskState
+from salon.db.session import lock_row, side_transaction
 from salon.errors import Invalid, RateLimited
 from salon.generation import service as generation
 from salon.generation.models import Candidate, Generation, State
 from salon.generation.schemas import GenerationSpec
 from salon.jobs import service as jobs
-from salon.jobs.worker import handler
+from salon.jobs.worker import RUNNING, handler
 from salon.media.store import media_store
 from salon.posts import conversations
 from salon.posts.models import Post
@@ -124,6 +126,8 @@ async def think(session: AsyncSession, settings: Settings, asker: Account,
     engine = engines.pick(settings)
     tools = reading.ReaderTools(session, media_store(settings), settings.base_url, asker.id,
                                 asyncio.get_running_loop())
+    thought = asyncio.Event()
+    keeping = asyncio.create_task(_keep_lease(session, thought))
     try:
         reply = await asyncio.to_thread(engine.answer, conversation, tools, stream)
     except TextEngineError as exc:
@@ -132,6 +136,9 @@ async def think(session: AsyncSession, settings: Settings, asker: Account,
         log.exception("the %s text engine failed", engine.name)
         return Reply(text=f"My text engine ({engine.name}) failed ({type(exc).__name__}); "
                           "try again later.", refused=True)
+    finally:
+        thought.set()
+        await keeping
     if not reply.text.strip() and reply.drawing is None:
         return Reply(text="My text engine gave an empty answer; try asking another way.",
                      refused=True)
@@ -156,6 +163,8 @@ async def answer(session: AsyncSession, payload: dict[str, Any]) -> None:
     conversation = await conversation_for(session, settings, asker, question, target,
                                           bot.username)
     reply = await think(session, settings, asker, conversation)
+    if not await _still_thinking(session, ask):
+        return  # answered by another worker meanwhile: one answer per question
     engine = engines.pick(settings)
     ask.engine, ask.model = engine.name, engine.model
     ask.usage, ask.cost_usd = reply.usage or None, reply.cost_usd
@@ -170,6 +179,32 @@ async def answer(session: AsyncSession, payload: dict[str, Any]) -> None:
     ask.answer_post_id = posted.id
     service.finish(session, ask, AskState.refused if reply.refused else AskState.answered,
                    "refused" if reply.refused else None)
+
+
+async def _keep_lease(session: AsyncSession, thought: asyncio.Event) -> None:
+    """Keep the answer job's lease while the engine thinks (a slow model can take longer
+    than a lease), so that no other worker takes the job over and asks the model again."""
+    running = RUNNING.get()
+    if running is None:
+        return
+    while not thought.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(thought.wait(), running.lease.total_seconds() / 4)
+        if thought.is_set():
+            return
+        try:  # a failed renewal (the database briefly away) must not end the answer
+            async with side_transaction(session) as side:
+                await jobs.extend_leases(side, running.worker, running.lease)
+        except Exception:
+            log.warning("keeping an answer job's lease failed", exc_info=True)
+
+
+async def _still_thinking(session: AsyncSession, ask: Ask) -> bool:
+    """Whether the ask still waits for this answer (its worker may have lost the lease and
+    another answered). The ask's row is held until commit: two answers cannot both pass."""
+    await lock_row(session, Ask.__table__, ask.id)
+    state = await session.scalar(select(Ask.state).where(Ask.id == ask.id))
+    return state == AskState.thinking
 
 
 async def _draw(session: AsyncSession, settings: Settings, bot: Account, asker: Account,
