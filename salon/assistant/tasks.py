@@ -11,14 +11,14 @@ import contextlib
 import logging
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.accounts.models import Account
 from salon.assistant import engines, reading, service
 from salon.assistant.engines.base import Conversation, Reply, Stream, TextEngineError
 from salon.assistant.models import Ask, AskState
-from salon.db.session import lock_row, side_transaction
+from salon.db.session import side_transaction
 from salon.errors import Invalid, RateLimited
 from salon.generation import service as generation
 from salon.generation.models import Candidate, Generation, State
@@ -163,7 +163,7 @@ async def answer(session: AsyncSession, payload: dict[str, Any]) -> None:
     conversation = await conversation_for(session, settings, asker, question, target,
                                           bot.username)
     reply = await think(session, settings, asker, conversation)
-    if not await _still_thinking(session, ask):
+    if await session.scalar(select(Ask.state).where(Ask.id == ask.id)) != AskState.thinking:
         return  # answered by another worker meanwhile: one answer per question
     engine = engines.pick(settings)
     ask.engine, ask.model = engine.name, engine.model
@@ -176,6 +176,7 @@ async def answer(session: AsyncSession, payload: dict[str, Any]) -> None:
         reply = Reply(text=why, refused=True)
         ask.answer = why
     posted = await service.reply(session, settings, bot, asker, question, reply.text)
+    await _first_answer(session, ask)
     ask.answer_post_id = posted.id
     service.finish(session, ask, AskState.refused if reply.refused else AskState.answered,
                    "refused" if reply.refused else None)
@@ -199,12 +200,16 @@ async def _keep_lease(session: AsyncSession, thought: asyncio.Event) -> None:
             log.warning("keeping an answer job's lease failed", exc_info=True)
 
 
-async def _still_thinking(session: AsyncSession, ask: Ask) -> bool:
-    """Whether the ask still waits for this answer (its worker may have lost the lease and
-    another answered). The ask's row is held until commit: two answers cannot both pass."""
-    await lock_row(session, Ask.__table__, ask.id)
-    state = await session.scalar(select(Ask.state).where(Ask.id == ask.id))
-    return state == AskState.thinking
+async def _first_answer(session: AsyncSession, ask: Ask) -> None:
+    """Called before the ask leaves `thinking`, after this answer's first write: should
+    another worker have answered meanwhile (this one lost its lease while the model
+    thought), this answer is rolled back, and the job looks again. The update waits for
+    the other's commit (PostgreSQL's row lock, SQLite's write lock) and then sees it."""
+    still = await session.execute(
+        update(Ask).where(Ask.id == ask.id, Ask.state == AskState.thinking)
+        .values(state=AskState.thinking).execution_options(synchronize_session=False))
+    if not still.rowcount:  # type: ignore[attr-defined]
+        raise jobs.Later(0, "answered meanwhile by another worker")
 
 
 async def _draw(session: AsyncSession, settings: Settings, bot: Account, asker: Account,
@@ -232,6 +237,7 @@ async def _draw(session: AsyncSession, settings: Settings, bot: Account, asker: 
                                             then=then)
     except (Invalid, RateLimited) as exc:
         return f"I can't draw that: {exc.message}"
+    await _first_answer(session, ask)
     ask.generation_id, ask.state = made.id, AskState.drawing
     service.announce(session, ask)
     return None

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections.abc import Callable
 
 from tests.assistant.fake_chat import FakeChat, Recorded, Reply, calls, said
 from tests.generation import fake_openai
@@ -37,22 +38,29 @@ def answer_to(question: str) -> str:
 
 
 class Gate:
-    """Closed: requests wait (all, or only those about `only`). `arrived` lists what came,
-    in order."""
+    """Closed: requests wait (all, or only those about `only`) until it opens, or one at a
+    time as the test lets them through. `arrived` lists what came, in order."""
 
     def __init__(self) -> None:
-        self.opened = threading.Event()
-        self.opened.set()
+        self.opened = True
         self.only: set[str] | None = None
+        self.passes = 0
         self.arrived: list[str] = []
         self.seen = threading.Condition()
 
     def close(self, only: set[str] | None = None) -> None:
-        self.only = only
-        self.opened.clear()
+        with self.seen:
+            self.only, self.opened, self.passes = only, False, 0
 
     def open(self) -> None:
-        self.opened.set()
+        with self.seen:
+            self.opened = True
+            self.seen.notify_all()
+
+    def let_through(self, count: int = 1) -> None:
+        with self.seen:
+            self.passes += count
+            self.seen.notify_all()
 
     def came(self, what: str) -> None:
         with self.seen:
@@ -60,16 +68,29 @@ class Gate:
             self.seen.notify_all()
 
     def hold(self, what: str) -> None:
-        if self.only is None or what in self.only:
-            self.opened.wait(HOLD_LIMIT_S)
+        deadline = time.monotonic() + HOLD_LIMIT_S
+        with self.seen:
+            if self.only is not None and what not in self.only:
+                return
+            while not self.opened and not self.passes and time.monotonic() < deadline:
+                self.seen.wait(deadline - time.monotonic())
+            if not self.opened and self.passes:
+                self.passes -= 1
 
     def wait_for(self, wanted: set[str], seconds: float = 180) -> None:
         """Until every one of `wanted` has arrived (a last-resort deadline: slow machines)."""
+        self._wait(lambda: wanted <= set(self.arrived), seconds)
+
+    def wait_count(self, count: int, seconds: float = 180) -> None:
+        """Until `count` requests have arrived."""
+        self._wait(lambda: len(self.arrived) >= count, seconds)
+
+    def _wait(self, done: Callable[[], bool], seconds: float) -> None:
         deadline = time.monotonic() + seconds
         with self.seen:
-            while not wanted <= set(self.arrived):
+            while not done():
                 left = deadline - time.monotonic()
-                assert left > 0, f"never came: {sorted(wanted - set(self.arrived))}"
+                assert left > 0, f"never came; came: {self.arrived}"
                 self.seen.wait(left)
 
     def count(self, what: str) -> int:

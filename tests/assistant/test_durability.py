@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.accounts.models import Account
-from salon.assistant import service
+from salon.assistant import service, tasks
 from salon.assistant.models import FINISHED, Ask, AskState
 from salon.db.session import Database
 from salon.generation.models import Candidate, Generation, State
@@ -243,3 +243,52 @@ async def test_an_answer_slower_than_the_job_lease_is_posted_once(
     finally:
         await db.dispose()
         configure(settings)
+
+
+async def test_a_worker_that_lost_its_lease_does_not_answer_a_second_time(
+    session: AsyncSession, settings: Settings, people: People, db: Database,
+    chat: GatedChat, images: GatedImages
+) -> None:
+    """Two runs of one answer job at once (a worker paused past its lease, and the one that
+    took the job over): the one that commits second rolls back and posts nothing. Run here
+    without a worker, so that no lease is kept while the model thinks."""
+    mine, _ = with_engines(settings, chat, images)
+    bot = await service.ensure_account(session, mine)
+    assert bot is not None
+    bob = await people.make("bob")
+    question = await posts.create_post(session, bob, "@muse what is a kite?")
+    await session.commit()
+    await tasks.asked(session, {"post_id": question.id})
+    await session.commit()
+    ask = await session.scalar(select(Ask).where(Ask.question_post_id == question.id))
+    assert ask is not None and ask.state == AskState.thinking
+    written = [asyncio.Event(), asyncio.Event()]
+    commit = asyncio.Event()
+
+    async def run(mine: asyncio.Event) -> None:
+        async with db.transaction() as s:
+            await tasks.answer(s, {"ask_id": ask.id})
+            mine.set()
+            await commit.wait()
+
+    chat.gate.close()
+    runs = [asyncio.create_task(run(e)) for e in written]
+    try:
+        await asyncio.to_thread(chat.gate.wait_count, 2)  # both are thinking
+        chat.gate.let_through()
+        done, _ = await asyncio.wait([asyncio.create_task(e.wait()) for e in written],
+                                     timeout=DEADLINE_S, return_when=asyncio.FIRST_COMPLETED)
+        assert done, "neither answered"
+        # The other reads the ask still thinking (the first has not committed), writes its
+        # answer, and waits for the first's lock; then the first commits.
+        chat.gate.let_through()
+        await asyncio.sleep(1)
+        commit.set()
+        ended = await asyncio.wait_for(asyncio.gather(*runs, return_exceptions=True),
+                                       DEADLINE_S)
+    finally:
+        chat.gate.open()
+        commit.set()
+    assert sorted(type(e).__name__ for e in ended) == ["Later", "NoneType"]
+    async with db.sessions() as s:
+        await check_one_whole_answer_each(s, bot, {question.id: "what is a kite?"})
