@@ -22,7 +22,7 @@ from salon.api.mastodon.deps import account_of, path_id, scoped
 from salon.assistant import engines, service, tasks
 from salon.assistant.models import Ask, AskState
 from salon.db.session import Database
-from salon.errors import RateLimited, SalonError
+from salon.errors import NotFound, RateLimited
 from salon.oauth.service import TokenContext
 from salon.posts import conversations
 from salon.posts import service as posts
@@ -43,10 +43,10 @@ FAILED = "The explanation failed; try again later."
 _WRITING: set[asyncio.Task[None]] = set()
 
 
-class AssistantOff(SalonError):
-    """503: this server runs without its assistant (SALON_ASSISTANT_ENABLED=false)."""
-
-    status = 503
+class AssistantOff(NotFound):
+    """This server runs without its assistant (SALON_ASSISTANT_ENABLED=false): a 404, as for
+    any feature a server lacks (not a 503, which tells clients to try again soon), with a
+    message that says why."""
 
 
 async def start(session: AsyncSession, settings: Settings, asker: Account, post_id: int
