@@ -31,7 +31,7 @@ def test_explain_grows_in_a_panel_under_the_post(server: str, browser: Any) -> N
     button.click()
     panel = bob.locator(".explain-panel")
     panel.get_by_text(LABEL).wait_for()
-    bob.wait_for_function("document.querySelector('.explain-panel').dataset.state === 'done'")
+    bob.locator('.explain-panel[data-state="done"]:not([aria-busy])').wait_for()
     answer = panel.locator(".explain-text")
     assert "#kites" in answer.inner_text() and PAYLOAD in answer.inner_text()
     assert answer.locator("*").count() == 0  # text nodes only
