@@ -1,6 +1,6 @@
 """`salon bench` end to end on a tiny instance, in the mode the tests run in: seeding, a real
-server process, wrk, fan-out, generation, questions to the assistant and the report. (The figures are not checked:
-this is the benchmark's test, not a timed test.)"""
+server process, wrk, fan-out, generation, questions to the assistant and the report. (The
+figures are not checked: this is the benchmark's test, not a timed test.)"""
 
 from __future__ import annotations
 
