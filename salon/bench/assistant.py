@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
-from salon.assistant.models import Ask
+from salon.assistant.models import Ask, AskState
 from salon.db.ids import id_floor, utcnow
 from salon.db.session import Database
 from salon.generation.models import Generation
@@ -140,10 +140,15 @@ async def _ask(web: httpx.AsyncClient, token: str, bot_id: str, bot_name: str, k
         timing.append(time.perf_counter() - read)
         polls += 1
         thread.raise_for_status()
-        if any(s["account"]["id"] == bot_id and s["in_reply_to_id"] == question_id
-               for s in thread.json()["descendants"]):
-            return Asked(kind, int(question_id), posted_at, time.perf_counter() - started,
-                         polls)
+        reply = next((s for s in thread.json()["descendants"]
+                      if s["account"]["id"] == bot_id and s["in_reply_to_id"] == question_id),
+                     None)
+        if reply is not None:
+            seconds = time.perf_counter() - started
+            if kind == "drawing" and not reply["media_attachments"]:
+                raise RuntimeError(f"@{bot_name} answered {question!r} without a picture: "
+                                   f"{reply['content'][:300]}")
+            return Asked(kind, int(question_id), posted_at, seconds, polls)
         if time.perf_counter() - started > TIMEOUT:
             raise RuntimeError(f"@{bot_name} did not answer {question!r} (post {question_id})"
                                f" within {TIMEOUT:.0f} s")
@@ -206,6 +211,9 @@ async def _split(db: Database, asked: list[Asked], floor: int) -> list[str]:
         ask = asks.get(one.question_id)
         if ask is None or ask.answer_post_id not in replies:
             continue
+        if ask.state != AskState.answered:  # a refusal is quick: it would flatter the figures
+            raise RuntimeError(f"the assistant {ask.state} a question of the bench "
+                               f"({ask.reason}): {ask.question!r} → {ask.answer!r}")
         seen = one.posted_at + one.seconds
         marks = [one.posted_at, done("assistant.asked", "post_id", one.question_id),
                  done("assistant.answer", "ask_id", ask.id)]

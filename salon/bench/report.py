@@ -94,6 +94,14 @@ def _machine() -> str:
     return f"{model}, {os.cpu_count()} cores{memory}, {platform.system()} {platform.release()}"
 
 
+def _load() -> str:
+    """Other work on the machine slows every figure: say how busy it was."""
+    try:
+        return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
 def _mark(ok: bool) -> str:
     return "met" if ok else "**missed**"
 
@@ -105,6 +113,8 @@ def render(settings: Settings, scale: Scale, quick: bool, f: Figures, workers: i
         "",
         "| | |", "|---|---|",
         f"| Machine | {_machine()} |",
+        f"| Other load | load average {_load()} (1, 5, 15 min) as the report was written; "
+        "the bench's own processes count too |",
         *(f"| {name} | {value} |" for name, value in f.versions.items()),
         f"| Mode | {mode_of(settings)}; media on local disk |",
         f"| Data set | {scale.describe()}; {f.follows:,} follows; most followed: "
