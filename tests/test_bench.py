@@ -46,11 +46,11 @@ async def test_bench_reports_every_figure(tmp_path: Path) -> None:
     assert re.search(r"Post → in 100 home timelines .* \| \d+ ms; \d+ ms \|", text)
     assert re.search(r"\| [\d.]+ images/s \|", text)
     assert any("post 3: in 100 home timelines" in line for line in lines)
-    # The assistant: two text answers and two pictures, each reply found in its thread.
+    # The assistant: two text answers and two pictures, each reply read by its asker.
     for row in (r"text answers \(p50; p95 of 2\) \| ([\d,]+) ms; [\d,]+ ms \| < 200 ms",
                 r"drawings \(sketch, 1024×1024\) \(p50; p95 of 2\) \| ([\d,]+) ms; "
                 r"[\d,]+ ms \| < 1,500 ms"):
-        found = re.search(r"\| @muse mention → reply in the thread, " + row
+        found = re.search(r"\| @muse mention → reply read by the asker, " + row
                           + r" \| (met|\*\*missed\*\*) \|", text)
         assert found, (row, text)
         assert int(found[1].replace(",", "")) > 0

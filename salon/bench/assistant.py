@@ -1,8 +1,14 @@
 """The assistant, end to end: questions that mention it are posted through the Mastodon API
-as a client posts them, and the time runs from the POST's answer until the assistant's reply
-can be read in the thread (`GET /api/v1/statuses/:id/context`, polled every 20 ms: one
-request per poll, and the reply is seen as soon as its job commits, with no further job in
-between, as a notification would need).
+as a client posts them, and the time runs from the POST's answer until the asker has read
+the assistant's reply.
+
+The asker learns of the reply as Salon's own pages do: its user stream (server-sent events,
+`GET /api/v1/streaming/user`) says `salon.assistant` with the reply's id when the job that
+posts the reply commits; then one `GET /api/v1/statuses/:id` reads it, and the clock stops.
+That costs the server nothing while it works. Polling `GET /api/v1/statuses/:id/context`
+every 20 ms instead took drawings twice as long on this 2-core machine (the reads compete
+for the CPU with the picture being made, in the same process); the mention's notification
+comes a job later than the reply.
 
 Questions go one at a time (latency, not throughput), text questions and drawings in turn,
 by several askers in turn. Afterwards the database says where each one's time went: the
@@ -10,7 +16,7 @@ jobs' finish times and the generation's start and finish split the wait into ste
 
 from __future__ import annotations
 
-import asyncio
+import json
 import math
 import statistics
 import time
@@ -29,7 +35,6 @@ from salon.generation.models import Generation
 from salon.jobs.models import Job
 from salon.posts.models import Post
 
-POLL = 0.02  # seconds between reads of the thread
 TIMEOUT = 60.0  # seconds a question may wait for its reply
 # What someone asks, and a post to ask it under (None: the question starts a thread).
 TEXT = (
@@ -54,7 +59,7 @@ STEPS = ("POST answered → `assistant.asked` job done",
          "→ generation started (`generation.run` claimed)",
          "→ generation finished (sketch, PNG encoding, C2PA signing, stored)",
          "→ `assistant.drawn` job done (reply posted)",
-         "→ reply seen in the thread (commit, next poll)")
+         "→ reply read by the asker (commit, stream event, `GET` of the reply)")
 TEXT_STEPS = (0, 1, 5)
 
 
@@ -63,8 +68,7 @@ class Asked:
     kind: str  # "text" or "drawing"
     question_id: int
     posted_at: float  # wall clock (time.time()) when the POST answered
-    seconds: float  # from then until the reply was read in the thread
-    polls: int
+    seconds: float  # from then until the reply was read
     steps: list[float] = field(default_factory=list)  # seconds per step, as *_STEPS
 
 
@@ -73,7 +77,7 @@ class AssistantFigures:
     text: list[Asked]
     drawings: list[Asked]
     askers: int
-    poll_ms: float  # a thread read's mean time, client side
+    read_ms: float  # the reply's read, mean, client side
     warmups: int
     sizes: list[str] = field(default_factory=list)  # the pictures' sizes, as made
 
@@ -122,36 +126,58 @@ async def _assistant_id(web: httpx.AsyncClient, name: str) -> str:
 
 async def _ask(web: httpx.AsyncClient, token: str, bot_id: str, bot_name: str, kind: str,
                question: str, subject: str | None, timing: list[float]) -> Asked:
+    """Post the question with the asker's stream open; time until the reply is read."""
     auth = {"Authorization": f"Bearer {token}"}
     form: dict[str, str] = {"status": f"@{bot_name} {question}"}
     if subject is not None:  # the post asked about: written first, not timed
         made = await web.post("/api/v1/statuses", data={"status": subject}, headers=auth)
         made.raise_for_status()
         form["in_reply_to_id"] = made.json()["id"]
-    sent = await web.post("/api/v1/statuses", data=form, headers=auth)
-    started, posted_at = time.perf_counter(), time.time()
-    sent.raise_for_status()
-    question_id = sent.json()["id"]
-    polls = 0
-    while True:
-        await asyncio.sleep(POLL)
-        read = time.perf_counter()
-        thread = await web.get(f"/api/v1/statuses/{question_id}/context", headers=auth)
-        timing.append(time.perf_counter() - read)
-        polls += 1
-        thread.raise_for_status()
-        reply = next((s for s in thread.json()["descendants"]
-                      if s["account"]["id"] == bot_id and s["in_reply_to_id"] == question_id),
-                     None)
-        if reply is not None:
-            seconds = time.perf_counter() - started
-            if kind == "drawing" and not reply["media_attachments"]:
-                raise RuntimeError(f"@{bot_name} answered {question!r} without a picture: "
-                                   f"{reply['content'][:300]}")
-            return Asked(kind, int(question_id), posted_at, seconds, polls)
-        if time.perf_counter() - started > TIMEOUT:
-            raise RuntimeError(f"@{bot_name} did not answer {question!r} (post {question_id})"
-                               f" within {TIMEOUT:.0f} s")
+    async with web.stream("GET", "/api/v1/streaming/user", headers=auth,
+                          timeout=httpx.Timeout(30, read=TIMEOUT)) as stream:
+        stream.raise_for_status()
+        lines = stream.aiter_lines()
+        async for line in lines:
+            if line.startswith(":)"):  # listening
+                break
+        sent = await web.post("/api/v1/statuses", data=form, headers=auth)
+        started, posted_at = time.perf_counter(), time.time()
+        sent.raise_for_status()
+        question_id = sent.json()["id"]
+        event, answer_id = "", None
+        try:
+            async for line in lines:
+                if line.startswith("event: "):
+                    event = line.removeprefix("event: ")
+                elif line.startswith("data: ") and event == "salon.assistant":
+                    ask = json.loads(line.removeprefix("data: "))
+                    if ask["question_id"] != question_id:
+                        continue
+                    if ask["answer_id"]:
+                        answer_id = ask["answer_id"]
+                        break
+                    if ask["state"] in ("refused", "failed"):  # silently: no reply to read
+                        raise RuntimeError(f"@{bot_name} {ask['state']} {question!r} "
+                                           "without a reply")
+                if time.perf_counter() - started > TIMEOUT:  # heartbeats keep it open
+                    break
+        except httpx.ReadTimeout:
+            pass
+    if answer_id is None:
+        raise RuntimeError(f"@{bot_name} did not answer {question!r} (post {question_id}) "
+                           f"within {TIMEOUT:.0f} s")
+    read = time.perf_counter()
+    reply = await web.get(f"/api/v1/statuses/{answer_id}", headers=auth)
+    seconds = time.perf_counter() - started
+    timing.append(time.perf_counter() - read)
+    reply.raise_for_status()
+    if reply.json()["account"]["id"] != bot_id \
+            or reply.json()["in_reply_to_id"] != question_id:
+        raise RuntimeError(f"post {answer_id} is not @{bot_name}'s reply to {question_id}")
+    if kind == "drawing" and not reply.json()["media_attachments"]:
+        raise RuntimeError(f"@{bot_name} answered {question!r} without a picture: "
+                           f"{reply.json()['content'][:300]}")
+    return Asked(kind, int(question_id), posted_at, seconds)
 
 
 async def measure(db: Database, url: str, tokens: list[str], questions: int,
@@ -174,11 +200,12 @@ async def measure(db: Database, url: str, tokens: list[str], questions: int,
             asked.append(one)
             echo(f"  {kind:7} {one.seconds * 1000:6.0f} ms  {question}")
     sizes = await _split(db, asked, floor)
-    return AssistantFigures(sizes=sizes,
+    return AssistantFigures(
         text=[a for a in asked if a.kind == "text"],
         drawings=[a for a in asked if a.kind == "drawing"],
         askers=min(len(tokens), len(asked) + len(warmups)),
-        poll_ms=1000 * statistics.mean(timing) if timing else 0.0, warmups=len(warmups))
+        read_ms=1000 * statistics.mean(timing) if timing else 0.0, warmups=len(warmups),
+        sizes=sizes)
 
 
 def _wall(moment: datetime | None) -> float:
