@@ -1,6 +1,7 @@
 """`salon bench`: seeds a throwaway instance in the configured mode (SQLite, or PostgreSQL
 and Redis when SALON_DATABASE_URL / SALON_REDIS_URL say so), starts `salon serve` as a user
-would, drives it with wrk on loopback and writes a Markdown report to bench/results/."""
+would, drives it with wrk on loopback, asks its assistant questions (assistant.py) and
+writes a Markdown report to bench/results/."""
 
 from __future__ import annotations
 
