@@ -119,6 +119,7 @@ class ReaderTools:
                  reader_id: int, loop: asyncio.AbstractEventLoop) -> None:
         self.session, self.store, self.base_url = session, store, base_url
         self.reader_id, self.loop = reader_id, loop
+        self.shown: set[int] = set()  # the posts handed to the engine, for where to answer
 
     def search_posts(self, query: str, limit: int = 5) -> list[ContextPost]:
         return asyncio.run_coroutine_threadsafe(self._search(query, limit), self.loop).result()
@@ -129,6 +130,7 @@ class ReaderTools:
     async def _search(self, query: str, limit: int) -> list[ContextPost]:
         found = await search.posts(self.session, query[:200], self.reader_id,
                                    limit=max(1, min(limit, 10)))
+        self.shown.update(p.id for p in found)
         return await context(self.session, self.store, self.base_url,
                              [(p, "reply") for p in found], self.reader_id)
 
@@ -137,6 +139,7 @@ class ReaderTools:
             select(Post).where(Post.id == post_id, visible_to(self.reader_id)))
         if post is None:
             return []
+        self.shown.add(post.id)
         read = await context(self.session, self.store, self.base_url, [(post, "reply")],
                              self.reader_id)
         return list(read[0].pictures)

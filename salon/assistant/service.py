@@ -148,9 +148,16 @@ def fit(body: str, limit: int) -> str:
     if text.count(body) <= limit:
         return body
     words = body.split(" ")
-    while words and text.count(" ".join(words) + "…") > limit:
-        words.pop()
-    return " ".join(words).rstrip(" ,;:") + "…"
+    # The most words that fit (a count only grows with words): a search, not one count per
+    # word dropped, which took seconds for a model's page-long answer.
+    low, high = 0, len(words)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if text.count(" ".join(words[:middle]) + "…") <= limit:
+            low = middle
+        else:
+            high = middle - 1
+    return " ".join(words[:low]).rstrip(" ,;:") + "…"
 
 
 def quiet(body: str, asker: str) -> str:
@@ -163,16 +170,25 @@ def quiet(body: str, asker: str) -> str:
 
 
 async def reply(session: AsyncSession, settings: Settings, bot: Account, asker: Account,
-                question: Post, answer: str, media_ids: list[int] | None = None) -> Post:
+                question: Post, answer: str, media_ids: list[int] | None = None, *,
+                direct: bool = False) -> Post:
     """The assistant's reply to the question: never seen by anyone who could not see the
-    question (a public or unlisted question gets an unlisted reply, anything narrower a
-    direct one to the asker alone), mentioning the asker, within the post length."""
-    visibility = Visibility.unlisted if question.visibility in OPEN else Visibility.direct
+    question or what it was made from (a public or unlisted question gets an unlisted
+    reply; a narrower one, or `direct`, an answer made from posts not open to all, a direct
+    one to the asker alone), mentioning the asker, within the post length."""
+    visibility = (Visibility.unlisted if question.visibility in OPEN and not direct
+                  else Visibility.direct)
     body = fit(f"@{asker.username} {quiet(answer.strip(), asker.username)}".strip(),
                settings.max_post_chars)
     return await posts.create_post(
         session, bot, body, rules=posts.Rules.from_settings(settings), visibility=visibility,
         in_reply_to_id=question.id, language=question.language, media_ids=media_ids)
+
+
+async def read_narrowly(session: AsyncSession, post_ids: set[int]) -> bool:
+    """Whether any of these posts (what an answer was made from) is not open to all."""
+    return bool(post_ids) and await session.scalar(select(Post.id).where(
+        Post.id.in_(post_ids), Post.visibility.not_in(OPEN)).limit(1)) is not None
 
 
 def image_engine(settings: Settings) -> str:

@@ -120,9 +120,10 @@ async def conversation_for(session: AsyncSession, settings: Settings, asker: Acc
 
 
 async def think(session: AsyncSession, settings: Settings, asker: Account,
-                conversation: Conversation, stream: Stream | None = None) -> Reply:
+                conversation: Conversation, stream: Stream | None = None, *,
+                shown: set[int] | None = None) -> Reply:
     """The text engine's answer, written in a thread (models block); a failure becomes an
-    answer that says why."""
+    answer that says why. `shown` gains the posts its tools handed the engine."""
     engine = engines.pick(settings)
     tools = reading.ReaderTools(session, media_store(settings), settings.base_url, asker.id,
                                 asyncio.get_running_loop())
@@ -139,6 +140,8 @@ async def think(session: AsyncSession, settings: Settings, asker: Account,
     finally:
         thought.set()
         await keeping
+        if shown is not None:
+            shown |= tools.shown
     if not reply.text.strip() and reply.drawing is None:
         return Reply(text="My text engine gave an empty answer; try asking another way.",
                      refused=True)
@@ -162,7 +165,9 @@ async def answer(session: AsyncSession, payload: dict[str, Any]) -> None:
         if question.in_reply_to_id is not None else None)
     conversation = await conversation_for(session, settings, asker, question, target,
                                           bot.username)
-    reply = await think(session, settings, asker, conversation)
+    shown = {p.id for p in conversation.posts}
+    reply = await think(session, settings, asker, conversation, shown=shown)
+    direct = await service.read_narrowly(session, shown)  # made from posts not for all
     if await session.scalar(select(Ask.state).where(Ask.id == ask.id)) != AskState.thinking:
         return  # answered by another worker meanwhile: one answer per question
     engine = engines.pick(settings)
@@ -170,12 +175,13 @@ async def answer(session: AsyncSession, payload: dict[str, Any]) -> None:
     ask.usage, ask.cost_usd = reply.usage or None, reply.cost_usd
     ask.answer = reply.text
     if reply.drawing is not None and not reply.refused:
-        why = await _draw(session, settings, bot, asker, ask, reply)
+        why = await _draw(session, settings, bot, asker, ask, reply, direct)
         if why is None:
             return
         reply = Reply(text=why, refused=True)
         ask.answer = why
-    posted = await service.reply(session, settings, bot, asker, question, reply.text)
+    posted = await service.reply(session, settings, bot, asker, question, reply.text,
+                                 direct=direct)
     await _first_answer(session, ask)
     ask.answer_post_id = posted.id
     service.finish(session, ask, AskState.refused if reply.refused else AskState.answered,
@@ -213,7 +219,7 @@ async def _first_answer(session: AsyncSession, ask: Ask) -> None:
 
 
 async def _draw(session: AsyncSession, settings: Settings, bot: Account, asker: Account,
-                ask: Ask, reply: Reply) -> str | None:
+                ask: Ask, reply: Reply, direct: bool) -> str | None:
     """Start the picture (a generation by the assistant, counted and screened as the
     asker's), or say why not."""
     assert reply.drawing is not None
@@ -224,7 +230,8 @@ async def _draw(session: AsyncSession, settings: Settings, bot: Account, asker: 
                           aspect=await _aspect(session, source.media_id) if source else "1:1",
                           source_media_id=source.media_id if source else None,
                           remix_of_id=drawing.source_post_id if source else None)
-    then: dict[str, object] = {"kind": service.DRAWN_JOB, "payload": {"ask_id": ask.id}}
+    then: dict[str, object] = {"kind": service.DRAWN_JOB,
+                               "payload": {"ask_id": ask.id, "direct": direct}}
     try:
         try:
             made = await generation.request(session, settings, bot, spec, on_behalf_of=asker,
@@ -271,6 +278,7 @@ async def drawn(session: AsyncSession, payload: dict[str, Any]) -> None:
     if question is None or asker is None:
         service.finish(session, ask, AskState.failed, "deleted")
         return
+    direct = bool(payload.get("direct"))  # the answer was made from posts not for all
     media_ids: list[int] = []
     if made is not None and made.state == State.succeeded:
         media_ids = [m for m in await session.scalars(
@@ -279,11 +287,12 @@ async def drawn(session: AsyncSession, payload: dict[str, Any]) -> None:
     if not media_ids:
         why = (made.error if made is not None and made.error else "the picture was lost")
         ask.answer = f"I could not draw it: {why}"
-        posted = await service.reply(session, settings, bot, asker, question, ask.answer)
+        posted = await service.reply(session, settings, bot, asker, question, ask.answer,
+                                     direct=direct)
         ask.answer_post_id = posted.id
         service.finish(session, ask, AskState.failed, "engine")
         return
     posted = await service.reply(session, settings, bot, asker, question, ask.answer,
-                                 media_ids=media_ids)
+                                 media_ids=media_ids, direct=direct)
     ask.answer_post_id = posted.id
     service.finish(session, ask, AskState.answered)
