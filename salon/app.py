@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -66,8 +67,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         bus = events_bus.configure(settings)
         if settings.is_sqlite:
             await migrate.upgrade(settings, db.engine)
-        async with db.transaction() as session:  # made, renamed or renewed from settings
-            await assistant.ensure_account(session, settings)
+        await _ensure_assistant(db, settings)
         stop = asyncio.Event()
         task = None
         if run_worker:
@@ -137,6 +137,19 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         app.include_router(router, include_in_schema=False)
     docs.mount(app)
     return app
+
+
+async def _ensure_assistant(db: Database, settings: Settings) -> None:
+    """The assistant's account, made, renamed or renewed from settings. Processes starting
+    together may race to make it: the loser finds it made."""
+    for attempt in range(2):
+        try:
+            async with db.transaction() as session:
+                await assistant.ensure_account(session, settings)
+            return
+        except IntegrityError:
+            if attempt:
+                raise
 
 
 def warm(settings: Settings) -> None:
