@@ -53,7 +53,8 @@ async def weekly(session: AsyncSession, weeks: int = WEEKS) -> list[Week]:
         session, select(Post.id).where(Post.id >= id_floor(oldest), Post.reblog_of_id.is_(None)),
         case(*[(Post.id >= id_floor(start), i) for i, start in enumerate(starts)]))
     signups = await _per_week(
-        session, select(Account.id).where(Account.created_at >= oldest),
+        session, select(Account.id).where(Account.created_at >= oldest,
+                                 Account.is_assistant.is_(False)),
         by_time(Account.created_at))
     signed_in = union_all(
         select(LoginSession.account_id.label("account_id"),

@@ -390,8 +390,10 @@ async def suggestions(
     besides: int | None = None,
 ) -> list[Account]:
     """Popular accounts, minus the viewer, the ids `exclude` selects (those followed) and
-    `besides` (the profile being shown, which has its own Follow button)."""
-    query = select(Account).where(Account.suspended_at.is_(None), Account.approved.is_(True))
+    `besides` (the profile being shown, which has its own Follow button). The assistant
+    is not a person to follow: it answers whoever mentions it."""
+    query = select(Account).where(Account.suspended_at.is_(None), Account.approved.is_(True),
+                                  Account.is_assistant.is_(False))
     for left_out in (viewer_id, besides):
         if left_out is not None:
             query = query.where(Account.id != left_out)
@@ -411,12 +413,14 @@ async def directory(session: AsyncSession, *, order: str, offset: int, limit: in
     """The profile directory: approved, unsuspended accounts, most recently posting first
     (`active`; those that never posted last) or newest first (`new`). Mastodon pages it by
     offset; here the first `offset + limit` ids are read along an index (bounded by
-    DIRECTORY_DEPTH) and sliced, so no SQL OFFSET walks the table."""
+    DIRECTORY_DEPTH) and sliced, so no SQL OFFSET walks the table. People only: the
+    assistant has its profile, not a place among them."""
     wanted = min(offset + limit, DIRECTORY_DEPTH)
     if offset >= wanted:
         return []
     listed = select(Account.id).where(Account.suspended_at.is_(None),
-                                      Account.approved.is_(True))
+                                      Account.approved.is_(True),
+                                      Account.is_assistant.is_(False))
     if exclude is not None:
         listed = listed.where(Account.id.not_in(exclude))
     if order == "new":
@@ -440,10 +444,12 @@ def suspended_ids() -> Select[int]:
 
 
 async def count_active(session: AsyncSession) -> int:
-    """Accounts that are not suspended (the instance's user count)."""
+    """Accounts that are not suspended (the instance's user count): people, not the
+    assistant."""
     return int(await session.scalar(
         select(func.count()).select_from(Account)
-        .where(Account.suspended_at.is_(None), Account.approved.is_(True))
+        .where(Account.suspended_at.is_(None), Account.approved.is_(True),
+               Account.is_assistant.is_(False))
     ) or 0)
 
 

@@ -28,7 +28,6 @@ async def ask(session: AsyncSession, worker: Worker, who: Account, body: str,
     question = await posts.create_post(session, who, body, **kwargs)  # type: ignore[arg-type]
     await session.commit()
     await worker.drain()
-    session.expire_all()
     asked = await session.scalar(select(Ask).where(Ask.question_post_id == question.id))
     answer = (await session.get(Post, asked.answer_post_id)
               if asked is not None and asked.answer_post_id else None)

@@ -91,6 +91,8 @@ async def test_the_engine_reads_only_what_the_asker_may_read(
     question = await posts.create_post(session, bob, "@muse summarise this thread",
                                        in_reply_to_id=root.id)
     await session.commit()
+    for row in (bob, question, root):
+        await session.refresh(row)
     conversation = await conversation_for(session, settings, bob, question, root, "muse")
     read = _read(conversation)
     for marker, allowed in EXPECTED.items():
@@ -130,6 +132,8 @@ async def test_a_thread_of_many_replies_is_read_to_a_bound(
         await posts.create_post(session, alice, f"reply {n}", in_reply_to_id=root.id)
     question = await posts.create_post(session, bob, "@muse summarise", in_reply_to_id=root.id)
     await session.commit()
+    for row in (bob, question, root):
+        await session.refresh(row)
     conversation = await conversation_for(session, settings, bob, question, root, "muse")
     assert conversation.truncated
     assert sum(p.role == "reply" for p in conversation.posts) == 5

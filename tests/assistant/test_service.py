@@ -104,7 +104,7 @@ async def test_an_edit_remixes_the_picture_above_and_tells_its_author(
     assert art.remixes_count == 1
     told = await session.scalar(select(Notification.type).where(
         Notification.account_id == alice.id, Notification.post_id == answer.id))
-    assert told == "remix"
+    assert told == "salon.remix"
 
 
 async def test_an_edit_with_no_picture_above_says_so(
