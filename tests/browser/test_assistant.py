@@ -1,7 +1,8 @@
 """The assistant in a real browser. Bob asks @muse under alice's post and sees "@muse is
 thinking…" under his question, which becomes the answer without a reload; he asks it to
 draw, and the picture answer arrives the same way; he remixes its picture; he mutes it from
-its profile, its replies leave his home, and asking again gets no answer.
+its profile, its replies leave his home, and asking again gets no answer. A question
+deleted while it waits takes its placeholder with it.
 
 The server runs without its in-process worker, and a `salon worker` process (the
 scale-out shape) runs only while the test lets the assistant work: so the placeholder is
@@ -157,4 +158,24 @@ def test_asking_drawing_remixing_and_muting_the_assistant(
     bob.reload()
     expect(bob.locator("article", has_text="are you there?")).to_have_count(1, timeout=GUARD_MS)
     assert _by_muse(bob).count() == answers
-    assert not problems, problems
+
+    # A question deleted in another tab while it waits: its placeholder goes quietly.
+    bob.goto(server + "/@muse")
+    bob.locator('summary[aria-label="More for @muse"]').click()
+    bob.get_by_role("button", name="Unmute @muse").click()
+    expect(bob.get_by_role("main").locator(".pill", has_text="Muted")).to_have_count(
+        0, timeout=GUARD_MS)
+    bob.goto(thread)
+    _reply(bob, "@muse never mind")
+    expect(bob.locator(PLACEHOLDER)).to_have_count(1, timeout=GUARD_MS)
+    other = bob.context.new_page()
+    other.on("dialog", lambda dialog: dialog.accept())
+    other.goto(thread)
+    mine = other.locator("article", has_text="never mind")
+    mine.locator('summary[aria-label="More actions"]').click()
+    mine.get_by_role("button", name="Delete").click()
+    other.wait_for_url(re.compile(r"/@bob$"))
+    expect(bob.locator(PLACEHOLDER)).to_have_count(0, timeout=GUARD_MS)
+    expect(bob.locator("#flash")).to_be_empty()
+    # Only the 404 that said so (the browser and htmx each report it).
+    assert all("404" in p for p in problems), problems

@@ -224,13 +224,12 @@
 
 /* ---- The assistant's placeholders (partials/ask_pending.html) --------------------------
    Each asks every second (htmx) until the answer replaces it. A question deleted meanwhile
-   (its address answers 404): the placeholder goes quietly rather than flash an error each
-   second. */
+   (in another tab: its address answers 404): the placeholder goes, rather than flash an
+   error each second. */
 (function () {
   "use strict";
   document.addEventListener("htmx:beforeSwap", function (e) {
-    var config = e.detail && e.detail.requestConfig;
-    var placeholder = config && config.elt;
+    var placeholder = e.target;  /* the element that asked */
     if (!placeholder || !placeholder.classList || !placeholder.classList.contains("ask-pending")) return;
     if (e.detail.xhr && e.detail.xhr.status >= 400) {
       e.detail.shouldSwap = false;
