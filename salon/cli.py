@@ -283,8 +283,9 @@ def bench_gpu(sizes: str, dtypes: str, compiles: str, batches: str, steps: int, 
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Server processes (more than 1 needs SALON_REDIS_URL).")
 def bench(quick: bool, results: Path, workers: int) -> None:
-    """Measure home timeline throughput and latency against the stack's ceiling, fan-out
-    and image generation, on a throwaway instance in the configured mode (needs wrk)."""
+    """Measure home timeline throughput and latency against the stack's ceiling, fan-out,
+    image generation and the assistant's answers (text and drawings, mention to reply), on
+    a throwaway instance in the configured mode (needs wrk)."""
     from salon.bench.dataset import Scale
     from salon.bench.load import LoadToolMissing
     from salon.bench.run import BenchError, run_bench

@@ -1,6 +1,6 @@
 """`salon bench` end to end on a tiny instance, in the mode the tests run in: seeding, a real
-server process, wrk, fan-out, generation and the report. (The figures are not checked:
-this is the benchmark's test, not a timed test.)"""
+server process, wrk, fan-out, generation, questions to the assistant and the report. (The
+figures are not checked: this is the benchmark's test, not a timed test.)"""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from salon.settings import Settings
 from tests.databases import POSTGRES, REDIS
 
 TINY = Scale(posters=60, readers=150, posts=2_000, big_followers=120, fanout_followers=100,
-             token_accounts=10, load_seconds=1, generations=1)
+             token_accounts=10, load_seconds=1, generations=1, questions=4)
 
 
 @pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (scripts/test "
@@ -46,6 +46,22 @@ async def test_bench_reports_every_figure(tmp_path: Path) -> None:
     assert re.search(r"Post → in 100 home timelines .* \| \d+ ms; \d+ ms \|", text)
     assert re.search(r"\| [\d.]+ images/s \|", text)
     assert any("post 3: in 100 home timelines" in line for line in lines)
+    # The assistant: two text answers and two pictures, each reply read by its asker.
+    for row in (r"text answers \(p50; p95 of 2\) \| ([\d,]+) ms; [\d,]+ ms \| < 200 ms",
+                r"drawings \(sketch, 1024×1024\) \(p50; p95 of 2\) \| ([\d,]+) ms; "
+                r"[\d,]+ ms \| < 1,500 ms"):
+        found = re.search(r"\| @muse mention → reply read by the asker, " + row
+                          + r" \| (met|\*\*missed\*\*) \|", text)
+        assert found, (row, text)
+        assert int(found[1].replace(",", "")) > 0
+    assert "one of 5 askers in turn" in text and "= 100,000" in text
+    steps = re.findall(r"^\| (→ .*|POST answered .*) \| ([\d,]* ?m?s?) \| ([\d,]+ ms) \|$",
+                       text, re.M)
+    assert len(steps) == 6, text  # every step of a drawing has its median
+    assert [bool(text_ms) for _, text_ms, _ in steps] == [True, True, False, False, False,
+                                                          True]
+    asked = [line for line in lines if re.match(r"  (text|drawing) +\d+ ms  @?\w", line)]
+    assert len(asked) == 4, lines
 
 
 async def test_an_unreachable_redis_is_named_before_any_seeding(tmp_path: Path) -> None:

@@ -7,22 +7,24 @@ nothing twice (the ask's state says what is done)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.accounts.models import Account
 from salon.assistant import engines, reading, service
 from salon.assistant.engines.base import Conversation, Reply, Stream, TextEngineError
 from salon.assistant.models import Ask, AskState
+from salon.db.session import side_transaction
 from salon.errors import Invalid, RateLimited
 from salon.generation import service as generation
 from salon.generation.models import Candidate, Generation, State
 from salon.generation.schemas import GenerationSpec
 from salon.jobs import service as jobs
-from salon.jobs.worker import handler
+from salon.jobs.worker import RUNNING, handler
 from salon.media.store import media_store
 from salon.posts import conversations
 from salon.posts.models import Post
@@ -124,6 +126,8 @@ async def think(session: AsyncSession, settings: Settings, asker: Account,
     engine = engines.pick(settings)
     tools = reading.ReaderTools(session, media_store(settings), settings.base_url, asker.id,
                                 asyncio.get_running_loop())
+    thought = asyncio.Event()
+    keeping = asyncio.create_task(_keep_lease(session, thought))
     try:
         reply = await asyncio.to_thread(engine.answer, conversation, tools, stream)
     except TextEngineError as exc:
@@ -132,6 +136,9 @@ async def think(session: AsyncSession, settings: Settings, asker: Account,
         log.exception("the %s text engine failed", engine.name)
         return Reply(text=f"My text engine ({engine.name}) failed ({type(exc).__name__}); "
                           "try again later.", refused=True)
+    finally:
+        thought.set()
+        await keeping
     if not reply.text.strip() and reply.drawing is None:
         return Reply(text="My text engine gave an empty answer; try asking another way.",
                      refused=True)
@@ -156,6 +163,8 @@ async def answer(session: AsyncSession, payload: dict[str, Any]) -> None:
     conversation = await conversation_for(session, settings, asker, question, target,
                                           bot.username)
     reply = await think(session, settings, asker, conversation)
+    if await session.scalar(select(Ask.state).where(Ask.id == ask.id)) != AskState.thinking:
+        return  # answered by another worker meanwhile: one answer per question
     engine = engines.pick(settings)
     ask.engine, ask.model = engine.name, engine.model
     ask.usage, ask.cost_usd = reply.usage or None, reply.cost_usd
@@ -167,9 +176,40 @@ async def answer(session: AsyncSession, payload: dict[str, Any]) -> None:
         reply = Reply(text=why, refused=True)
         ask.answer = why
     posted = await service.reply(session, settings, bot, asker, question, reply.text)
+    await _first_answer(session, ask)
     ask.answer_post_id = posted.id
     service.finish(session, ask, AskState.refused if reply.refused else AskState.answered,
                    "refused" if reply.refused else None)
+
+
+async def _keep_lease(session: AsyncSession, thought: asyncio.Event) -> None:
+    """Keep the answer job's lease while the engine thinks (a slow model can take longer
+    than a lease), so that no other worker takes the job over and asks the model again."""
+    running = RUNNING.get()
+    if running is None:
+        return
+    while not thought.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(thought.wait(), running.lease.total_seconds() / 4)
+        if thought.is_set():
+            return
+        try:  # a failed renewal (the database briefly away) must not end the answer
+            async with side_transaction(session) as side:
+                await jobs.extend_leases(side, running.worker, running.lease)
+        except Exception:
+            log.warning("keeping an answer job's lease failed", exc_info=True)
+
+
+async def _first_answer(session: AsyncSession, ask: Ask) -> None:
+    """Called before the ask leaves `thinking`, after this answer's first write: should
+    another worker have answered meanwhile (this one lost its lease while the model
+    thought), this answer is rolled back, and the job looks again. The update waits for
+    the other's commit (PostgreSQL's row lock, SQLite's write lock) and then sees it."""
+    still = await session.execute(
+        update(Ask).where(Ask.id == ask.id, Ask.state == AskState.thinking)
+        .values(state=AskState.thinking).execution_options(synchronize_session=False))
+    if not still.rowcount:  # type: ignore[attr-defined]
+        raise jobs.Later(0, "answered meanwhile by another worker")
 
 
 async def _draw(session: AsyncSession, settings: Settings, bot: Account, asker: Account,
@@ -197,6 +237,7 @@ async def _draw(session: AsyncSession, settings: Settings, bot: Account, asker: 
                                             then=then)
     except (Invalid, RateLimited) as exc:
         return f"I can't draw that: {exc.message}"
+    await _first_answer(session, ask)
     ask.generation_id, ask.state = made.id, AskState.drawing
     service.announce(session, ask)
     return None

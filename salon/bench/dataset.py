@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.accounts.models import Account, Credential
 from salon.accounts.passwords import hash_password
+from salon.assistant import service as assistant
 from salon.db.ids import id_floor, id_time, new_id, utcnow
 from salon.db.session import Database
 from salon.graph.models import Follow
@@ -43,18 +44,20 @@ class Scale:
     token_accounts: int  # accounts whose home timelines the load reads
     load_seconds: float
     generations: int
+    questions: int = 20  # put to the assistant, half text, half drawings
+
 
     @classmethod
     def full(cls) -> Scale:
         return cls(posters=10_000, readers=50_000, posts=1_000_000, big_followers=50_000,
                    fanout_followers=10_000, token_accounts=200, load_seconds=15,
-                   generations=16)
+                   generations=16, questions=40)
 
     @classmethod
     def quick(cls) -> Scale:
         return cls(posters=1_000, readers=10_500, posts=50_000, big_followers=10_500,
                    fanout_followers=10_000, token_accounts=100, load_seconds=6,
-                   generations=6)
+                   generations=6, questions=20)
 
     def describe(self) -> str:
         return (f"{self.posters:,} posting accounts + {self.readers:,} reading accounts, "
@@ -69,6 +72,9 @@ class DataSet:
     fanout_token: str = ""
     most_followed: list[int] = field(default_factory=list)  # follower counts, top 4
     tokens: list[str] = field(default_factory=list)  # home readers' bearer tokens
+    # Readers' tokens (nobody follows them: a question fans out to no one) for asking the
+    # assistant; they take turns, so no one's allowance runs out.
+    askers: list[str] = field(default_factory=list)
     follows: int = 0
 
 
@@ -166,6 +172,9 @@ async def build(db: Database, scale: Scale, echo: Callable[[str], None]) -> Data
         data.fanout_token = (await oauth.issue_for(
             session, app, await _account(session, data.fanout), ["read", "write"]
         )).access_token
+        data.askers = data.tokens[scale.token_accounts // 2:]
+        # The server makes it at start too; made here, the instance is whole before then.
+        await assistant.ensure_account(session, db.settings)
     # The fan-out account's followers read their homes lately (fan-out skips the away).
     store = timeline_store()
     for reader in ids[scale.posters:scale.posters + scale.fanout_followers]:

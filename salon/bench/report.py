@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from salon.bench import load
+from salon.bench.assistant import STEPS, AssistantFigures
 from salon.bench.dataset import Scale
 from salon.db.session import Database
 from salon.settings import Settings
@@ -19,7 +20,12 @@ from salon.settings import Settings
 # What the server process is told; everything else comes from the environment as usual.
 PASSED = ("data_dir", "database_url", "redis_url", "redis_prefix", "env", "secret_key",
           "media_url", "fanout_follower_limit", "home_timeline_size", "max_active_requests",
-          "status_cache_size")
+          "status_cache_size", "engines", "assistant_enabled", "assistant_engine",
+          "assistant_image_engine", "assistant_daily_answers", "assistant_thread_hourly",
+          "generation_daily_quota")
+ALLOWANCE = 100_000  # the bench server's allowances for the assistant's askers
+TEXT_TARGET_MS = 200  # p50, mention → reply, builtin text engine
+DRAWING_TARGET_MS = 1_500  # p50, mention → picture reply, sketch at 1024²
 
 
 @dataclass
@@ -33,6 +39,7 @@ class Figures:
     follows: int
     most_followed: list[int]
     first_reads_ms: tuple[float, float] = (0.0, 0.0)  # p50, p99 of each reader's first page
+    assistant: AssistantFigures | None = None
     versions: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -87,6 +94,14 @@ def _machine() -> str:
     return f"{model}, {os.cpu_count()} cores{memory}, {platform.system()} {platform.release()}"
 
 
+def _load() -> str:
+    """Other work on the machine slows every figure: say how busy it was."""
+    try:
+        return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
 def _mark(ok: bool) -> str:
     return "met" if ok else "**missed**"
 
@@ -98,6 +113,8 @@ def render(settings: Settings, scale: Scale, quick: bool, f: Figures, workers: i
         "",
         "| | |", "|---|---|",
         f"| Machine | {_machine()} |",
+        f"| Other load | load average {_load()} (1, 5, 15 min) as the report was written; "
+        "the bench's own processes count too |",
         *(f"| {name} | {value} |" for name, value in f.versions.items()),
         f"| Mode | {mode_of(settings)}; media on local disk |",
         f"| Data set | {scale.describe()}; {f.follows:,} follows; most followed: "
@@ -109,6 +126,7 @@ def render(settings: Settings, scale: Scale, quick: bool, f: Figures, workers: i
         f"fanout_follower_limit {settings.fanout_follower_limit:,}, "
         f"home_timeline_size {settings.home_timeline_size}, "
         f"worker_concurrency {settings.worker_concurrency}, "
+        f"worker_poll_seconds {settings.worker_poll_seconds}, "
         f"max_active_requests {settings.max_active_requests}, "
         f"status_cache_size {settings.status_cache_size:,} |",
         f"| Load | wrk, 1 thread, {load.CONNECTIONS} connections, "
@@ -145,10 +163,47 @@ def render(settings: Settings, scale: Scale, quick: bool, f: Figures, workers: i
         f"| {_mark(f.fanout_s < 1)} |",
         f"| Sketch generations, request → signed candidates stored | "
         f"{f.images_per_s:.2f} images/s | | |",
-        "",
-        f"ratio home/ceiling: {f.ratio:.2f}",
     ]
+    if f.assistant is not None:
+        lines += _assistant(settings, f.assistant)
+    lines += ["", f"ratio home/ceiling: {f.ratio:.2f}"]
     return "\n".join(lines) + "\n"
+
+
+def _assistant(settings: Settings, a: AssistantFigures) -> list[str]:
+    """Rows for the targets table, then how the questions were put and where time went."""
+    sizes = ", ".join(a.sizes) or "none made"
+    lines = []
+    for name, asked, target in (("text answers", a.text, TEXT_TARGET_MS),
+                                (f"drawings (sketch, {sizes})", a.drawings,
+                                 DRAWING_TARGET_MS)):
+        p50 = a.p50_ms(asked)
+        lines.append(f"| @{settings.assistant_name} mention → reply read by the asker, {name} "
+                     f"(p50; p95 of {len(asked)}) | {p50:,.0f} ms; {a.p95_ms(asked):,.0f} ms "
+                     f"| < {target:,} ms | {_mark(bool(asked) and p50 < target)} |")
+    text, drawn = a.steps_ms(a.text), a.steps_ms(a.drawings)
+    lines += [
+        "",
+        f"Assistant: {len(a.text) + len(a.drawings)} questions mentioning "
+        f"@{settings.assistant_name}, text and drawings in turn, one at a time, after "
+        f"{a.warmups} untimed ones (one of each kind), each posted with "
+        "`POST /api/v1/statuses` by one of "
+        f"{a.askers} askers in turn; text engine `{settings.assistant_engine}`, pictures by "
+        f"`{settings.assistant_image_engine}`. Allowances raised for the bench's server: "
+        f"SALON_ASSISTANT_DAILY_ANSWERS, SALON_ASSISTANT_THREAD_HOURLY and "
+        f"SALON_GENERATION_DAILY_QUOTA = {ALLOWANCE:,}. Timed from the POST's answer until "
+        "the asker has read the reply: the asker's stream (`GET /api/v1/streaming/user`) "
+        "says `salon.assistant` with the reply's id as the reply commits, then "
+        f"`GET /api/v1/statuses/:id` reads it (that read, counted in: {a.read_ms:.1f} ms on "
+        "average). Where the time went, medians from the jobs' and the generation's rows:",
+        "",
+        "| Step | Text answers | Drawings |",
+        "|---|---:|---:|",
+    ]
+    for index, step in enumerate(STEPS):
+        cells = [f"{found[index]:,.0f} ms" if index in found else "" for found in (text, drawn)]
+        lines.append(f"| {step} | {cells[0]} | {cells[1]} |")
+    return lines
 
 
 

@@ -1,6 +1,7 @@
 """`salon bench`: seeds a throwaway instance in the configured mode (SQLite, or PostgreSQL
 and Redis when SALON_DATABASE_URL / SALON_REDIS_URL say so), starts `salon serve` as a user
-would, drives it with wrk on loopback and writes a Markdown report to bench/results/."""
+would, drives it with wrk on loopback, asks its assistant questions (assistant.py) and
+writes a Markdown report to bench/results/."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from salon.bench import load, report
+from salon.bench import assistant, load, report
 from salon.bench.dataset import DataSet, Scale, build
 from salon.db.ids import id_floor, utcnow
 from salon.db.migrate import upgrade
@@ -101,6 +102,18 @@ async def _forget_redis(settings: Settings) -> None:
             await client.delete(*keys[start:start + 1000])
     finally:
         await client.aclose()
+
+
+def _assistant_settings(base: Settings) -> dict[str, object]:
+    """The assistant as measured: the builtin text engine, drawing with sketch, and
+    allowances no bench run reaches (its askers take turns too)."""
+    engines = [e.strip() for e in base.engines.split(",") if e.strip()]
+    return {"assistant_enabled": True, "assistant_engine": "builtin",
+            "assistant_image_engine": "sketch",
+            "engines": ",".join(engines if "sketch" in engines else [*engines, "sketch"]),
+            "assistant_daily_answers": report.ALLOWANCE,
+            "assistant_thread_hourly": report.ALLOWANCE,
+            "generation_daily_quota": report.ALLOWANCE}
 
 
 @contextmanager
@@ -228,7 +241,8 @@ async def run_bench(base: Settings, scale: Scale, quick: bool, results_dir: Path
         tag = f"{os.getpid()}_{secrets.token_hex(2)}"
         changes: dict[str, object] = {"data_dir": Path(tmp), "env": "production",
                                       "secret_key": secrets.token_hex(32),
-                                      "redis_prefix": f"salon-bench-{tag}:", "media_url": ""}
+                                      "redis_prefix": f"salon-bench-{tag}:", "media_url": "",
+                                      **_assistant_settings(base)}
         if not base.is_sqlite:
             name = f"salon_bench_{tag}"
             await _postgres_admin(base.database_url, f'CREATE DATABASE "{name}"')
@@ -294,7 +308,14 @@ async def _measure(db: Database, url: str, data: DataSet, scale: Scale,
     echo(f"generations: {scale.generations} sketch images, 1024x1024, signed")
     images = await _generations(url, data.fanout_token, scale.generations)
     echo(f"  {images:.2f} images/s")
+    echo(f"assistant: {scale.questions} questions to @{db.settings.assistant_name}, text and "
+         f"drawings in turn, by {len(data.askers)} askers")
+    asked = await assistant.measure(db, url, data.askers, scale.questions, echo)
+    echo(f"  text p50 {asked.p50_ms(asked.text):.0f} ms, p95 {asked.p95_ms(asked.text):.0f} ms;"
+         f" drawings p50 {asked.p50_ms(asked.drawings):.0f} ms, "
+         f"p95 {asked.p95_ms(asked.drawings):.0f} ms")
     return report.Figures(ceiling=ceiling, home=home, steady=steady,
                           fanout_s=statistics.median(fanout), fanout_max_s=max(fanout),
                           images_per_s=images, follows=data.follows,
-                          most_followed=data.most_followed, first_reads_ms=first)
+                          most_followed=data.most_followed, first_reads_ms=first,
+                          assistant=asked)

@@ -8,6 +8,7 @@ from starlette.routing import BaseRoute
 from salon.api.mastodon import (
     accounts,
     admin,
+    assistant,
     conversations,
     discovery,
     extras,
@@ -39,7 +40,8 @@ ROUTERS = [timelines.router, lists.router, oauth.router, oauth.consent, instance
            media.router, notification_requests.router, grouped_notifications.router,
            notifications.router, notifications.markers, discovery.router,
            tags.router, streaming.router, extras.router, generations.router, webfinger.router,
-           filters.router, admin.router, scheduled.router, conversations.router, push.router]
+           filters.router, admin.router, scheduled.router, conversations.router, push.router,
+           assistant.router]
 
 # Routes that read and change nothing of any account, so need no scope; the consent page is
 # for a person signed in by cookie (with CSRF), not a token.

@@ -12,6 +12,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from salon.accounts import service as accounts
 from salon.accounts.models import Account
+from salon.api.mastodon import assistant as explaining
 from salon.assistant import service as assistant
 from salon.errors import Forbidden, Invalid, NotFound, SalonError, TooLarge
 from salon.media import service as media
@@ -215,6 +216,32 @@ async def _acted(request: Request, session: AsyncSession, me: Account, post_id: 
         views = await reading.present(session, [post], me.id)
         return page(request, "partials/actions.html", {"v": views[0]})
     return back(request)
+
+
+@router.post("/posts/{post_id:int}/explain")  # before the actions' route, which takes any
+async def explain(
+    request: Request,
+    post_id: int,
+    me: Account = Depends(require_account),
+    current: Viewer = Depends(viewer),
+    session: AsyncSession = Depends(db_session),
+    settings: Settings = Depends(get_settings),
+) -> Response:
+    """"Explain this post", for the viewer alone. The page's script asks for server-sent
+    events (Accept: text/event-stream) and shows the answer as it grows; without the
+    script the form posts here and gets a page with the whole answer."""
+    ask_id = await explaining.start(session, settings, me, post_id)
+    db = request.app.state.db
+    if "text/event-stream" in request.headers.get("accept", ""):
+        return explaining.streamed(db, settings, ask_id)
+    _, data = [event async for event in explaining.explanation(db, settings, ask_id)][-1]
+    post = await posts.get_visible(session, post_id, me.id)
+    view = (await reading.present(session, [post], me.id))[0]
+    return page(request, "explain.html", {
+        "title": "Explain this post", "v": view,
+        "answer": data.get("text", ""), "error": data.get("error"),
+        **await frame(session, current),
+    })
 
 
 @router.post("/posts/{post_id:int}/{action}")

@@ -166,6 +166,110 @@
     area.focus();
   });
 
+  /* Explain: the assistant's private answer grows in a panel under the post as it is
+     written (server-sent events read from fetch's body). Without this script the form
+     posts and the answer comes as a page. Its text goes in as text, never as HTML. */
+  function explainPanel(form) {
+    var id = "explain-" + form.getAttribute("data-explain");
+    var panel = document.getElementById(id);
+    if (panel) return panel;
+    panel = document.createElement("section");
+    panel.id = id;
+    panel.className = "explain-panel";
+    panel.setAttribute("aria-labelledby", id + "-label");
+    panel.setAttribute("aria-live", "polite");
+    var label = document.createElement("p");
+    label.id = id + "-label";
+    label.className = "explain-label";
+    label.textContent = form.getAttribute("data-explain-label");
+    var text = document.createElement("p");
+    text.className = "explain-text";
+    var close = document.createElement("button");
+    close.type = "button";
+    close.className = "explain-close";
+    close.textContent = "Hide";
+    close.addEventListener("click", function () { showExplain(form, panel, false); });
+    panel.append(label, text, close);
+    (form.closest(".actions") || form).insertAdjacentElement("afterend", panel);
+    return panel;
+  }
+  function showExplain(form, panel, shown) {
+    panel.hidden = !shown;
+    var button = document.querySelector('form[data-explain="' + form.getAttribute("data-explain") + '"] button');
+    if (button) {
+      button.setAttribute("aria-expanded", shown ? "true" : "false");
+      button.setAttribute("aria-controls", panel.id);
+      if (!shown) button.focus();
+    }
+  }
+  function readEvents(answer, onEvent) {
+    var reader = answer.body.getReader();
+    var decoder = new TextDecoder();
+    var buffer = "";
+    function pump() {
+      return reader.read().then(function (step) {
+        if (step.done) return;
+        buffer = (buffer + decoder.decode(step.value, { stream: true })).replace(/\r\n/g, "\n");
+        var blocks = buffer.split("\n\n");
+        buffer = blocks.pop();
+        blocks.forEach(function (block) {
+          var name = "message", data = [];
+          block.split("\n").forEach(function (line) {
+            if (line.indexOf("event:") === 0) name = line.slice(6).trim();
+            else if (line.indexOf("data:") === 0) data.push(line.slice(5).replace(/^ /, ""));
+          });
+          if (data.length) onEvent(name, JSON.parse(data.join("\n")));
+        });
+        return pump();
+      });
+    }
+    return pump();
+  }
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (!form.matches || !form.matches("form[data-explain]") || !window.fetch
+        || !window.ReadableStream || !window.TextDecoder) return;
+    e.preventDefault();
+    var panel = explainPanel(form);
+    if (panel.dataset.state === "busy") return;
+    if (panel.dataset.state === "done") { showExplain(form, panel, panel.hidden); return; }
+    var text = panel.querySelector(".explain-text");
+    text.textContent = "";
+    text.classList.remove("explain-error");
+    text.removeAttribute("role");
+    function fail(message) {
+      text.textContent = message || "The explanation failed; try again later.";
+      text.classList.add("explain-error");
+      text.setAttribute("role", "alert");
+      panel.dataset.state = "failed";
+    }
+    panel.dataset.state = "busy";
+    panel.setAttribute("aria-busy", "true");
+    showExplain(form, panel, true);
+    var token = form.querySelector('input[name="csrf_token"]');
+    fetch(form.action, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Accept": "text/event-stream, application/json;q=0.5",
+                 "X-CSRF-Token": token ? token.value : "" }
+    }).then(function (answer) {
+      var kind = answer.headers.get("content-type") || "";
+      if (!answer.ok || kind.indexOf("text/event-stream") !== 0) {
+        return answer.json().then(function (body) { fail(body.error); }, function () { fail(); });
+      }
+      return readEvents(answer, function (name, data) {
+        if (name === "salon.explain.delta") text.appendChild(document.createTextNode(data.text));
+        else if (name === "salon.explain.done") { text.textContent = data.text; panel.dataset.state = "done"; }
+        else if (name === "salon.explain.error") fail(data.error);
+      }).then(function () {
+        if (panel.dataset.state === "busy") fail("The answer stopped before its end; try again.");
+      });
+    }).catch(function () {
+      fail("The connection was lost; try again.");
+    }).then(function () {
+      panel.removeAttribute("aria-busy");
+    });
+  });
+
   /* Keep keyboard focus on the same control when htmx swaps an action bar or follow button. */
   var refocus = null;
   var loadedNewer = false;
