@@ -15,6 +15,9 @@ import asyncio
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 UNCOUNTED = ("/api/v1/streaming", "/static/", "/media/")
+# Answers streamed while a model writes them in a thread (Explain this post): seconds of
+# waiting, little of the core.
+UNCOUNTED_ENDINGS = ("/explain",)
 
 
 class Admission:
@@ -26,7 +29,8 @@ class Admission:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (self.limit <= 0 or scope["type"] != "http"
-                or str(scope["path"]).startswith(UNCOUNTED)):
+                or str(scope["path"]).startswith(UNCOUNTED)
+                or str(scope["path"]).rstrip("/").endswith(UNCOUNTED_ENDINGS)):
             await self.app(scope, receive, send)
             return
         loop = asyncio.get_running_loop()
