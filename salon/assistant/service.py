@@ -195,3 +195,39 @@ def image_engine(settings: Settings) -> str:
     name = settings.assistant_image_engine or settings.default_engine
     image_engines.pick(settings, name)  # enabled here, or the setting is wrong
     return name
+
+
+# --- What the asker sees while it works (the web's placeholders) ---------------------------
+
+WORKING = (AskState.queued, AskState.thinking, AskState.drawing)
+# A question whose `asked` job has not run yet reads as thinking for this long: the page the
+# asker lands on after posting shows it at once. Later (the assistant switched off, workers
+# down for long) nothing is promised.
+UNRECORDED_FOR = timedelta(minutes=2)
+
+
+async def pending_for(session: AsyncSession, viewer_id: int, post_ids: list[int]
+                      ) -> dict[int, AskState]:
+    """The viewer's questions among `post_ids` that the assistant is still answering, by
+    post id, with what it is doing (thinking or drawing): one query for a page."""
+    from sqlalchemy import and_, or_
+
+    from salon.posts.models import Mention
+
+    if not post_ids:
+        return {}
+    since = utcnow() - UNRECORDED_FOR
+    rows = await session.execute(
+        select(Post.id, Ask.state)
+        .join(Mention, Mention.post_id == Post.id)
+        .join(Account, and_(Account.id == Mention.account_id, Account.is_assistant.is_(True)))
+        .outerjoin(Ask, Ask.question_post_id == Post.id)
+        .where(Post.id.in_(post_ids), Post.account_id == viewer_id,
+               or_(Ask.state.in_(WORKING), and_(Ask.id.is_(None), Post.created_at >= since))))
+    return {int(post_id): AskState.drawing if state == AskState.drawing else AskState.thinking
+            for post_id, state in rows}
+
+
+async def ask_for(session: AsyncSession, question_post_id: int) -> Ask | None:
+    """The ask a post made, if it made one."""
+    return await session.scalar(select(Ask).where(Ask.question_post_id == question_post_id))

@@ -75,6 +75,9 @@ class Part:
     salon: str | None  # the `salon` object without its braces and `remix_of`; None on reposts
     has_poll: bool
     searchable: str  # what filters' keywords are matched against
+    # Made while its author was the assistant (its `salon` says "AI"): an author's row is
+    # not the post's, so this is checked against the page's author before reuse.
+    by_assistant: bool = False
 
 
 class RenderedStatuses:
@@ -87,9 +90,11 @@ class RenderedStatuses:
         self._posts: OrderedDict[int, tuple[tuple[Any, ...], Part]] = OrderedDict()
         self._accounts: OrderedDict[int, tuple[tuple[Any, ...], str]] = OrderedDict()
 
-    def part(self, post: Post) -> Part | None:
+    def part(self, post: Post, author: Account | None = None) -> Part | None:
         kept = self._posts.get(post.id)
         if kept is None or kept[0] != _post_row(post):
+            return None
+        if author is not None and kept[1].by_assistant != author.is_assistant:
             return None
         self._posts.move_to_end(post.id)
         return kept[1]
@@ -162,6 +167,7 @@ async def _render_parts(
                 post.spoiler_text, post.text,
                 [o.title for o in polls[post.id].options] if post.id in polls else (),
                 [m.description for m in view.media]),
+            by_assistant=author.is_assistant,
         )
         if media.stable(*(k for m in view.media for k in (m.file_key, m.thumb_key))):
             cache.keep(post, made[post.id])  # signed addresses expire: made again each time
@@ -282,7 +288,8 @@ async def statuses(
     remixed = {p.remix_of_id for p in everything.values() if p.remix_of_id}
     if remixed:
         page.sources = set(await reading.visible(session, remixed, viewer_id))
-    page.parts = {p.id: cache.part(p) for p in everything.values()}
+    page.parts = {p.id: cache.part(p, page.authors.get(p.account_id))
+                  for p in everything.values()}
     missing = [p for p in everything.values() if page.parts[p.id] is None]
     # Polls change with every vote: read for each page, for the posts known to have one.
     wanted = [i for i, part in page.parts.items() if part is None or part.has_poll]

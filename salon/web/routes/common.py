@@ -19,6 +19,7 @@ from salon.posts.schemas import PostView
 from salon.text_input import clean_text
 from salon.timelines import service as timelines
 from salon.timelines.schemas import Cursor, Page
+from salon.web import asks
 from salon.web.deps import Viewer
 from salon.web.render import is_htmx, page
 
@@ -95,7 +96,8 @@ async def feed_page(
     feed.items = await filtered(request, session, current, feed.items, where)
     if request.headers.get("x-salon-check") == "newer":
         return Response(status_code=200 if feed.items else 204)
-    ctx = {"feed": feed, **context}
+    ctx = {"feed": feed, **context,
+           "asks": await asks.pending(session, request.app.state.settings, current, feed.items)}
     if is_htmx(request) and request.headers.get("hx-target") == "load-newer":
         return page(request, "partials/feed_newer.html", ctx)
     if is_htmx(request) and request.headers.get("hx-target") != "main":

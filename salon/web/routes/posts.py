@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -12,7 +13,8 @@ from starlette.datastructures import FormData, UploadFile
 from salon.accounts import service as accounts
 from salon.accounts.models import Account
 from salon.api.mastodon import assistant as explaining
-from salon.errors import Forbidden, Invalid, SalonError, TooLarge
+from salon.assistant import service as assistant
+from salon.errors import Forbidden, Invalid, NotFound, SalonError, TooLarge
 from salon.media import service as media
 from salon.moderation import service as moderation
 from salon.posts import interactions, reading
@@ -20,6 +22,7 @@ from salon.posts import service as posts
 from salon.posts.schemas import PollSpec
 from salon.settings import Settings
 from salon.timelines import service as timelines
+from salon.web import asks
 from salon.web.deps import (
     Viewer,
     db_session,
@@ -189,6 +192,8 @@ async def thread_page(
         {
             "title": f"{thread.focus.author.display_name or thread.focus.author.username}: post",
             "thread": thread,
+            "asks": await asks.pending(session, request.app.state.settings, current, [
+                *thread.ancestors, thread.focus, *(n.view for n in thread.descendants)]),
             **await frame(session, current),
         },
     )
@@ -407,3 +412,42 @@ async def compose_page(
         "default_visibility": replying_to.post.visibility if replying_to else "public",
         **await frame(session, current),
     })
+
+
+# --- The assistant at work: the asker's placeholder under a question -------------------------
+
+@router.get("/posts/{post_id:int}/assistant")
+async def assistant_answer(
+    request: Request,
+    post_id: int,
+    doing: str = "",
+    depth: int = 1,
+    me: Account = Depends(require_account),
+    current: Viewer = Depends(viewer),
+    session: AsyncSession = Depends(db_session),
+    settings: Settings = Depends(get_settings),
+) -> Response:
+    """What the asker's placeholder under their question (partials/ask_pending.html) becomes:
+    itself again while the assistant works (204, nothing to swap, while it does what the
+    page shows: `doing`), the answer once posted (read as any post the asker may see), or
+    nothing when it stays silent. The question not visible: 404; someone else's: 204."""
+    question = await posts.get_visible(session, post_id, me.id)
+    if question.account_id != me.id or not settings.assistant_enabled:
+        return Response(status_code=204)
+    depth = min(max(depth, 0), 5)
+    working = (await assistant.pending_for(session, me.id, [question.id])).get(question.id)
+    if working is not None:
+        if working == doing:
+            return Response(status_code=204)
+        return page(request, "partials/ask_pending.html", {
+            "question_id": question.id, "doing": working, "answer_depth": depth})
+    ask = await assistant.ask_for(session, question.id)
+    views = []
+    if ask is not None and ask.answer_post_id is not None:
+        with contextlib.suppress(NotFound):  # deleted, or not for the asker's eyes
+            answer = await posts.get_visible(session, ask.answer_post_id, me.id)
+            views = await reading.present(session, [answer], me.id)
+    views = await filtered(request, session, current, views, "thread")
+    if not views:
+        return Response(content="", media_type="text/html")  # the placeholder goes
+    return page(request, "partials/post.html", {"v": views[0], "depth": depth})

@@ -325,3 +325,20 @@
     initCounters();
   }
 })();
+
+/* ---- The assistant's placeholders (partials/ask_pending.html) --------------------------
+   Each asks every second (htmx) until the answer replaces it. A question deleted meanwhile
+   (in another tab: its address answers 404): the placeholder goes, rather than flash an
+   error each second. */
+(function () {
+  "use strict";
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    var placeholder = e.target;  /* the element that asked */
+    if (!placeholder || !placeholder.classList || !placeholder.classList.contains("ask-pending")) return;
+    if (e.detail.xhr && e.detail.xhr.status >= 400) {
+      e.detail.shouldSwap = false;
+      placeholder.remove();
+    }
+  });
+})();
+/* ---- end of the assistant's placeholders ---- */

@@ -132,6 +132,7 @@ def _account_fields(acc: Account, base: str) -> dict[str, Any]:
         "header": header,
         "header_static": header,
         "locked": acc.locked,
+        "bot": acc.bot,
         "fields": [] if suspended else _fields(acc, base, source=False),
         "discoverable": not suspended,
         "created_at": timestamp(day),

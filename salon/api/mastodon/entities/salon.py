@@ -41,9 +41,11 @@ class MediaRecipeEntity(Entity):
 
 
 class SalonStatusEntity(Entity):
-    ai_generated: bool  # made by a trained model
+    ai_generated: bool  # made by a trained model, or written by the assistant
     made_with: str | None  # the engine that made its pictures (sketch, diffusers, openai)
-    label: str | None  # what the post says about it: "AI-generated", "Made with sketch"
+    # What the post says about it: "AI-generated", "Made with sketch"; "AI" for the
+    # assistant's words.
+    label: str | None
     recipe: RecipeEntity | None  # the first picture's; null when none or its author hid it
     media_recipes: list[MediaRecipeEntity]  # each generated picture's, in the post's order
     remix_of: str | None  # the id of the status this one remixes, when visible
@@ -54,11 +56,15 @@ def recipe(r: Recipe) -> RecipeEntity:
     return RecipeEntity(**asdict(r))
 
 
+ASSISTANT_LABEL = "AI"
+
+
 def salon_status(view: PostView) -> SalonStatusEntity:
+    by_assistant = view.author.is_assistant
     return SalonStatusEntity(
-        ai_generated=view.ai_generated,
+        ai_generated=view.ai_generated or by_assistant,
         made_with=view.made_with,
-        label=view.made_label,
+        label=view.made_label or (ASSISTANT_LABEL if by_assistant else None),
         recipe=recipe(view.recipe) if view.recipe else None,
         media_recipes=[MediaRecipeEntity(media_id=str(media_id), recipe=recipe(r))
                        for media_id, r in view.recipes.items()],
