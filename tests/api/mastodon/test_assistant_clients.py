@@ -94,8 +94,7 @@ def _answer_in_thread(person: Mastodon, question: Any, ask: dict[str, Any],
     assert str(answer["in_reply_to_id"]) == str(question["id"])
     assert answer["visibility"] == "unlisted"  # a public question: an unlisted answer
     assert [m["acct"] for m in answer["mentions"]] == [person.me()["acct"]]
-    # TODO(issue 17): `account.bot` is not yet rendered from Account.bot by the API's
-    # account entity (another helper's change); then assert answer["account"]["bot"].
+    assert answer["account"]["bot"] is True  # an automated account, as apps show it
     return answer
 
 
