@@ -33,18 +33,18 @@ EVENT = "salon.assistant"  # on the asker's stream: the ask's state changed
 SAID_ONCE_AN_HOUR = ("allowance", "thread_busy")
 
 
-def bio(settings: Settings, engine_label: str) -> str:
+def bio(settings: Settings) -> str:
+    """What it can do and its limits, within a bio's length."""
     name = settings.assistant_name
-    return (
-        f"I'm {settings.instance_name}'s assistant, an automated account. Mention @{name} "
-        "under any post: ask what it is, how its picture was made, who made the original, "
-        f"to summarise the thread, to draw (\u201c@{name} draw a lighthouse in a storm\u201d) "
-        f"or to change the picture above (\u201c@{name} make it night\u201d). I read only "
-        "what you may read, and answer you alone when the thread is not public. Limits: "
-        f"{settings.assistant_daily_answers} answers and your picture allowance a day, "
-        f"{settings.assistant_thread_hourly} replies per thread an hour. Mute or block me "
-        f"and I never answer you. Text: {engine_label}."
-    )[:accounts.MAX_BIO]
+    about = (
+        f"{settings.instance_name}'s assistant, an automated account. Mention @{name} under "
+        "a post to ask what it is, how it was made or who made the original, to summarise "
+        f"the thread, to draw (\u201c@{name} draw a fox in the snow\u201d) or to change the "
+        f"picture above (\u201c@{name} make it night\u201d). I read only what you may "
+        f"read. {settings.assistant_daily_answers} answers a day each. Mute or block me "
+        "and I never answer you."
+    )
+    return about[:accounts.MAX_BIO]
 
 
 async def assistant(session: AsyncSession) -> Account | None:
@@ -56,7 +56,6 @@ async def ensure_account(session: AsyncSession, settings: Settings) -> Account |
     (`salon migrate`, and each start). None when the assistant is switched off."""
     if not settings.assistant_enabled:
         return None
-    from salon.assistant import engines
 
     name = accounts.check_username(settings.assistant_name)
     account = await assistant(session)
@@ -73,7 +72,7 @@ async def ensure_account(session: AsyncSession, settings: Settings) -> Account |
     account.username, account.username_key, account.bot = name, name.lower(), True
     if account.display_name == "Muse" or not account.display_name:
         account.display_name = name.capitalize()
-    about = bio(settings, engines.pick(settings).label)
+    about = bio(settings)
     if account.bio != about:
         account.bio, account.bio_html = about, text.render(about, {}).html
     return account
@@ -222,6 +221,8 @@ async def pending_for(session: AsyncSession, viewer_id: int, post_ids: list[int]
         .join(Mention, Mention.post_id == Post.id)
         .join(Account, and_(Account.id == Mention.account_id, Account.is_assistant.is_(True)))
         .outerjoin(Ask, Ask.question_post_id == Post.id)
+        # Blocked either way or muted: it will not answer, so it is not shown thinking.
+        .where(Account.id.not_in(graph.hidden_author_ids(viewer_id)))
         .where(Post.id.in_(post_ids), Post.account_id == viewer_id,
                or_(Ask.state.in_(WORKING), and_(Ask.id.is_(None), Post.created_at >= since))))
     return {int(post_id): AskState.drawing if state == AskState.drawing else AskState.thinking

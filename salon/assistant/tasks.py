@@ -16,10 +16,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.accounts.models import Account
 from salon.assistant import engines, reading, service
-from salon.assistant.engines.base import Conversation, Reply, Stream, TextEngineError
+from salon.assistant.engines.base import (
+    Conversation,
+    Drawing,
+    Reply,
+    Stream,
+    TextEngineError,
+)
 from salon.assistant.models import Ask, AskState
 from salon.db.session import side_transaction
 from salon.errors import Invalid, RateLimited
+from salon.generation import engines as image_engines
 from salon.generation import service as generation
 from salon.generation.models import Candidate, Generation, State
 from salon.generation.schemas import GenerationSpec
@@ -32,7 +39,10 @@ from salon.posts.visibility import visible_to
 from salon.settings import Settings, get_settings
 
 log = logging.getLogger("salon.assistant")
-ASPECT_SLACK = 0.15  # how near a picture's proportions must be to an aspect to keep it
+ASPECT_SLACK = 0.15
+# How far an edit moves from its source picture (image-to-image): far enough that the
+# change shows, near enough that the picture stays recognisable.
+EDIT_STRENGTH = 0.7  # how near a picture's proportions must be to an aspect to keep it
 
 
 @handler(service.ASKED_JOB)
@@ -229,7 +239,9 @@ async def _draw(session: AsyncSession, settings: Settings, bot: Account, asker: 
                           engine=service.image_engine(settings),
                           aspect=await _aspect(session, source.media_id) if source else "1:1",
                           source_media_id=source.media_id if source else None,
+                          strength=EDIT_STRENGTH,
                           remix_of_id=drawing.source_post_id if source else None)
+    _keep_source_recipe(settings, spec, drawing)
     then: dict[str, object] = {"kind": service.DRAWN_JOB,
                                "payload": {"ask_id": ask.id, "direct": direct}}
     try:
@@ -248,6 +260,23 @@ async def _draw(session: AsyncSession, settings: Settings, bot: Account, asker: 
     ask.generation_id, ask.state = made.id, AskState.drawing
     service.announce(session, ask)
     return None
+
+
+def _keep_source_recipe(settings: Settings, spec: GenerationSpec, drawing: Drawing) -> None:
+    """An edit starts from its source's recipe where the asker may see it: the same seed
+    and style (unless the change asks for another), so that "make it night" is the same
+    picture at night rather than a new one."""
+    assert spec.engine is not None
+    styles = image_engines.pick(settings, spec.engine).capabilities.styles
+    asked = getattr(drawing, "style", None)  # the style the change names: "" for none
+    recipe = drawing.source.recipe if drawing.source is not None else None
+    if recipe is not None and recipe.get("engine") == spec.engine:
+        seed = recipe.get("seed")
+        spec.seed = seed if isinstance(seed, int) else None
+        kept = recipe.get("style")
+        spec.style = kept if isinstance(kept, str) and kept in styles else ""
+    if isinstance(asked, str):
+        spec.style = asked if asked in styles else ""
 
 
 async def _aspect(session: AsyncSession, media_id: int) -> str:

@@ -370,7 +370,8 @@ def hiding_ids(author_id: IdArg) -> CompoundSelect:
 
 
 def blocking_ids(viewer_id: IdArg) -> CompoundSelect:
-    """Accounts blocked either way (mutes hide posts from feeds but not from threads)."""
+    """Accounts blocked either way (mutes hide posts from feeds and replies in threads, but
+    a muted account's post can still be opened)."""
     return union(
         select(Block.target_id).where(Block.account_id == viewer_id),
         select(Block.account_id).where(Block.target_id == viewer_id),

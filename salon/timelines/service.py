@@ -261,11 +261,15 @@ MAX_THREAD = 400
 
 async def thread(session: AsyncSession, post_id: int, viewer_id: int | None) -> Thread:
     """The post, its ancestors (oldest first) and its reply tree, as the viewer may see
-    them. Walks level by level: one query per level, not per post."""
+    them, less replies of people they muted. Walks level by level: one query per level,
+    not per post."""
     focus = await get_visible(session, post_id, viewer_id)
     if focus.reblog_of_id is not None:
         focus = await get_visible(session, focus.reblog_of_id, viewer_id)
-    hidden = [] if viewer_id is None else [Post.account_id.not_in(graph.blocking_ids(viewer_id))]
+    # Replies of accounts the viewer blocked or muted stay out, as in Mastodon's context
+    # (the post opened and its ancestors are shown whoever wrote them).
+    hidden = ([] if viewer_id is None
+              else [Post.account_id.not_in(graph.hidden_author_ids(viewer_id))])
     ancestors: list[Post] = []
     parent_id = focus.in_reply_to_id
     while parent_id is not None and len(ancestors) < 100:

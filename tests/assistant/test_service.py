@@ -92,7 +92,8 @@ async def test_an_edit_remixes_the_picture_above_and_tells_its_author(
 ) -> None:
     await muse(session, settings)
     alice, bob = await people.make("alice"), await people.make("bob")
-    pictures = await generate(session, settings, worker, alice, "a harbour at noon", count=1)
+    pictures = await generate(session, settings, worker, alice, "a harbour at noon", count=1,
+                              style="watercolor", seed=4000)
     art = await posts.create_post(session, alice, "harbour", media_ids=[pictures[0].id])
     await session.commit()
     _, asked, answer = await ask(session, worker, bob, "@muse make it night",
@@ -100,6 +101,8 @@ async def test_an_edit_remixes_the_picture_above_and_tells_its_author(
     assert answer is not None and answer.remix_of_id == art.id
     made = await session.get(Generation, asked.generation_id if asked else 0)
     assert made is not None and made.source_media_id == pictures[0].id
+    # The same picture at night: its seed and style, and a prompt that says night.
+    assert (made.seed, made.style) == (4000, "watercolor") and "night" in made.prompt
     await session.refresh(art)
     assert art.remixes_count == 1
     told = await session.scalar(select(Notification.type).where(

@@ -317,6 +317,13 @@ async def test_thread_ancestors_and_depth_first_replies(
     await session.commit()
     seen_by_alice = await timelines.thread(session, root.id, alice.id)
     assert [n.view.id for n in seen_by_alice.descendants] == [r2.id, r2a.id]
+    # So are muted accounts' (as in Mastodon's context); their own post still opens.
+    await graph.unblock(session, alice.id, bob.id)
+    await graph.mute(session, alice.id, carol.id)
+    await session.commit()
+    seen_by_alice = await timelines.thread(session, root.id, alice.id)
+    assert [n.view.id for n in seen_by_alice.descendants] == [r1.id, r1a.id, r1a1.id]
+    assert (await timelines.thread(session, r2.id, alice.id)).focus.id == r2.id
 
 
 async def test_thread_of_a_repost_and_hidden_parent(people: People, session: AsyncSession) -> None:

@@ -250,3 +250,16 @@ def test_a_kept_part_is_not_reused_for_an_author_who_changed(site: CheckedSite) 
         await session.rollback()
 
     site.call(check)
+
+
+def test_someone_who_muted_it_is_not_shown_it_thinking(site: CheckedSite) -> None:
+    alice, bob = site.user("alice"), site.user("bob")
+    art = site.compose(alice, "alice", {"text": "a quiet harbour at dawn"})
+    assert bob.post("/@muse/mute").status_code == 303
+    posted = bob.post("/posts", {"text": "@muse what is this?", "in_reply_to_id": str(art)})
+    question = site.last_post_id("bob")
+    landing = posted.headers["location"].split("#")[0]
+    assert _placeholders(bob.get(landing).text) == []  # it will not answer: no promise
+    site.run_jobs()
+    asked = _ask(site, question)
+    assert asked is not None and asked.reason == "muted" and asked.answer_post_id is None
