@@ -97,16 +97,17 @@ def test_it_is_the_registered_builtin_engine_and_says_what_it_is() -> None:
     ("sketch an old oak tree", "an old oak tree", None),
     ("generate an image of a dog on a beach", "a dog on a beach", None),
     ("picture of a boat at dawn", "a boat at dawn", None),
-    ("Dessine-moi un mouton, s'il te plaît", "un mouton", "Voici un mouton."),
-    ("peux-tu me dessiner un château sous la neige ?", "un château sous la neige", None),
-    ("dibuja un gato al atardecer", "un gato al atardecer", "Aquí tienes un gato al atardecer."),
-    ("¿Puedes dibujarme un perro?", "un perro", None),
-    ("Zeichne bitte einen Leuchtturm im Sturm", "einen Leuchtturm im Sturm",
-     "Hier ist einen Leuchtturm im Sturm."),
-    ("Kannst du mir einen Hund zeichnen?", "einen Hund", None),
-    ("desenhe um farol numa tempestade", "um farol numa tempestade",
+    # Other languages: the prompt in English (the image engines read it), the answer not.
+    ("Dessine-moi un chat, s'il te plaît", "cat", "Voici un chat."),
+    ("peux-tu me dessiner un château sous la neige ?", "castle under snow", None),
+    ("dibuja un gato al atardecer", "cat at sunset", "Aquí tienes un gato al atardecer."),
+    ("¿Puedes dibujarme un perro?", "dog", None),
+    ("Zeichne bitte einen Leuchtturm im Sturm", "lighthouse in storm",
+     "Ich habe einen Leuchtturm im Sturm gezeichnet."),
+    ("Kannst du mir einen Hund zeichnen?", "dog", None),
+    ("desenhe um farol numa tempestade", "lighthouse in storm",
      "Aqui está um farol numa tempestade."),
-    ("disegna un gatto nero", "un gatto nero", "Ecco un gatto nero."),
+    ("disegna un gatto nero", "black cat", "Ecco un gatto nero."),
 ])
 def test_draw_takes_the_prompt_from_the_question(question: str, prompt: str,
                                                  said: str | None) -> None:
@@ -138,30 +139,31 @@ def test_no_pictures_left_today_refuses_to_draw_or_edit() -> None:
 
 # Editing the picture above.
 
-@pytest.mark.parametrize(("question", "change"), [
-    ("make it night", "at night"),
-    ("as pixel art", "pixel art"),
-    ("turn it into a watercolor", "watercolor"),
-    ("make it snowy", "snowy"),
-    ("in the style of ink", "ink style"),
-    ("add a moon", "with a moon"),
-    ("now with a red sky", "with a red sky"),
-    ("but at sunset", "at sunset"),
-    ("draw it again but at dawn", "at dawn"),
-    ("fais-en une version de nuit", "at night"),
-    ("transforme-la en aquarelle", "watercolor"),
-    ("hazlo de noche", "at night"),
-    ("mach es nachts", "at night"),
-    ("füge einen Mond hinzu", "mit einem Mond"),
-    ("falla di notte", "at night"),
-    ("deixe-a de noite", "at night"),
+@pytest.mark.parametrize(("question", "prompt"), [
+    ("make it night", "a lighthouse in a storm at night"),
+    ("as pixel art", "a lighthouse in a storm, pixel art"),
+    ("turn it into a watercolor", "a lighthouse in a storm, watercolor"),
+    ("make it snowy", "a lighthouse, snowy"),  # the snow replaces the storm
+    ("in the style of ink", "a lighthouse in a storm, ink style"),
+    ("add a moon", "a lighthouse in a storm, with a moon"),
+    ("now with a red sky", "a lighthouse in a storm, with a red sky"),
+    ("but at sunset", "a lighthouse in a storm at sunset"),
+    ("draw it again but at dawn", "a lighthouse in a storm at dawn"),
+    ("fais-en une version de nuit", "a lighthouse in a storm at night"),
+    ("transforme-la en aquarelle", "a lighthouse in a storm, watercolor"),
+    ("hazlo de noche", "a lighthouse in a storm at night"),
+    ("mach es nachts", "a lighthouse in a storm at night"),
+    ("füge einen Mond hinzu", "a lighthouse in a storm, with moon"),
+    ("ajoute une lune rouge", "a lighthouse in a storm, with red moon"),
+    ("falla di notte", "a lighthouse in a storm at night"),
+    ("deixe-a de noite", "a lighthouse in a storm at night"),
 ])
-def test_edit_changes_the_picture_above(question: str, change: str) -> None:
+def test_edit_changes_the_picture_above(question: str, prompt: str) -> None:
     stormy = picture(5, "a lighthouse", STORM, "sketch")
     made = post(1, "ana", "my storm", "target", pictures=(stormy,))
     reply = answer(question, made)
     assert reply.drawing is not None and not reply.refused
-    assert reply.drawing.prompt == f"a lighthouse in a storm, {change}"
+    assert reply.drawing.prompt == prompt
     assert reply.drawing.source == stormy and reply.drawing.source_post_id == 1
     assert "@ana" in reply.text
 
@@ -187,7 +189,7 @@ def test_edit_takes_the_nearest_ancestor_and_never_a_reply_below() -> None:
     below = post(2000, "eve", "mine", "reply", pictures=(picture(9, "a barn below"),))
     reply = answer("make it night", far, near, target, below)
     assert reply.drawing is not None and reply.drawing.source_post_id == 2
-    assert reply.drawing.prompt == "a near barn, at night"
+    assert reply.drawing.prompt == "a near barn at night"
 
 
 def test_edit_without_a_picture_above_refuses_and_suggests_drawing() -> None:
@@ -205,7 +207,7 @@ def test_edit_of_a_hidden_recipe_starts_from_the_alt_text() -> None:
     hidden = picture(3, "a fox in tall grass", None, "diffusers", ai_generated=True)
     reply = answer("make it night", post(1, "ana", "fox", "target", pictures=(hidden,)))
     assert reply.drawing is not None
-    assert reply.drawing.prompt == "a fox in tall grass, at night"
+    assert reply.drawing.prompt == "a fox in tall grass at night"
 
 
 # Recipes and authors.
@@ -213,17 +215,17 @@ def test_edit_of_a_hidden_recipe_starts_from_the_alt_text() -> None:
 def test_recipe_tells_what_the_recipe_shows() -> None:
     made = post(1, "ana", "storm", "target", pictures=(picture(1, "storm", STORM, "sketch"),))
     text = answer("how was this made?", made).text
-    for shown in ("@ana", "“a lighthouse in a storm”", "sketch (salon-sketch-1)", "seed 7",
-                  "768×512", "style ink"):
-        assert shown in text
+    assert text == ("@ana's picture was made with Sketch from the prompt “a lighthouse in a "
+                    "storm”, in the ink style, at 768×512, with seed 7.")
     assert "negative" not in text  # an empty negative prompt is left out
+    assert "salon-sketch-1" not in text  # the engine by the name people know it by
 
 
 def test_recipe_of_several_pictures_gives_the_prompt_once_and_each_seed() -> None:
     batch = tuple(picture(i, "storm", {**STORM, "seed": 40 + i}, "sketch") for i in range(4))
     text = answer("what's the prompt?", post(1, "ana", "four", "target", pictures=batch)).text
     assert text.count("a lighthouse in a storm") == 1
-    assert "4 pictures" in text and "seeds 40, 41, 42, 43" in text
+    assert "4 pictures" in text and "with seeds 40, 41, 42, 43." in text
 
 
 def test_a_hidden_recipe_is_never_shown() -> None:
@@ -255,7 +257,7 @@ def test_who_made_it_names_the_author_the_remix_and_the_engine() -> None:
                  pictures=(picture(1, "", STORM, "sketch"),))
     text = answer("who made this?", remix).text
     assert text == ("This post is by Bob (@bob). It is a remix of @ana's post. "
-                    "Its picture was made with sketch.")
+                    "Its picture was made with Sketch.")
     upload = answer("who made this?", post(2, "bob", "x", "target", pictures=(picture(1),)))
     assert "uploaded" in upload.text
     assert "starts the thread" in answer("who made this?").text
@@ -284,16 +286,19 @@ def test_summary_names_the_most_liked_points_the_participants_and_links() -> Non
         post(2005, "muse", "An earlier answer of the assistant", "reply", likes=50),
     )
     text = answer("summarise this thread", *thread).text
-    assert "5 posts by 4 people: @bob (2), @ana, @cy, @eve." in text
-    assert text.index("Tower of Hercules") < text.index("Pharos") < text.index("oldest")
-    assert "Nice thread" not in text and "earlier answer" not in text
+    assert text.startswith("@ana opened this thread with “Which lighthouse is the oldest? "
+                           "#history”. Besides your question and my answers, it has 5 posts "
+                           "by 4 people: @bob (2), @ana, @cy, @eve.")
+    assert text.index("oldest") < text.index("Tower of Hercules") < text.index("Pharos")
+    assert text.count("oldest") == 1  # the opening post is not quoted again as liked
+    assert "Good point" not in text and "earlier answer" not in text
     assert "https://example.org/tower" in text and "#history" in text
     assert "I read the first" not in text
 
 
 def test_summary_of_a_long_thread_says_what_it_read_and_fits() -> None:
     reply = answer("tl;dr", *thread_of(40), truncated=True, max_chars=300)
-    assert reply.text.endswith("(I read the first 40 replies.)")
+    assert reply.text.endswith("(I read only the first 40 replies.)")
     assert len("@dan " + reply.text) <= 300
     assert "@bob (20), @cy (13), @eve (7), @ana" in reply.text
 
@@ -304,9 +309,9 @@ def test_explain_says_who_when_what_it_replies_to_and_its_pictures() -> None:
                   likes=4, reposts=1, replies=2, pictures=(
                       picture(1, "a lighthouse in waves", STORM, "sketch"), picture(2)))
     text = answer("", parent, target, explain=True).text
-    for said in ("Bob (@bob) wrote this on 2025-03-01 12:02 UTC.",
+    for said in ("Bob (@bob) wrote on 1 March 2025: “Mine, from the coast #storm”.",
                  "It replies to @ana: “Show me your storms”.",
-                 "“a lighthouse in waves” (made with sketch from the prompt "
+                 "“a lighthouse in waves” (made with Sketch from the prompt "
                  "“a lighthouse in a storm”)", "no description (uploaded)",
                  "https://example.org/coast", "#storm", "4 likes, 1 repost and 2 replies"):
         assert said in text
@@ -330,7 +335,7 @@ def test_an_empty_question_says_what_it_can_do(question: str) -> None:
 
 @pytest.mark.parametrize(("question", "start"), [
     ("qui a fait cette image ?", "Cette publication est de"),
-    ("résume ce fil", "Ce fil compte"),
+    ("résume ce fil", "@ana a ouvert ce fil"),
     ("est-ce que c'est vrai ?", "Je suis l'assistant intégré"),
     ("¿quién hizo esto?", "Esta publicación es de"),
     ("wer hat das gemacht?", "Dieser Beitrag ist von"),
@@ -342,8 +347,8 @@ def test_the_answer_is_in_the_questions_language(question: str, start: str) -> N
 
 def test_an_unclear_language_falls_back_to_the_conversations_then_english() -> None:
     made = post(1, "ana", "storm", "target")
-    assert answer("tl;dr", made, language="fr").text.startswith("Ce fil compte")
-    assert answer("tl;dr", made, language="ja").text.startswith("This thread has")
+    assert answer("tl;dr", made, language="fr").text.startswith("@ana a ouvert ce fil")
+    assert answer("tl;dr", made, language="ja").text.startswith("@ana opened this thread")
 
 
 QUESTIONS = ("draw " + "a very long prompt " * 40, "make it " + "much darker " * 30,

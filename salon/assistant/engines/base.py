@@ -91,6 +91,8 @@ class Drawing:
     prompt: str
     source: ContextPicture | None = None  # an edit: image-to-image from this picture
     source_post_id: int | None = None  # the post that holds `source`: the remix's source
+    # The style preset the change asks for: "" for none, None to keep the source's.
+    style: str | None = None
 
 
 @dataclass

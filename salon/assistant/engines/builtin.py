@@ -29,9 +29,12 @@ from salon.assistant.engines.builtin_answers import (
     source_prompt,
     summary,
 )
+from salon.assistant.engines.builtin_edit import asked_style, compose
 from salon.assistant.engines.builtin_intent import Ask, parse
 from salon.assistant.engines.builtin_lang import detect, fit
 from salon.assistant.engines.builtin_phrases import quote, say
+from salon.assistant.engines.builtin_words import english
+from salon.generation.engines import sketch_words
 from salon.settings import Settings
 
 _PIECE_WORDS = 4  # words per streamed piece
@@ -83,8 +86,7 @@ def _drawing(conversation: Conversation, ask: Ask, language: str, budget: int) -
         example = quote(language, f"@{conversation.assistant} {say(language, 'example_draw')}")
         return Reply(fit(say(language, "no_prompt", example=example), budget), refused=True)
     if ask.kind == "draw":
-        return Reply(fit(say(language, "draw", prompt=ask.text), budget),
-                     drawing=Drawing(prompt=ask.text))
+        return _draw(conversation, ask.text, language, budget)
     above = picture_above(conversation)
     if above is None:
         example = quote(language, f"@{conversation.assistant} "
@@ -92,10 +94,37 @@ def _drawing(conversation: Conversation, ask: Ask, language: str, budget: int) -
         return Reply(fit(say(language, "no_source", example=example), budget), refused=True)
     post, picture = above
     base = source_prompt(picture)
-    prompt = f"{base}, {ask.text}" if base else ask.text
+    prompt = compose(base, ask.text, adds=not ask.removes) if base else ask.text
     text = say(language, "edit", author=post.author, change=ask.said or ask.text)
     return Reply(fit(text, budget),
-                 drawing=Drawing(prompt=prompt, source=picture, source_post_id=post.id))
+                 drawing=Drawing(prompt=prompt, source=picture, source_post_id=post.id,
+                                 style=None if ask.removes else asked_style(ask.text)))
+
+
+def _draw(conversation: Conversation, asked: str, language: str, budget: int) -> Reply:
+    """The picture asked for, from its prompt in English; the answer says "here is" only
+    where the image engine knows the prompt's words, else that it tried."""
+    prompt = english(asked, language)
+    sketch = conversation.image_engine == "sketch"
+    if sketch:
+        knows = bool(sketch_words.report(prompt.prompt)["used"])
+    else:  # a model reads English best: words the tables couldn't put in English may be lost
+        knows = language == "en" or prompt.recognised > 0
+    text = say(language, "draw" if knows else "attempt", prompt=drawn(asked, language))
+    if sketch and not knows:
+        text = f"{text} {say(language, 'sketch_unknown')}"
+    return Reply(fit(text, budget), drawing=Drawing(prompt=prompt.prompt))
+
+
+_DATIVE = re.compile(r"^(?:einem|einer|dem)\s", re.IGNORECASE)
+
+
+def drawn(asked: str, language: str) -> str:
+    """What was asked for, as the answer names it: in German the answer's verb takes the
+    accusative the asker wrote after "zeichne"; a dative after "ein Bild von" keeps it."""
+    if language == "de" and _DATIVE.match(asked):
+        return f"ein Bild von {asked}"
+    return asked
 
 
 def pieces(text: str) -> list[str]:

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from datetime import UTC
 
 from salon.assistant.engines.base import ContextPicture, ContextPost, Conversation
-from salon.assistant.engines.builtin_lang import clip, fit
-from salon.assistant.engines.builtin_phrases import count, label, quote, say
+from salon.assistant.engines.builtin_lang import clip, fit, long_date
+from salon.assistant.engines.builtin_phrases import count, quote, say
 
 QUOTE_LENGTHS = (120, 80, 50, 30, 16)
 _LINK = re.compile(r"https?://[^\s<>\"“”«»]+")
@@ -76,12 +75,10 @@ def _recipe(post: ContextPost, language: str, limit: int) -> str:
     uploaded = [p for p in post.pictures if p.recipe is None and not p.engine]
     sentences = []
     if shown:
-        rows = [_rows(p.recipe or {}, p.engine, language, limit) for p in shown]
-        key = "recipe_one" if len(shown) == 1 else "recipe_many"
-        sentences.append(say(language, key, author=post.author, n=len(shown),
-                             fields=_fields(rows, language)))
+        sentences.extend(_made(post.author, [_parts(p.recipe or {}, p.engine, language, limit)
+                                             for p in shown], language))
     if hidden:
-        engines = ", ".join(dict.fromkeys(p.engine or "" for p in hidden))
+        engines = ", ".join(dict.fromkeys(title(p.engine or "") for p in hidden))
         key = "hidden_one" if len(hidden) == 1 else "hidden_many"
         sentences.append(say(language, key, engine=engines, n=len(hidden)))
     if uploaded:
@@ -92,41 +89,65 @@ def _recipe(post: ContextPost, language: str, limit: int) -> str:
     return " ".join(sentences)
 
 
-def _rows(recipe: dict[str, object], engine: str | None, language: str,
-          limit: int) -> dict[str, str]:
-    """A recipe's rows as shown: only what it has."""
-    rows: dict[str, str] = {}
-    for name in ("prompt", "negative_prompt"):
+# Engines by the name people know them by; the others' titles are their models' names.
+_TITLES = {"sketch": "Sketch"}
+
+
+def title(engine: str, model: str = "") -> str:
+    """"Sketch" rather than "sketch (salon-sketch-1)"; "gpt-image-1" rather than "openai"."""
+    return _TITLES.get(engine) or model or engine
+
+
+def _parts(recipe: dict[str, object], engine: str | None, language: str,
+           limit: int) -> dict[str, str]:
+    """A recipe's parts of the sentence, in its order: only what it has."""
+    parts: dict[str, str] = {}
+    used = str(recipe.get("engine") or engine or "")
+    if used or recipe.get("model"):
+        parts["with_engine"] = say(language, "with_engine",
+                                   x=title(used, str(recipe.get("model") or "")))
+    for name, key in (("prompt", "from_prompt"), ("negative_prompt", "with_negative")):
         value = recipe.get(name)
         if isinstance(value, str) and value.strip():
-            rows[name] = quote(language, clip(value, limit))
-    used = str(recipe.get("engine") or engine or "")
-    model = str(recipe.get("model") or "")
-    if used or model:
-        rows["engine"] = f"{used} ({model})" if used and model and model != used else used or model
-    if recipe.get("seed") is not None:
-        rows["seed"] = str(recipe["seed"])
-    if recipe.get("width") and recipe.get("height"):
-        rows["size"] = f"{recipe['width']}×{recipe['height']}"
+            parts[key] = say(language, key, x=quote(language, clip(value, limit)))
     style = recipe.get("style")
     if isinstance(style, str) and style.strip():
-        rows["style"] = style.strip()
-    return rows
+        parts["in_style"] = say(language, "in_style", x=style.strip())
+    if recipe.get("width") and recipe.get("height"):
+        parts["at_size"] = say(language, "at_size", x=f"{recipe['width']}×{recipe['height']}")
+    if recipe.get("seed") is not None:
+        parts["with_seed"] = str(recipe["seed"])
+    return parts
 
 
-def _fields(rows: list[dict[str, str]], language: str) -> str:
-    """The rows the pictures share once, then what differs: the seeds, or each picture."""
-    names = list(dict.fromkeys(name for row in rows for name in row))
-    shared = [n for n in names if len({row.get(n) for row in rows}) == 1]
+def _made(author: str, pictures: list[dict[str, str]], language: str) -> list[str]:
+    """How pictures were made, as sentences: what they share once, then the seeds, or
+    what differs picture by picture."""
+    names = list(dict.fromkeys(name for parts in pictures for name in parts))
+    shared = [n for n in names if len({parts.get(n) for parts in pictures}) == 1]
     varying = [n for n in names if n not in shared]
-    parts = [f"{label(language, n)} {rows[0][n]}" for n in shared]
-    if varying == ["seed"]:
-        parts.append(f"{label(language, 'seeds')} " + ", ".join(r.get("seed", "?") for r in rows))
-    elif varying:
-        for i, row in enumerate(rows, 1):
-            each = ", ".join(f"{label(language, n)} {row[n]}" for n in varying if n in row)
-            parts.append(f"{label(language, 'picture')} {i}: {each}")
-    return "; ".join(parts)
+    how = {n: pictures[0][n] for n in shared}
+    if "with_seed" in how:
+        how["with_seed"] = say(language, "with_seed", x=how["with_seed"])
+    if varying == ["with_seed"]:
+        how["with_seed"] = say(language, "with_seeds",
+                               x=", ".join(p.get("with_seed", "?") for p in pictures))
+    key = "made_one" if len(pictures) == 1 else "made_many"
+    sentences = [say(language, key, author=author, n=len(pictures), how=_join(how))]
+    if varying and varying != ["with_seed"]:
+        for i, parts in enumerate(pictures, 1):
+            each = {n: parts[n] for n in varying if n in parts}
+            if "with_seed" in each:
+                each["with_seed"] = say(language, "with_seed", x=each["with_seed"])
+            sentences.append(say(language, "made_each", i=i, how=_join(each)))
+    return sentences
+
+
+def _join(parts: dict[str, str]) -> str:
+    """"with Sketch from the prompt “…”, in the ink style, at 768×512, with seed 7"."""
+    head = " ".join(parts[n] for n in ("with_engine", "from_prompt") if n in parts)
+    rest = [text for n, text in parts.items() if n not in ("with_engine", "from_prompt")]
+    return ", ".join([head, *rest] if head else rest)
 
 
 # Who made it.
@@ -142,7 +163,7 @@ def author(conversation: Conversation, language: str, budget: int) -> str:
         sentences.append(say(language, "remix", author=post.remix_of_author))
     made = [p for p in post.pictures if p.engine]
     if made:
-        engines = ", ".join(dict.fromkeys(p.engine or "" for p in made))
+        engines = ", ".join(dict.fromkeys(_picture_engine(p) for p in made))
         key = "made_with_one" if len(made) == 1 else "made_with_many"
         sentences.append(say(language, key, engine=engines))
     uploads = len(post.pictures) - len(made)
@@ -154,37 +175,42 @@ def author(conversation: Conversation, language: str, budget: int) -> str:
 # Summaries.
 
 def summary(conversation: Conversation, language: str, budget: int) -> str:
-    # The thread without the question and the assistant's own answers.
+    # The thread without the question and the assistant's own answers (and the answer
+    # says so): what people said.
     posts = [p for p in conversation.posts if p.role in ("ancestor", "target", "reply")
              and p.author != conversation.assistant]
     if not posts:
         return fit(say(language, "nothing_to_summarise"), budget)
+    mine = any(p.author == conversation.assistant for p in conversation.posts
+               if p.role != "question")
     note = ""
     if conversation.truncated:
         read = sum(1 for p in conversation.posts if p.role == "reply")
-        note = say(language, "truncated", n=read)
+        note = say(language, "truncated", replies=count(language, "reply", read))
     room = budget - len(note) - 1 if note else budget
     made: dict[str, int] = {}
     for post in posts:
         made[post.author] = made.get(post.author, 0) + 1
     people = sorted(made, key=lambda name: -made[name])  # stable: first seen first
-    liked = sorted((p for p in posts if p.likes > 0), key=lambda p: -p.likes)[:3]
+    opening = posts[0]
+    # The opening post is quoted already: the most liked are the others.
+    liked = sorted((p for p in posts[1:] if p.likes > 0), key=lambda p: -p.likes)[:3]
     links, tags = _links(posts), _hashtags(posts)
 
     def render(limit: int, with_links: bool, with_tags: bool) -> str:
         names = [f"@{n} ({made[n]})" if made[n] > 1 else f"@{n}" for n in people[:_NAMES_SHOWN]]
         if len(people) > _NAMES_SHOWN:
             names.append(say(language, "and_more", n=len(people) - _NAMES_SHOWN))
-        sentences = [say(language, "thread", posts=count(language, "post", len(posts)),
-                         people=count(language, "person", len(people)),
-                         names=", ".join(names))]
+        sentences = [
+            say(language, "opened", author=opening.author,
+                quote=quote(language, clip(_words(opening) or "…", limit))),
+            say(language, "besides_answers" if mine else "besides_question",
+                posts=count(language, "post", len(posts)),
+                people=count(language, "person", len(people)), names=", ".join(names))]
         if liked:
             points = "; ".join(f"{_point(p, language, limit)} "
                                f"({count(language, 'like', p.likes)})" for p in liked)
             sentences.append(say(language, "most_liked", points=points))
-        else:
-            sentences.append(say(language, "opens_with",
-                                 point=_point(posts[0], language, limit)))
         if with_links and links:
             sentences.append(say(language, "links", items=", ".join(links[:3])))
         if with_tags and tags:
@@ -205,9 +231,14 @@ _SUMMARY_TRIES = ((120, True, True), (80, True, True), (50, True, True), (50, Tr
                   (50, False, False), (30, False, False), (16, False, False))
 
 
+def _words(post: ContextPost) -> str:
+    """What a post says: its text without links, else its content warning or alt text."""
+    return " ".join(_LINK.sub("", post.text).split()) or post.spoiler_text.strip() or next(
+        (p.description.strip() for p in post.pictures if p.description.strip()), "")
+
+
 def _point(post: ContextPost, language: str, limit: int) -> str:
-    words = _LINK.sub("", post.text).strip() or post.spoiler_text.strip() or next(
-        (p.description for p in post.pictures if p.description.strip()), "")
+    words = _words(post)
     return f"@{post.author}: {quote(language, clip(words, limit))}" if words else f"@{post.author}"
 
 
@@ -240,18 +271,19 @@ def explain(conversation: Conversation, language: str, budget: int) -> str:
 
 
 def _explain(conversation: Conversation, post: ContextPost, language: str, limit: int) -> str:
-    when = post.created_at
-    if when.tzinfo is not None:
-        when = when.astimezone(UTC)
-    sentences = [say(language, "wrote", who=who(post), date=f"{when:%Y-%m-%d %H:%M} UTC")]
+    date = long_date(post.created_at, language)
+    said = " ".join(_LINK.sub("", post.text).split())
+    shown = clip(said, limit)
+    sentences = [say(language, "wrote", who=who(post), date=date, quote=quote(language, shown))
+                 if said else say(language, "posted", who=who(post), date=date)]
     if post.bot:
         sentences.append(say(language, "bot", author=post.author))
     parent = next(ancestors_nearest_first(conversation), None)
     if parent is not None:
         sentences.append(say(language, "replies_to", author=parent.author,
-                             quote=quote(language, clip(parent.text or "…", limit))))
+                             quote=quote(language, clip(_words(parent) or "…", limit))))
     else:
-        sentences.append(say(language, "starts_thread"))
+        sentences.append(say(language, "first_post"))
     if post.spoiler_text.strip():
         sentences.append(say(language, "content_warning",
                              quote=quote(language, clip(post.spoiler_text, limit))))
@@ -260,7 +292,7 @@ def _explain(conversation: Conversation, post: ContextPost, language: str, limit
     quoted = next((p for p in conversation.posts if p.role == "quoted"), None)
     if quoted is not None:
         sentences.append(say(language, "quotes", author=quoted.author,
-                             quote=quote(language, clip(quoted.text or "…", limit))))
+                             quote=quote(language, clip(_words(quoted) or "…", limit))))
     if post.pictures:
         # A batch of pictures from one prompt reads once, with how many.
         alike: dict[str, int] = {}
@@ -269,7 +301,9 @@ def _explain(conversation: Conversation, post: ContextPost, language: str, limit
         items = "; ".join(f"{d} ×{n}" if n > 1 else d for d, n in alike.items())
         sentences.append(say(language, "has_pictures", items=items,
                              pictures=count(language, "picture", len(post.pictures))))
-    links, tags = _links([post]), _hashtags([post])
+    links = _links([post])
+    # Hashtags the quote shows already are not listed again.
+    tags = [t for t in _hashtags([post]) if t.lower() not in shown.lower().split()]
     if links:
         sentences.append(say(language, "links", items=", ".join(links[:3])))
     if tags:
@@ -280,11 +314,21 @@ def _explain(conversation: Conversation, post: ContextPost, language: str, limit
     return " ".join(sentences)
 
 
+def _picture_engine(picture: ContextPicture) -> str:
+    recipe = picture.recipe or {}
+    return title(picture.engine or str(recipe.get("engine") or ""), str(recipe.get("model") or ""))
+
+
 def _picture(picture: ContextPicture, language: str, limit: int) -> str:
     alt = picture.description.strip()
-    described = quote(language, clip(alt, limit)) if alt else say(language, "no_description")
     prompt = source_prompt(picture) if picture.recipe is not None else ""
-    engine = picture.engine or str((picture.recipe or {}).get("engine") or "")
+    engine = _picture_engine(picture)
+    if alt and prompt and " ".join(alt.split()).casefold() == " ".join(prompt.split()).casefold():
+        # The alt text is the prompt: quoted once.
+        how = say(language, "pic_this_prompt", engine=engine) if engine else ""
+        return f"{quote(language, clip(alt, limit))} ({how})" if how else quote(
+            language, clip(alt, limit))
+    described = quote(language, clip(alt, limit)) if alt else say(language, "no_description")
     if picture.recipe is not None and prompt and engine:
         how = say(language, "pic_recipe", engine=engine,
                   prompt=quote(language, clip(prompt, limit)))

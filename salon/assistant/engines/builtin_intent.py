@@ -14,6 +14,7 @@ from typing import Literal
 
 from salon.assistant.engines.builtin_lang import fold
 from salon.assistant.engines.builtin_phrases import STYLE, WITH, WITHOUT
+from salon.assistant.engines.builtin_words import english
 
 Kind = Literal["help", "draw", "edit", "recipe", "who", "summary", "explain", "other"]
 
@@ -23,6 +24,7 @@ class Ask:
     kind: Kind
     text: str = ""  # the prompt to draw, or the change to make
     said: str = ""  # the change in the asker's words, for the answer
+    removes: bool = False  # the change takes something out ("without the moon")
 
 
 def _any(*alternatives: str) -> re.Pattern[str]:
@@ -317,7 +319,12 @@ def _edit(rest: _Text, template: str, language: str) -> Ask:
     gloss = _GLOSS.get(low) or _GLOSS.get(_ARTICLE.sub("", low))
     if gloss is not None and template in ("{x}", "style {x}"):
         return Ask("edit", gloss, gloss if language == "en" else said)
-    return Ask("edit", said, said)
+    # The prompt is in English, for the image engine; the answer in the asker's words.
+    prompt = _ENGLISH.get(template, template).format(x=english(change, language).prompt)
+    return Ask("edit", prompt, said, removes=template == "without {x}")
+
+
+_ENGLISH = {"with {x}": "with {x}", "without {x}": "without {x}", "style {x}": "{x} style"}
 
 
 def _drop(pattern: re.Pattern[str], low: str, text: str) -> tuple[str, str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import UTC, datetime
 
 LANGUAGES = ("en", "fr", "es", "de", "pt", "it")
 
@@ -106,3 +107,31 @@ def fit(text: str, budget: int) -> str:
     if len(text) <= budget:
         return text
     return clip(text, budget)
+
+
+_MONTHS = {
+    "en": "January February March April May June July August September October November "
+          "December",
+    "fr": "janvier février mars avril mai juin juillet août septembre octobre novembre "
+          "décembre",
+    "es": "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre "
+          "diciembre",
+    "de": "Januar Februar März April Mai Juni Juli August September Oktober November "
+          "Dezember",
+    "pt": "janeiro fevereiro março abril maio junho julho agosto setembro outubro novembro "
+          "dezembro",
+    "it": "gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre "
+          "novembre dicembre",
+}
+_DATES = {"en": "{d} {m} {y}", "fr": "{d} {m} {y}", "es": "{d} de {m} de {y}",
+          "de": "{d}. {m} {y}", "pt": "{d} de {m} de {y}", "it": "{d} {m} {y}"}
+
+
+def long_date(when: datetime, language: str) -> str:
+    """The day, as people write it: "4 December 2026", "4. Dezember 2026" (in UTC)."""
+    if when.tzinfo is not None:
+        when = when.astimezone(UTC)
+    language = language if language in _MONTHS else "en"
+    day = "1er" if language == "fr" and when.day == 1 else str(when.day)
+    month = _MONTHS[language].split()[when.month - 1]
+    return _DATES[language].format(d=day, m=month, y=when.year)
