@@ -1,7 +1,7 @@
 """The assistant in a real browser. Bob asks @muse under alice's post and sees "@muse is
 thinking…" under his question, which becomes the answer without a reload; he asks it to
 draw, and the picture answer arrives the same way; he remixes its picture; he mutes it from
-its profile, its replies leave his home, and asking again gets no answer. A question
+its profile, its replies leave his home and the thread, and asking again gets no answer. A question
 deleted while it waits takes its placeholder with it.
 
 The server runs without its in-process worker, and a `salon worker` process (the
@@ -148,16 +148,22 @@ def test_asking_drawing_remixing_and_muting_the_assistant(
     bob.goto(server + "/home")
     assert _by_muse(bob).count() == 0
 
-    # Muted, it never answers: the placeholder goes, and no reply comes.
+    # Muted, it never answers, so it is not shown thinking, and no reply comes: alice,
+    # asking after bob, gets her answer, and still sees only the two answers bob had.
+    alice.goto(thread)
+    to_bob = _by_muse(alice).filter(has_text="@bob")
+    expect(to_bob).to_have_count(2, timeout=GUARD_MS)
     bob.goto(thread)
-    answers = _by_muse(bob).count()
+    assert _by_muse(bob).count() == 0  # a thread leaves out what one muted
     _reply(bob, "@muse are you there?")
-    expect(bob.locator(PLACEHOLDER)).to_have_count(1, timeout=GUARD_MS)
-    with working(env, data):
-        expect(bob.locator(PLACEHOLDER)).to_have_count(0, timeout=GUARD_MS)
-    bob.reload()
     expect(bob.locator("article", has_text="are you there?")).to_have_count(1, timeout=GUARD_MS)
-    assert _by_muse(bob).count() == answers
+    expect(bob.locator(PLACEHOLDER)).to_have_count(0, timeout=GUARD_MS)
+    with working(env, data):
+        _reply(alice, "@muse what is this?")
+        expect(_by_muse(alice).filter(has_text="@alice")).to_have_count(1, timeout=GUARD_MS)
+    alice.reload()
+    expect(_by_muse(alice).filter(has_text="@alice")).to_have_count(1, timeout=GUARD_MS)
+    assert to_bob.count() == 2
 
     # A question deleted in another tab while it waits: its placeholder goes quietly.
     bob.goto(server + "/@muse")
