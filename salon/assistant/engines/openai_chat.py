@@ -13,10 +13,7 @@ The API key goes only into the Authorization header, never into a message.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import math
-import random
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,6 +22,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from salon import backoff
 from salon.assistant.engines.base import (
     Conversation,
     Reply,
@@ -312,7 +310,7 @@ class OpenAIChatEngine:
             return TextEngineError(f"{SERVER}'s account has no credit left; an administrator "
                                    "must top it up or change SALON_ASSISTANT_OPENAI_API_KEY.")
         if status in (408, 409, 429) or status >= 500:
-            return _Busy(f"it answered {status}", _retry_after(response.headers))
+            return _Busy(f"it answered {status}", backoff.retry_after(response.headers))
         if status in (401, 403):
             return TextEngineError(f"{SERVER} refused the request: {message} ({status}; an "
                                    "administrator must check SALON_ASSISTANT_OPENAI_API_KEY).")
@@ -386,19 +384,7 @@ def _usage(reported: dict[str, Any]) -> dict[str, int]:
 
 
 def _delay(attempt: int, retry_after: float | None) -> float:
-    if retry_after is not None:
-        return min(max(0.0, retry_after), BACKOFF_MAX)
-    # Jitter, so that workers refused together do not all come back together.
-    return min(BACKOFF_SECONDS * 2**attempt, BACKOFF_MAX) * random.uniform(0.5, 1.0)
-
-
-def _retry_after(headers: httpx.Headers) -> float | None:
-    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
-        with contextlib.suppress(TypeError, ValueError):
-            value = float(headers.get(name, ""))
-            if math.isfinite(value):
-                return value * scale
-    return None
+    return backoff.delay(attempt, retry_after, BACKOFF_SECONDS, BACKOFF_MAX)
 
 
 def _error_of(payload: object) -> dict[str, Any]:

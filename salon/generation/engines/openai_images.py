@@ -17,7 +17,6 @@ import io
 import json
 import math
 import queue
-import random
 import threading
 import time
 from collections.abc import Callable, Generator, Iterator, Sequence
@@ -28,6 +27,7 @@ from urllib.parse import urlsplit
 import httpx
 from PIL import Image, ImageOps
 
+from salon import backoff
 from salon.generation.engines.base import (
     ASPECTS,
     Capabilities,
@@ -335,19 +335,7 @@ def _wait(seconds: float, tick: Callable[[], None]) -> None:
 
 
 def _delay(attempt: int, retry_after: float | None) -> float:
-    if retry_after is not None:
-        return min(max(0.0, retry_after), BACKOFF_MAX)
-    # Jitter, so that workers refused together do not all come back together.
-    return min(BACKOFF_SECONDS * 2**attempt, BACKOFF_MAX) * random.uniform(0.5, 1.0)
-
-
-def _retry_after(headers: httpx.Headers) -> float | None:
-    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
-        with contextlib.suppress(TypeError, ValueError):
-            value = float(headers.get(name, ""))
-            if math.isfinite(value):
-                return value * scale
-    return None
+    return backoff.delay(attempt, retry_after, BACKOFF_SECONDS, BACKOFF_MAX)
 
 
 def _http_error(response: httpx.Response) -> Exception:
@@ -360,7 +348,7 @@ def _http_error(response: httpx.Response) -> Exception:
         return EngineError("The image service's account has no credit left; an administrator "
                            "must top it up or change SALON_OPENAI_API_KEY.")
     if status in (408, 429) or status >= 500:
-        return _Busy(f"it answered {status}", _retry_after(response.headers))
+        return _Busy(f"it answered {status}", backoff.retry_after(response.headers))
     if status in (401, 403):
         return EngineError(f"The image service refused this instance's API key ({status}: "
                            f"{_message(error)}). An administrator must check "
