@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from salon import backoff
+from salon import remote
 from salon.assistant.engines.base import (
     Conversation,
     Reply,
@@ -302,7 +302,7 @@ class OpenAIChatEngine:
     def _http_error(self, response: httpx.Response, body: dict[str, Any]) -> Exception:
         status = response.status_code
         try:
-            error = _error_of(response.json())
+            error = remote.error_of(response.json())
         except ValueError:
             error = {"message": response.text.strip()[:200] or response.reason_phrase}
         message = self._scrub(_message(error))
@@ -310,7 +310,7 @@ class OpenAIChatEngine:
             return TextEngineError(f"{SERVER}'s account has no credit left; an administrator "
                                    "must top it up or change SALON_ASSISTANT_OPENAI_API_KEY.")
         if status in (408, 409, 429) or status >= 500:
-            return _Busy(f"it answered {status}", backoff.retry_after(response.headers))
+            return _Busy(f"it answered {status}", remote.retry_after(response.headers))
         if status in (401, 403):
             return TextEngineError(f"{SERVER} refused the request: {message} ({status}; an "
                                    "administrator must check SALON_ASSISTANT_OPENAI_API_KEY).")
@@ -321,7 +321,7 @@ class OpenAIChatEngine:
 
     def _reported(self, payload: dict[str, Any]) -> TextEngineError:
         return TextEngineError(f"{SERVER} reported an error: "
-                               f"{self._scrub(_message(_error_of(payload)))}. Try again.")
+                               f"{self._scrub(_message(remote.error_of(payload)))}. Try again.")
 
     def _unreadable(self, text: str) -> TextEngineError:
         return TextEngineError(f"{SERVER} sent an answer Salon could not read (it begins "
@@ -384,14 +384,7 @@ def _usage(reported: dict[str, Any]) -> dict[str, int]:
 
 
 def _delay(attempt: int, retry_after: float | None) -> float:
-    return backoff.delay(attempt, retry_after, BACKOFF_SECONDS, BACKOFF_MAX)
-
-
-def _error_of(payload: object) -> dict[str, Any]:
-    error = payload.get("error") if isinstance(payload, dict) else None
-    if isinstance(error, dict):
-        return error
-    return {"message": str(error or payload)[:200]}
+    return remote.delay(attempt, retry_after, BACKOFF_SECONDS, BACKOFF_MAX)
 
 
 def _message(error: dict[str, Any]) -> str:

@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 import httpx
 from PIL import Image, ImageOps
 
-from salon import backoff
+from salon import remote
 from salon.generation.engines.base import (
     ASPECTS,
     Capabilities,
@@ -179,7 +179,7 @@ class OpenAIImagesEngine:
             event = _parse(raw)
             kind = str(event.get("type") or name)
             if name == "error" or kind == "error" or "error" in event:
-                raise _api_error(_error_of(event), None)
+                raise _api_error(remote.error_of(event), None)
             # The documented events name no candidate: a server makes them one after another,
             # each one's partials before its `completed`.
             slot = min(completed, count - 1)
@@ -196,7 +196,7 @@ class OpenAIImagesEngine:
     def _answered(self, client: httpx.Client, response: httpx.Response) -> Iterator[_Event]:
         answer = _parse(response.text)
         if "error" in answer:
-            raise _api_error(_error_of(answer), None)
+            raise _api_error(remote.error_of(answer), None)
         items = answer.get("data")
         if not isinstance(items, list) or not items:
             raise EngineError("The image service answered without any pictures. Try again.")
@@ -335,20 +335,20 @@ def _wait(seconds: float, tick: Callable[[], None]) -> None:
 
 
 def _delay(attempt: int, retry_after: float | None) -> float:
-    return backoff.delay(attempt, retry_after, BACKOFF_SECONDS, BACKOFF_MAX)
+    return remote.delay(attempt, retry_after, BACKOFF_SECONDS, BACKOFF_MAX)
 
 
 def _http_error(response: httpx.Response) -> Exception:
     status = response.status_code
     try:
-        error = _error_of(response.json())
+        error = remote.error_of(response.json())
     except ValueError:
         error = {"message": response.text.strip()[:200] or response.reason_phrase}
     if status == 429 and error.get("code") == "insufficient_quota":
         return EngineError("The image service's account has no credit left; an administrator "
                            "must top it up or change SALON_OPENAI_API_KEY.")
     if status in (408, 429) or status >= 500:
-        return _Busy(f"it answered {status}", backoff.retry_after(response.headers))
+        return _Busy(f"it answered {status}", remote.retry_after(response.headers))
     if status in (401, 403):
         return EngineError(f"The image service refused this instance's API key ({status}: "
                            f"{_message(error)}). An administrator must check "
@@ -365,13 +365,6 @@ def _api_error(error: dict[str, Any], status: int | None) -> Exception:
         return _Busy(f"it reported {code or 'a server error'}")
     return EngineError(f"The image service could not make this ({status or code or 'error'}): "
                        f"{message}.")
-
-
-def _error_of(payload: object) -> dict[str, Any]:
-    error = payload.get("error") if isinstance(payload, dict) else None
-    if isinstance(error, dict):
-        return error
-    return {"message": str(error or payload)[:200]}
 
 
 def _message(error: dict[str, Any]) -> str:

@@ -1,11 +1,13 @@
-"""Waiting before trying an HTTP service again (the image and text engines' APIs): what the
-service asks for (Retry-After), else exponential backoff with jitter, within a cap."""
+"""Calling remote HTTP services (the image and text engines' APIs): how long to wait before
+trying again (what the service asks for, else exponential backoff with jitter, within a
+cap), and the error an OpenAI-style body reports."""
 
 from __future__ import annotations
 
 import contextlib
 import math
 import random
+from typing import Any
 
 import httpx
 
@@ -28,3 +30,11 @@ def retry_after(headers: httpx.Headers) -> float | None:
             if math.isfinite(value):
                 return value * scale
     return None
+
+
+def error_of(payload: object) -> dict[str, Any]:
+    """The `error` object of an OpenAI-style error body, or one made from whatever came."""
+    error = payload.get("error") if isinstance(payload, dict) else None
+    if isinstance(error, dict):
+        return error
+    return {"message": str(error or payload)[:200]}
