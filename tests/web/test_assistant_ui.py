@@ -263,3 +263,12 @@ def test_someone_who_muted_it_is_not_shown_it_thinking(site: CheckedSite) -> Non
     site.run_jobs()
     asked = _ask(site, question)
     assert asked is not None and asked.reason == "muted" and asked.answer_post_id is None
+
+
+def test_its_profile_points_to_its_replies(site: CheckedSite) -> None:
+    alice, bob = site.user("alice"), site.user("bob")
+    art = site.compose(alice, "alice", {"text": "a quiet harbour at dawn"})
+    bob.post("/posts", {"text": "@muse what is this?", "in_reply_to_id": str(art)})
+    site.run_jobs()
+    assert "Only replies so far: see Posts &amp; replies." in bob.get("/@muse").text
+    assert "No posts yet." in site.user("carol").get("/@carol").text
