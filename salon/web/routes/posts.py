@@ -12,7 +12,8 @@ from starlette.datastructures import FormData, UploadFile
 
 from salon.accounts import service as accounts
 from salon.accounts.models import Account
-from salon.api.mastodon import assistant as explaining
+from salon.api.mastodon.assistant import streamed
+from salon.assistant import explaining
 from salon.assistant import service as assistant
 from salon.errors import Forbidden, Invalid, NotFound, SalonError, TooLarge
 from salon.media import service as media
@@ -231,9 +232,10 @@ async def explain(
     events (Accept: text/event-stream) and shows the answer as it grows; without the
     script the form posts here and gets a page with the whole answer."""
     ask_id = await explaining.start(session, settings, me, post_id)
+    await session.commit()
     db = request.app.state.db
     if "text/event-stream" in request.headers.get("accept", ""):
-        return explaining.streamed(db, settings, ask_id)
+        return streamed(db, settings, ask_id)
     _, data = [event async for event in explaining.explanation(db, settings, ask_id)][-1]
     post = await posts.get_visible(session, post_id, me.id)
     view = (await reading.present(session, [post], me.id))[0]
