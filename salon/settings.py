@@ -153,6 +153,37 @@ class Settings(BaseSettings):
     assistant_transformers_device: str = "auto"  # auto (cuda, then cpu), cuda, cpu
     assistant_transformers_max_new_tokens: int = Field(200, ge=1, le=4096)
 
+    # Meaning (salon/meaning): sentence embeddings for search by meaning, For You and feeds
+    # from a sentence. minilm: all-MiniLM-L6-v2 as int8 ONNX, shipped in a package; onnx: a
+    # local folder holding model.onnx and tokenizer.json; openai: any server speaking
+    # OpenAI's embeddings API (/v1/embeddings); off: words only, For You without meaning.
+    embeddings: str = "minilm"
+    embeddings_folder: Path | None = None  # the onnx folder
+    embeddings_sha256: str = ""  # the folder's model.onnx must have this digest (if set)
+    embeddings_openai_base_url: str = "https://api.openai.com/v1"
+    embeddings_openai_api_key: str = ""
+    embeddings_openai_model: str = "text-embedding-3-small"
+    embeddings_openai_dimensions: int = Field(0, ge=0)  # 0: the model's own
+    embeddings_openai_timeout: float = Field(30.0, gt=0)
+    embeddings_batch: int = Field(32, ge=1, le=512)  # texts per model call
+    embeddings_threads: int = Field(0, ge=0, le=64)  # onnxruntime threads; 0: its choice
+    # For You (salon/feeds): the weights of predicted engagements, from the heavy ranker
+    # weights X published (the-algorithm-ml, 2023), and the pipeline's other knobs.
+    for_you_weight_like: float = 0.5
+    for_you_weight_repost: float = 1.0
+    for_you_weight_reply: float = 13.5
+    for_you_weight_profile_click: float = 12.0
+    for_you_weight_remix: float = 11.0  # X's good click: opening the recipe and remixing
+    for_you_weight_negative: float = -74.0  # "show less", "not interested"
+    for_you_weight_report: float = -369.0
+    for_you_out_of_network: float = Field(0.75, ge=0, le=1)  # X's out-of-network factor
+    for_you_author_decay: float = Field(0.5, gt=0, le=1)  # per repeat of an author on a page
+    for_you_author_floor: float = Field(0.25, ge=0, le=1)
+    for_you_new_voice: float = Field(1.2, ge=1)  # boost for accounts new here
+    for_you_window_hours: float = Field(72.0, gt=0)  # candidates no older than this
+    for_you_candidates: int = Field(600, ge=20, le=5000)  # scored per ranking
+    for_you_page_size: int = Field(200, ge=20, le=1000)  # ranked and kept per ranking
+
     # Content credentials (C2PA): a PEM chain (signing certificate first) and its private key.
     # Unset: a development CA and certificate are created in data_dir/c2pa on first use.
     c2pa_cert_chain: Path | None = None

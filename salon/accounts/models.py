@@ -43,6 +43,8 @@ class Account(IdMixin, CreatedMixin, Base):
     # Moves with every change to the account's filters (0: it never had any), so compiled
     # filters kept per process are checked against the row each request reads anyway.
     filters_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The tab the web UI opens on: home (chronological) or for_you (ranked), by choice.
+    start_tab: Mapped[str] = mapped_column(String(10), default="home", server_default="home")
 
     # Every visibility check excludes suspended authors; this keeps that lookup small.
     __table_args__ = (

@@ -17,8 +17,10 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def managed_by_alembic(name: str | None, type_: str, parent_names: object) -> bool:
-    """Autogenerate skips the FTS5 search index and its shadow tables, made by hand."""
-    return not (type_ == "table" and name is not None and name.startswith("post_search"))
+    """Autogenerate skips the tables made by hand: the FTS5 search index and its shadow
+    tables, and pgvector's copy of the posts' vectors."""
+    return not (type_ == "table" and name is not None
+                and name.startswith(("post_search", "post_embeddings")))
 
 
 def alembic_config(settings: Settings) -> Config:

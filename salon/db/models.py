@@ -3,11 +3,13 @@
 from salon.accounts import models as accounts
 from salon.assistant import models as assistant
 from salon.db.base import Base
+from salon.feeds import models as feeds
 from salon.filters import models as filters
 from salon.generation import models as generation
 from salon.graph import models as graph
 from salon.jobs import models as jobs
 from salon.lists import models as lists
+from salon.meaning import models as meaning
 from salon.media import models as media
 from salon.moderation import models as moderation
 from salon.notifications import models as notifications
@@ -21,11 +23,13 @@ __all__ = [
     "Base",
     "accounts",
     "assistant",
+    "feeds",
     "filters",
     "generation",
     "graph",
     "jobs",
     "lists",
+    "meaning",
     "media",
     "moderation",
     "notifications",

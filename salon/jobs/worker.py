@@ -57,6 +57,7 @@ def load_handlers() -> dict[str, Handler]:
     from salon.assistant import tasks as _assistant  # noqa: F401
     from salon.generation import tasks as _generation  # noqa: F401
     from salon.graph import tasks as _graph  # noqa: F401
+    from salon.meaning import tasks as _meaning  # noqa: F401
     from salon.media import tasks as _media  # noqa: F401
     from salon.notifications import tasks as _notifications  # noqa: F401
     from salon.posts import tasks as _posts  # noqa: F401

@@ -13,11 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.db.session import dialect_name
 from salon.generation.models import Candidate, Generation
+from salon.jobs import service as jobs
 from salon.media.models import MediaAttachment
 from salon.posts.models import Poll, PollOption, Post
 from salon.posts.visibility import visible_to
 
 TABLE = "post_search"
+EMBED_JOB = "meaning.embed"  # salon/meaning/tasks.py: the post's vector, made again
 # Letters and digits only, as queries are split: PostgreSQL's parser would otherwise keep
 # "Mastodon.py" or "example.com/x" as single tokens that a search for "py" never finds.
 TSVECTOR = "to_tsvector('simple', regexp_replace({}, '[^[:alnum:]]+', ' ', 'g'))"
@@ -59,9 +61,10 @@ async def index(session: AsyncSession, post_id: int, body: str) -> None:
         )
 
 
-async def reindex(session: AsyncSession, post: Post) -> None:
-    """The post's entry, from what it holds now: called whenever its text, poll, pictures'
-    alt texts or recipe's visibility change. A hidden recipe's prompt is never in it."""
+async def document(session: AsyncSession, post: Post) -> str:
+    """What the post is found by: its text and content warning, poll options, pictures'
+    alt texts and, unless its recipe is hidden, their prompts (search by meaning embeds
+    the same)."""
     pictures = await session.execute(
         select(MediaAttachment.description, Generation.prompt)
         .outerjoin(Candidate, Candidate.media_id == MediaAttachment.id)
@@ -76,7 +79,15 @@ async def reindex(session: AsyncSession, post: Post) -> None:
     parts = [post.spoiler_text, post.text, *options]
     for alt, prompt in pictures:
         parts += [alt, "" if post.recipe_hidden or prompt is None else prompt]
-    await index(session, post.id, "\n".join(p for p in parts if p))
+    return "\n".join(p for p in parts if p)
+
+
+async def reindex(session: AsyncSession, post: Post) -> None:
+    """The post's entry, from what it holds now: called whenever its text, poll, pictures'
+    alt texts or recipe's visibility change. A hidden recipe's prompt is never in it. Its
+    vector follows in a job (embedding is too slow for the request)."""
+    await index(session, post.id, await document(session, post))
+    jobs.enqueue(session, EMBED_JOB, {"post_id": post.id})
 
 
 async def unindex(session: AsyncSession, post_id: int) -> None:

@@ -1,0 +1,59 @@
+"""Posts get vectors in the worker, and the nearest ones are found by meaning, on SQLite
+(numpy, in memory) and on PostgreSQL (pgvector's HNSW index, or in memory without it)."""
+
+from __future__ import annotations
+
+import numpy as np
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from salon.jobs.worker import Worker
+from salon.meaning import pgvector
+from salon.meaning import service as meaning
+from salon.meaning.models import PostVector
+from salon.posts import service as posts
+from salon.settings import Settings
+from tests.conftest import People
+
+
+async def test_a_post_is_embedded_by_a_job_and_found_by_meaning(
+    settings: Settings, session: AsyncSession, people: People, worker: Worker
+) -> None:
+    ada = await people.make("ada")
+    texts = ["a lonely android standing under a storm", "a bowl of ripe fruit on a table",
+             "watercolor fox sleeping in the snow"]
+    made = [await posts.create_post(session, ada, t) for t in texts]
+    await session.commit()
+    await worker.drain()
+    stored = list(await session.scalars(select(PostVector)))
+    assert {v.post_id for v in stored} == {p.id for p in made}
+    assert all(v.model == "all-MiniLM-L6-v2-onnx-int8@1.0.0" for v in stored)
+    query = await meaning.embed_query(settings, "sad robot in the rain")
+    assert query is not None
+    hits = await meaning.nearest(session, settings, query, 3)
+    assert hits[0][0] == made[0].id
+    assert hits[0][1] > hits[1][1]
+
+
+async def test_on_postgresql_with_pgvector_the_vectors_have_an_hnsw_index(
+    settings: Settings, session: AsyncSession, people: People, worker: Worker
+) -> None:
+    if settings.is_sqlite:
+        return  # SQLite searches in memory (the test above)
+    available = await session.scalar(
+        text("SELECT count(*) FROM pg_available_extensions WHERE name = 'vector'"))
+    if not available:
+        assert not await pgvector.present(session)
+        return
+    assert await pgvector.present(session)
+    ada = await people.make("ada")
+    post = await posts.create_post(session, ada, "a lighthouse in a storm, ink")
+    await session.commit()
+    await worker.drain()
+    copied = await session.scalar(text("SELECT count(*) FROM post_embeddings WHERE post_id = :i"),
+                                  {"i": post.id})
+    assert copied == 1
+    plan = "\n".join(await session.scalars(text(
+        "EXPLAIN SELECT post_id FROM post_embeddings ORDER BY embedding <=> "
+        f"CAST('{pgvector.literal(np.ones(384) / 384 ** 0.5)}' AS vector) LIMIT 5")))
+    assert "ix_post_embeddings_hnsw" in plan
