@@ -15,6 +15,7 @@ from salon.timelines import service as timelines
 from salon.web.deps import Viewer, db_session, get_settings, require_account, viewer
 from salon.web.render import is_htmx, page
 from salon.web.routes.common import cursor, feed_page, frame
+from salon.web.tabs import feed_tabs
 
 router = APIRouter()
 
@@ -39,7 +40,8 @@ async def home(
 ) -> Response:
     feed = await timelines.home(session, settings, me.id, cursor(request))
     return await feed_page(
-        request, session, current, feed, "home.html", {"title": "Home", "compose": True},
+        request, session, current, feed, "home.html",
+        {"title": "Home", "compose": True, "tabs": await feed_tabs(session, me)},
         where="home",
     )
 
