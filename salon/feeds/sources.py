@@ -14,7 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, union_all
+from sqlalchemy import ColumnElement, and_, func, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.accounts.models import Account
@@ -87,7 +87,7 @@ async def person(session: AsyncSession, settings: Settings, account_id: int) -> 
 async def _history(session: AsyncSession, me: Person) -> None:
     """The latest liked, reposted, remixed and posted, newest first, and author affinity."""
     mine = Post.account_id == me.id
-    parts: list[Select[Any]] = [
+    parts: list[Any] = [
         select(Like.post_id, Like.id, literal("liked")).where(Like.account_id == me.id)
         .order_by(Like.id.desc()).limit(HISTORY),
         select(Post.reblog_of_id, Post.id, literal("reposted"))
