@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from salon.accounts import service as accounts
+from salon.accounts.models import Account
 from salon.errors import Invalid, NotFound
 from salon.feeds.models import Feedback, Ranking
 from salon.posts.models import Post, Tag
@@ -24,14 +24,15 @@ async def _target(session: AsyncSession, account_id: int, kind: str, post_id: in
         raise Invalid(f"kind must be one of {', '.join(KINDS)}.", "kind")
     given = [n for n, v in (("status_id", post_id), ("account_id", author_id), ("tag", tag))
              if v is not None]
-    if len(given) != 1:
-        raise Invalid("Give exactly one of status_id, account_id or tag.",
-                      given[1] if len(given) > 1 else "status_id")
+    if len(given) > 1:
+        raise Invalid(f"{given[1]}: give only one of status_id, account_id or tag.", given[1])
+    if not given:
+        raise Invalid("status_id, account_id or tag: give one.", "status_id")
     if kind in ("less", "more") and post_id is None:
-        raise Invalid(f"{kind} is about a post: give status_id.", "status_id")
+        raise Invalid(f"status_id is needed: {kind} is about a post.", "status_id")
     if post_id is not None:
         if post_id not in await visible_ids(session, account_id, [post_id]):
-            raise NotFound("No such post.", "status_id")
+            raise NotFound("status_id names no post you can see.", "status_id")
         post = await session.get(Post, post_id)
         if post is not None and post.reblog_of_id is not None:
             post_id = post.reblog_of_id  # about the original, as the feed shows originals
@@ -39,14 +40,15 @@ async def _target(session: AsyncSession, account_id: int, kind: str, post_id: in
     if author_id is not None:
         if author_id == account_id:
             raise Invalid("account_id is your own account.", "account_id")
-        await accounts.get(session, author_id)
+        if await session.get(Account, author_id) is None:
+            raise NotFound("account_id names no account.", "account_id")
         return {"author_id": author_id}
     name = (tag or "").strip().lstrip("#").lower()
     if not name:
         raise Invalid("tag is empty.", "tag")
     tag_id = await session.scalar(select(Tag.id).where(Tag.name == name))
     if tag_id is None:
-        raise NotFound("No such tag.", "tag")
+        raise NotFound("tag names no tag used here.", "tag")
     return {"tag_id": tag_id}
 
 

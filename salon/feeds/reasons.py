@@ -63,7 +63,7 @@ def explain(s: Scored, accounts: dict[int, Account], history: dict[int, Post],
     author = c.author
     social = min(f.social, 5) / 5
     options: list[tuple[float, str]] = [
-        (0.2 + social if f.social else 0.0, "social"),
+        (0.45 + 0.5 * social if f.social else 0.0, "social"),
         (f.taste, "similar"),
         (f.more, "more"),
         (0.45 if f.in_network else 0.0, "in_network"),
