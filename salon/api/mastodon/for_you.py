@@ -60,20 +60,21 @@ async def _feedback(request: Request, context: TokenContext, session: AsyncSessi
                     undo: bool) -> JSONResponse:
     p = await params(request)
     kind = p.choice("kind", feedback.KINDS, "")
-    target = {"post_id": p.id("status_id"), "author_id": p.id("account_id"),
-              "tag": p.optional_text("tag", max_len=100)}
+    post_id, author_id = p.id("status_id"), p.id("account_id")
+    tag = p.optional_text("tag", max_len=100)
     me = account_of(context).id
     if undo:
-        await feedback.undo(session, me, kind, **target)
+        await feedback.undo(session, me, kind, post_id=post_id, author_id=author_id, tag=tag)
         await session.commit()
         return JSONResponse({})
-    made = await feedback.give(session, me, kind, **target)
+    made = await feedback.give(session, me, kind, post_id=post_id, author_id=author_id,
+                               tag=tag)
     await session.commit()
     return JSONResponse({
         "id": str(made.id), "kind": made.kind,
         "status_id": None if made.post_id is None else str(made.post_id),
         "account_id": None if made.author_id is None else str(made.author_id),
-        "tag": target["tag"].strip().lstrip("#").lower() if made.tag_id else None})
+        "tag": (tag or "").strip().lstrip("#").lower() if made.tag_id else None})
 
 
 @router.post("/salon/for_you/feedback")
