@@ -24,7 +24,7 @@ from salon.filters import service as filter_service
 from salon.filters.matching import FilterCache, Matcher
 from salon.graph import service as graph
 from salon.meaning import service as meaning
-from salon.posts.models import Post
+from salon.posts.models import Post, PostTag, Tag
 from salon.posts.visibility import visible_to
 from salon.settings import Settings
 from salon.timelines import service as timelines
@@ -44,6 +44,7 @@ class Ranked:
 class ForYouPage:
     posts: list[Post] = field(default_factory=list)  # in ranked order, as the person may see
     reasons: dict[int, Reason] = field(default_factory=dict)
+    tags: dict[int, list[str]] = field(default_factory=dict)  # each post's tag names
     next_max_id: int | None = None  # the last post of the page, when more are ranked
     meaning: bool = True  # False: embeddings are off, ranked without similarity
 
@@ -160,3 +161,8 @@ async def _shown(session: AsyncSession, account_id: int, chosen: list[Ranked],
             continue
         result.posts.append(post)
         result.reasons[post.id] = reasons.still_true(r.reason, hidden, set(history))
+    if result.posts:
+        for post_id, name in await session.execute(
+                select(PostTag.post_id, Tag.name).join(Tag, Tag.id == PostTag.tag_id)
+                .where(PostTag.post_id.in_([p.id for p in result.posts])).order_by(Tag.name)):
+            result.tags.setdefault(post_id, []).append(name)
