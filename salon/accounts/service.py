@@ -438,6 +438,17 @@ async def directory(session: AsyncSession, *, order: str, offset: int, limit: in
     return [found[i] for i in page if i in found]
 
 
+START_TABS = ("home", "for_you")
+
+
+async def set_start_tab(session: AsyncSession, account: Account, tab: str) -> None:
+    """The tab the web UI opens on: home (chronological) or for_you (ranked)."""
+    if tab not in START_TABS:
+        raise Invalid("start_tab must be home or for_you.", "start_tab")
+    account.start_tab = tab
+    await session.flush()
+
+
 def suspended_ids() -> Select[int]:
     """Subquery of suspended accounts, whose posts nobody sees."""
     return select(Account.id).where(Account.suspended_at.is_not(None))

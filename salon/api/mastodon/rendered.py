@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
@@ -178,9 +178,11 @@ class _Page:
     """What one page needs to join its statuses for its viewer."""
 
     def __init__(self, cache: RenderedStatuses, viewer_id: int | None,
-                 hidden: Collection[int], filters: Matcher | None = None) -> None:
+                 hidden: Collection[int], filters: Matcher | None = None,
+                 extras: Mapping[int, str] | None = None) -> None:
         self.cache, self.viewer_id, self.hidden = cache, viewer_id, hidden
         self.filters = filters
+        self.extras = extras or {}
         self.linked: dict[int, Post] = {}
         self.parts: dict[int, Part | None] = {}
         self.authors: dict[int, Account] = {}
@@ -249,7 +251,10 @@ class _Page:
         if part.salon is not None:
             source = post.remix_of_id if post.remix_of_id in self.sources else None
             text += [',"salon":{', part.salon, ',"remix_of":',
-                     "null" if source is None else f'"{source}"', "}"]
+                     "null" if source is None else f'"{source}"']
+            if depth == 0 and (extra := self.extras.get(post.id)) is not None:
+                text += [",", extra]
+            text.append("}")
         text.append("}")
         return "".join(text)
 
@@ -275,13 +280,17 @@ async def statuses(
     hidden: Collection[int] = (),
     filters: Matcher | None = None,
     subjects: dict[int, tuple[int, str]] | None = None,
+    extras: Mapping[int, str] | None = None,
 ) -> list[str]:
     """Status JSON texts for a page of posts, in order, dropping what `reading.present`
     drops and what the viewer's hide `filters` (of the page's context) match; a
-    `reading.Presenter` once bound to its cache (see `presenter`)."""
+    `reading.Presenter` once bound to its cache (see `presenter`). `extras` are keys to add
+    inside a post's `salon` object, by post id, as JSON text (`"key":value`, For You's
+    reason): the page's own posts only, not reposted or quoted ones."""
     if not posts:
         return []
-    page = _Page(cache, viewer_id, hidden, filters if viewer_id is not None else None)
+    page = _Page(cache, viewer_id, hidden, filters if viewer_id is not None else None,
+                 extras)
     page.linked = await reading.linked(session, posts, viewer_id)
     everything = {p.id: p for p in posts} | page.linked
     page.authors = await accounts.get_many(session, {p.account_id for p in everything.values()})
@@ -310,10 +319,11 @@ async def statuses(
     return [text for p in posts if (text := page.status(p)) is not None]
 
 
-def presenter(cache: RenderedStatuses, filters: Matcher | None = None
-              ) -> reading.Presenter[str]:
+def presenter(cache: RenderedStatuses, filters: Matcher | None = None,
+              extras: Mapping[int, str] | None = None) -> reading.Presenter[str]:
     async def present(session: AsyncSession, posts: Sequence[Post], viewer_id: int | None,
                       hidden: Collection[int]) -> list[str]:
-        return await statuses(session, cache, posts, viewer_id, hidden, filters)
+        return await statuses(session, cache, posts, viewer_id, hidden, filters,
+                              extras=extras)
 
     return present

@@ -13,6 +13,7 @@ from salon.api.mastodon import (
     discovery,
     extras,
     filters,
+    for_you,
     generations,
     graph,
     grouped_notifications,
@@ -35,8 +36,8 @@ from salon.api.mastodon.deps import route_scope
 # Tried in this order: the timelines, read most, first (no two routers claim a path; the
 # notification requests and policy before the notification lists, whose `/{id}` takes any
 # one segment).
-ROUTERS = [timelines.router, lists.router, oauth.router, oauth.consent, instance.router,
-           accounts.profile_router, graph.router, accounts.router, statuses.router,
+ROUTERS = [timelines.router, for_you.router, lists.router, oauth.router, oauth.consent,
+           instance.router, accounts.profile_router, graph.router, accounts.router, statuses.router,
            media.router, notification_requests.router, grouped_notifications.router,
            notifications.router, notifications.markers, discovery.router,
            tags.router, streaming.router, extras.router, generations.router, webfinger.router,

@@ -22,7 +22,11 @@ router = APIRouter()
 
 @router.get("/")
 async def index(current: Viewer = Depends(viewer)) -> Response:
-    return RedirectResponse("/home" if current.account else "/public", status_code=303)
+    """A signed-in person's start tab (Home, or For you by their choice); else Latest."""
+    if current.account is None:
+        return RedirectResponse("/public", status_code=303)
+    start = "/for-you" if current.account.start_tab == "for_you" else "/home"
+    return RedirectResponse(start, status_code=303)
 
 
 @router.get("/favicon.ico")
