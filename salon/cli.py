@@ -1,4 +1,4 @@
-"""The `salon` command: serve, worker, migrate, create-user, seed."""
+"""The `salon` command: serve, worker, migrate, embed, create-user, seed, bench..."""
 
 from __future__ import annotations
 
@@ -159,6 +159,63 @@ def migrate() -> None:
     except ValueError as invalid:
         raise click.ClickException(f"Fix these settings: {invalid}") from None
     click.echo("Database is up to date." + (f" The assistant is @{name}." if name else ""))
+
+
+@main.command()
+@click.option("--all", "everything", is_flag=True,
+              help="Embed every post again, not only those without a vector of the model.")
+@click.option("--pgvector", "only_pgvector", is_flag=True,
+              help="Only make pgvector's table (once the extension is installed) and copy the "
+              "vectors in; no embedding.")
+def embed(everything: bool, only_pgvector: bool) -> None:
+    """Give posts their vectors for search by meaning, For You and feeds from a sentence:
+    those without one of the configured model (SALON_EMBEDDINGS), or all with --all."""
+    from salon.db.migrate import upgrade
+    from salon.db.session import Database
+    from salon.meaning import backfill
+    from salon.meaning import service as meaning
+    from salon.meaning.embedders import EmbeddingError
+    from salon.progress import Progress
+
+    settings = _settings()
+    if settings.embeddings == "off":
+        raise click.ClickException("SALON_EMBEDDINGS is off: there is nothing to embed with.")
+
+    async def run() -> None:
+        db = Database(settings)
+        try:
+            if settings.is_sqlite:
+                await upgrade(settings, db.engine)
+            made = await backfill.ensure_pgvector(db)  # first: new vectors go there too
+            found = await meaning.model(settings)
+            assert found is not None
+            if not only_pgvector:
+                async with db.sessions() as session:
+                    total = await backfill.count(session, found.name, everything)
+                    others = await backfill.other_models(session, found.name)
+                click.echo(f"Model: {found.name}. {total:,} posts to embed"
+                           + (" (all of them, --all)." if everything else "."))
+                for name, n in others.items():
+                    click.echo(f"  {n:,} posts have vectors of {name}: the model changed, "
+                               "they are embedded again.")
+                bar = Progress(total, "posts")
+                done = await backfill.embed(db, settings, everything, bar.advance)
+                bar.close()
+                click.echo(f"Embedded {done.posts:,} posts in {done.seconds:.1f} s: "
+                           f"{done.rate:,.1f} posts/s.")
+            if not settings.is_sqlite:
+                if made:
+                    bar = Progress(await backfill.uncopied(db, settings), "vectors")
+                    copied = await backfill.copy_to_pgvector(db, settings, bar.advance)
+                    click.echo(f"pgvector: {copied:,} vectors copied into its HNSW index.")
+                click.echo(await backfill.pgvector_state(db))
+        finally:
+            await db.dispose()
+
+    try:
+        asyncio.run(run())
+    except EmbeddingError as error:
+        raise click.ClickException(f"Fix these settings: {error}") from None
 
 
 @main.command()
