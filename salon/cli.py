@@ -33,11 +33,13 @@ def _check_engines(settings: Settings, runs_jobs: bool) -> None:
     """The engines of a process that shows the composer or runs generations must work."""
     from salon.assistant import engines as text_engines
     from salon.generation import engines
+    from salon.meaning import embedders
 
     try:
         engines.check(settings, runs_jobs=runs_jobs)
         text_engines.check(settings, runs_jobs=runs_jobs)
-    except ValueError as invalid:  # an engine that cannot work as configured
+        embedders.check(settings)
+    except (ValueError, embedders.EmbeddingError) as invalid:  # cannot work as configured
         raise click.ClickException(f"Fix these settings: {invalid}") from None
 
 
@@ -141,24 +143,33 @@ def migrate() -> None:
     from salon.assistant.service import ensure_account
     from salon.db.migrate import upgrade_sync
     from salon.db.session import Database
+    from salon.meaning import backfill
 
     settings = _settings()
     upgrade_sync(settings)
 
-    async def accounts() -> str | None:
+    async def accounts() -> tuple[str | None, str]:
         db = Database(settings)
         try:
             async with db.transaction() as session:
                 made = await ensure_account(session, settings)
-                return made.username if made is not None else None
+            searching = ""
+            if not settings.is_sqlite:  # pgvector may have been installed since
+                await backfill.ensure_pgvector(db)
+                searching = await backfill.pgvector_state(db)
+                if left := await backfill.uncopied(db, settings):
+                    searching += f" ({left:,} vectors to copy in: run `salon embed --pgvector`)"
+            return (made.username if made is not None else None), searching
         finally:
             await db.dispose()
 
     try:
-        name = asyncio.run(accounts())
+        name, searching = asyncio.run(accounts())
     except ValueError as invalid:
         raise click.ClickException(f"Fix these settings: {invalid}") from None
     click.echo("Database is up to date." + (f" The assistant is @{name}." if name else ""))
+    if searching:
+        click.echo(searching)
 
 
 @main.command()

@@ -147,5 +147,10 @@ async def pgvector_state(db: Database) -> str:
     async with db.sessions() as session:
         if await pgvector.present(session):
             return "search by meaning: pgvector's HNSW index"
+        if await session.scalar(text(
+                "SELECT 1 FROM pg_available_extensions WHERE name = 'vector'")):
+            return ("pgvector is on the server but Salon's table is not made (no privilege "
+                    "to CREATE EXTENSION?): search by meaning is exact, in memory; run "
+                    "`salon embed --pgvector`, see docs/meaning.md")
     return ("pgvector not installed: search by meaning is exact, in memory; "
             "see docs/meaning.md")
