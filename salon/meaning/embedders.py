@@ -142,6 +142,8 @@ class OpenAIEmbedder:
                     message = remote.error_of(response.json()).get("message", "")
                 except ValueError:
                     message = response.text[:200]
+                if self.key:  # a server that repeats what it got must not spread the key
+                    message = message.replace(self.key, "***")
                 raise EmbeddingError(f"the embeddings server answered {response.status_code}: "
                                      f"{message}")
             break
