@@ -368,6 +368,26 @@ def bench(quick: bool, results: Path, workers: int) -> None:
         raise click.ClickException(str(missing)) from None
 
 
+@main.command("bench-feed")
+@click.option("--people", type=click.IntRange(10, 100_000), default=300, show_default=True)
+@click.option("--posts", type=click.IntRange(100, 1_000_000), default=6_000, show_default=True)
+@click.option("--results", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("bench/results"), show_default=True,
+              help="Folder for the Markdown report.")
+def bench_feed(people: int, posts: int, results: Path) -> None:
+    """Measure For You's ranking quality (recall@20, nDCG@20 of held-out likes) against the
+    chronological home and "most liked", on a throwaway community with hidden tastes."""
+    from salon.bench.feed import FeedScale, run_feed_bench
+    from salon.bench.run import BenchError
+
+    settings = _settings()
+    try:
+        asyncio.run(run_feed_bench(settings, FeedScale(people=people, posts=posts), results,
+                                   echo=click.echo))
+    except BenchError as missing:
+        raise click.ClickException(str(missing)) from None
+
+
 @main.command()
 @click.option("--from", "source", required=True,
               help="The instance's database now: sqlite:///path/salon.db or postgresql://…")
