@@ -28,6 +28,7 @@ from salon.errors import UNAVAILABLE, SalonError, storage_unreachable
 from salon.events import bus as events_bus
 from salon.generation import engines
 from salon.jobs.worker import Worker
+from salon.meaning import backfill, embedders
 from salon.media.store import LocalMediaStore, media_origin, media_store
 from salon.oauth.service import OAuthError
 from salon.push import vapid
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     # A misconfigured engine stops start-up, not a first generation.
     engines.check(settings, runs_jobs=run_worker)
     text_engines.check(settings, runs_jobs=run_worker)
+    embedders.check(settings)  # a bad SALON_EMBEDDINGS stops start-up, not the first post
     vapid.keys(settings)  # Web Push's keys: made on first run, or a bad setting stops start-up
 
     @contextlib.asynccontextmanager
@@ -68,6 +70,8 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         if settings.is_sqlite:
             await migrate.upgrade(settings, db.engine)
         await _ensure_assistant(db, settings)
+        if not settings.is_sqlite and settings.embeddings != "off":
+            log.info(await backfill.pgvector_state(db))  # HNSW, or exact and why
         stop = asyncio.Event()
         task = None
         if run_worker:
@@ -153,9 +157,11 @@ async def _ensure_assistant(db: Database, settings: Settings) -> None:
 
 
 def warm(settings: Settings) -> None:
-    """Load the models of the image and text engines (a worker that starts)."""
+    """Load the models of the image and text engines and the embeddings model (a worker
+    that starts)."""
     engines.warm(settings)
     text_engines.warm(settings)
+    embedders.warm(settings)
 
 
 def _errors(app: FastAPI) -> None:

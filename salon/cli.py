@@ -1,4 +1,4 @@
-"""The `salon` command: serve, worker, migrate, create-user, seed."""
+"""The `salon` command: serve, worker, migrate, embed, create-user, seed, bench..."""
 
 from __future__ import annotations
 
@@ -33,11 +33,13 @@ def _check_engines(settings: Settings, runs_jobs: bool) -> None:
     """The engines of a process that shows the composer or runs generations must work."""
     from salon.assistant import engines as text_engines
     from salon.generation import engines
+    from salon.meaning import embedders
 
     try:
         engines.check(settings, runs_jobs=runs_jobs)
         text_engines.check(settings, runs_jobs=runs_jobs)
-    except ValueError as invalid:  # an engine that cannot work as configured
+        embedders.check(settings)
+    except (ValueError, embedders.EmbeddingError) as invalid:  # cannot work as configured
         raise click.ClickException(f"Fix these settings: {invalid}") from None
 
 
@@ -141,24 +143,90 @@ def migrate() -> None:
     from salon.assistant.service import ensure_account
     from salon.db.migrate import upgrade_sync
     from salon.db.session import Database
+    from salon.meaning import backfill
 
     settings = _settings()
     upgrade_sync(settings)
 
-    async def accounts() -> str | None:
+    async def accounts() -> tuple[str | None, str]:
         db = Database(settings)
         try:
             async with db.transaction() as session:
                 made = await ensure_account(session, settings)
-                return made.username if made is not None else None
+            searching = ""
+            if not settings.is_sqlite:  # pgvector may have been installed since
+                await backfill.ensure_pgvector(db)
+                searching = await backfill.pgvector_state(db)
+                if left := await backfill.uncopied(db, settings):
+                    searching += f" ({left:,} vectors to copy in: run `salon embed --pgvector`)"
+            return (made.username if made is not None else None), searching
         finally:
             await db.dispose()
 
     try:
-        name = asyncio.run(accounts())
+        name, searching = asyncio.run(accounts())
     except ValueError as invalid:
         raise click.ClickException(f"Fix these settings: {invalid}") from None
     click.echo("Database is up to date." + (f" The assistant is @{name}." if name else ""))
+    if searching:
+        click.echo(searching)
+
+
+@main.command()
+@click.option("--all", "everything", is_flag=True,
+              help="Embed every post again, not only those without a vector of the model.")
+@click.option("--pgvector", "only_pgvector", is_flag=True,
+              help="Only make pgvector's table (once the extension is installed) and copy the "
+              "vectors in; no embedding.")
+def embed(everything: bool, only_pgvector: bool) -> None:
+    """Give posts their vectors for search by meaning, For You and feeds from a sentence:
+    those without one of the configured model (SALON_EMBEDDINGS), or all with --all."""
+    from salon.db.migrate import upgrade
+    from salon.db.session import Database
+    from salon.meaning import backfill
+    from salon.meaning import service as meaning
+    from salon.meaning.embedders import EmbeddingError
+    from salon.progress import Progress
+
+    settings = _settings()
+    if settings.embeddings == "off":
+        raise click.ClickException("SALON_EMBEDDINGS is off: there is nothing to embed with.")
+
+    async def run() -> None:
+        db = Database(settings)
+        try:
+            if settings.is_sqlite:
+                await upgrade(settings, db.engine)
+            made = await backfill.ensure_pgvector(db)  # first: new vectors go there too
+            found = await meaning.model(settings)
+            assert found is not None
+            if not only_pgvector:
+                async with db.sessions() as session:
+                    total = await backfill.count(session, found.name, everything)
+                    others = await backfill.other_models(session, found.name)
+                click.echo(f"Model: {found.name}. {total:,} posts to embed"
+                           + (" (all of them, --all)." if everything else "."))
+                for name, n in others.items():
+                    click.echo(f"  {n:,} posts have vectors of {name}: the model changed, "
+                               "they are embedded again.")
+                bar = Progress(total, "posts")
+                done = await backfill.embed(db, settings, everything, bar.advance)
+                bar.close()
+                click.echo(f"Embedded {done.posts:,} posts in {done.seconds:.1f} s: "
+                           f"{done.rate:,.1f} posts/s.")
+            if not settings.is_sqlite:
+                if made:
+                    bar = Progress(await backfill.uncopied(db, settings), "vectors")
+                    copied = await backfill.copy_to_pgvector(db, settings, bar.advance)
+                    click.echo(f"pgvector: {copied:,} vectors copied into its HNSW index.")
+                click.echo(await backfill.pgvector_state(db))
+        finally:
+            await db.dispose()
+
+    try:
+        asyncio.run(run())
+    except EmbeddingError as error:
+        raise click.ClickException(f"Fix these settings: {error}") from None
 
 
 @main.command()
@@ -297,6 +365,26 @@ def bench(quick: bool, results: Path, workers: int) -> None:
         asyncio.run(run_bench(settings, scale, quick, results, echo=click.echo,
                               workers=workers))
     except (LoadToolMissing, BenchError) as missing:
+        raise click.ClickException(str(missing)) from None
+
+
+@main.command("bench-feed")
+@click.option("--people", type=click.IntRange(10, 100_000), default=300, show_default=True)
+@click.option("--posts", type=click.IntRange(100, 1_000_000), default=6_000, show_default=True)
+@click.option("--results", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("bench/results"), show_default=True,
+              help="Folder for the Markdown report.")
+def bench_feed(people: int, posts: int, results: Path) -> None:
+    """Measure For You's ranking quality (recall@20, nDCG@20 of held-out likes) against the
+    chronological home and "most liked", on a throwaway community with hidden tastes."""
+    from salon.bench.feed import FeedScale, run_feed_bench
+    from salon.bench.run import BenchError
+
+    settings = _settings()
+    try:
+        asyncio.run(run_feed_bench(settings, FeedScale(people=people, posts=posts), results,
+                                   echo=click.echo))
+    except BenchError as missing:
         raise click.ClickException(str(missing)) from None
 
 

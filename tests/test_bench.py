@@ -62,6 +62,18 @@ async def test_bench_reports_every_figure(tmp_path: Path) -> None:
                                                           True]
     asked = [line for line in lines if re.match(r"  (text|drawing) +\d+ ms  @?\w", line)]
     assert len(asked) == 4, lines
+    # Meaning: the data set's vectors, For You's first page (or why not), search by meaning.
+    found = re.search(r"\| Embedding \(all-MiniLM-L6-v2-onnx-int8@1.0.0\), distinct texts of "
+                      r"the data set \| ([\d,]+) texts/s \(576 in [\d.]+ s\) \|", text)
+    assert found and int(found[1].replace(",", "")) > 0, text
+    assert "| Vectors stored for the newest posts | 2,000 in " in text
+    assert re.search(r"\| `GET /api/v1/timelines/for_you\?limit=20` first page \(p50; p95"
+                     r"( of 10\) \| [\d.]+ ms; [\d.]+ ms \| < 60 ms; < 150 ms \| (met|\*\*missed"
+                     r"\*\*)|\) \| not measured: the server has no For You route yet \(404\) "
+                     r"\| < 60 ms; < 150 ms \|) \|", text), text
+    assert re.search(r"\| `GET /api/v2/search\?type=statuses&limit=20&q=…` paraphrase queries "
+                     r"\(p50; p95 of 10\) \| [\d.]+ ms; [\d.]+ ms \| < 80 ms \(p50\) \| "
+                     r"(met|\*\*missed\*\*) \|", text), text
 
 
 async def test_an_unreachable_redis_is_named_before_any_seeding(tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ STUBS = {
     "scripts/services": 'echo services >> "$CALLS"\n'
                         '[ -n "${SERVICES_RC:-}" ] && exit "$SERVICES_RC"\n'
                         'echo postgresql://pg.test',
+    "scripts/pgvector": 'echo pgvector >> "$CALLS"; exit "${PGVECTOR_RC:-0}"',
 }
 
 
@@ -55,7 +56,7 @@ def test_all_passing(tmp_path: Path) -> None:
     assert rc == 0
     assert summary == ["ruff: passed", "mypy: passed", "sqlite: passed", "scaleout: passed"]
     assert calls == ["ruff check salon tests", "mypy ",
-                     "python -m pytest -x tests/a.py postgres=", "services",
+                     "python -m pytest -x tests/a.py postgres=", "services", "pgvector",
                      "python -m pytest -p no:cacheprovider -x tests/a.py "
                      "postgres=postgresql://pg.test"]
 
@@ -79,6 +80,13 @@ def test_a_failure_hides_nothing_and_fails_the_run(
     assert "python -m pytest -x tests/a.py postgres=" in calls
     if "SERVICES_RC" not in codes:
         assert calls[-1].endswith("postgres=postgresql://pg.test")
+
+
+def test_scale_out_runs_without_pgvector_when_it_cannot_be_built(tmp_path: Path) -> None:
+    rc, summary, calls = _run(tmp_path, PGVECTOR_RC="1")
+    assert rc == 0 and summary[-1] == "scaleout: passed"
+    assert calls[-2:] == ["pgvector", "python -m pytest -p no:cacheprovider -x tests/a.py "
+                          "postgres=postgresql://pg.test"]
 
 
 def test_one_mode(tmp_path: Path) -> None:

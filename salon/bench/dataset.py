@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from salon.accounts.models import Account, Credential
 from salon.accounts.passwords import hash_password
 from salon.assistant import service as assistant
+from salon.bench import meaning
 from salon.db.ids import id_floor, id_time, new_id, utcnow
 from salon.db.session import Database
 from salon.graph.models import Follow
@@ -28,8 +29,6 @@ from salon.posts.models import Post
 from salon.timelines import tasks as timelines
 from salon.timelines.store import timeline_store
 
-WORDS = ("light colour study shape sketch night morning river city paper ink wave "
-         "garden window portrait cloud stone glass lantern harbour meadow dune").split()
 PASSWORD = "bench-password-1"
 CHUNK = 5_000  # rows per INSERT statement batch
 
@@ -45,19 +44,20 @@ class Scale:
     load_seconds: float
     generations: int
     questions: int = 20  # put to the assistant, half text, half drawings
+    vectors: int = 2_000  # newest posts given vectors (For You's window; recent search)
 
 
     @classmethod
     def full(cls) -> Scale:
         return cls(posters=10_000, readers=50_000, posts=1_000_000, big_followers=50_000,
                    fanout_followers=10_000, token_accounts=200, load_seconds=15,
-                   generations=16, questions=40)
+                   generations=16, questions=40, vectors=100_000)
 
     @classmethod
     def quick(cls) -> Scale:
         return cls(posters=1_000, readers=10_500, posts=50_000, big_followers=10_500,
                    fanout_followers=10_000, token_accounts=100, load_seconds=6,
-                   generations=6, questions=20)
+                   generations=6, questions=20, vectors=20_000)
 
     def describe(self) -> str:
         return (f"{self.posters:,} posting accounts + {self.readers:,} reading accounts, "
@@ -76,6 +76,7 @@ class DataSet:
     # assistant; they take turns, so no one's allowance runs out.
     askers: list[str] = field(default_factory=list)
     follows: int = 0
+    embedded: meaning.Embedded = field(default_factory=meaning.Embedded)
 
 
 def _chunks(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
@@ -145,6 +146,7 @@ async def build(db: Database, scale: Scale, echo: Callable[[str], None]) -> Data
          f"{', '.join(f'{c:,}' for c in sorted(followers_count, reverse=True)[:4])}  "
          f"({time.perf_counter() - started:.0f} s)")
     await _posts(db, scale, ids[authors], rng, echo, started)
+    embedded = await meaning.embed(db, scale.vectors, echo)
     if not db.settings.is_sqlite:
         # A live database has planner statistics; right after a bulk load it has none, and
         # PostgreSQL's guesses for the home timeline query are off by seconds. It has been
@@ -154,7 +156,8 @@ async def build(db: Database, scale: Scale, echo: Callable[[str], None]) -> Data
             await connection.execution_options(isolation_level="AUTOCOMMIT")
             await connection.execute(text("VACUUM (ANALYZE)"))
     data = DataSet(big=[int(ids[0]), int(ids[1])], fanout=int(ids[2]), follows=len(rows),
-                   most_followed=sorted(map(int, followers_count), reverse=True)[:4])
+                   most_followed=sorted(map(int, followers_count), reverse=True)[:4],
+                   embedded=embedded)
     # Home readers: popular and ordinary posters, and readers who follow the big accounts.
     picked = np.concatenate([
         rng.choice(np.arange(3, scale.posters), size=scale.token_accounts // 2, replace=False),
@@ -191,9 +194,10 @@ async def _account(session: AsyncSession, account_id: int) -> Account:
 
 
 def _texts(rng: np.random.Generator, count: int) -> Iterable[str]:
-    words = np.array(WORDS)
-    for row in rng.integers(0, len(WORDS), size=(count, 8)):
-        yield " ".join(words[row])
+    """Sentences about the bench's topics (salon/bench/topics.py): search by meaning and
+    For You find them by what they say."""
+    for _ in range(count):
+        yield meaning.text_of(rng)
 
 
 async def _posts(db: Database, scale: Scale, authors: np.ndarray, rng: np.random.Generator,

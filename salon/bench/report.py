@@ -14,6 +14,8 @@ from sqlalchemy import text
 from salon.bench import load
 from salon.bench.assistant import STEPS, AssistantFigures
 from salon.bench.dataset import Scale
+from salon.bench.meaning import MeaningFigures
+from salon.bench.meaning import rows as meaning_rows
 from salon.db.session import Database
 from salon.settings import Settings
 
@@ -40,6 +42,7 @@ class Figures:
     most_followed: list[int]
     first_reads_ms: tuple[float, float] = (0.0, 0.0)  # p50, p99 of each reader's first page
     assistant: AssistantFigures | None = None
+    meaning: MeaningFigures | None = None
     versions: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -164,6 +167,8 @@ def render(settings: Settings, scale: Scale, quick: bool, f: Figures, workers: i
         f"| Sketch generations, request → signed candidates stored | "
         f"{f.images_per_s:.2f} images/s | | |",
     ]
+    if f.meaning is not None:
+        lines += meaning_rows(f.meaning)
     if f.assistant is not None:
         lines += _assistant(settings, f.assistant)
     lines += ["", f"ratio home/ceiling: {f.ratio:.2f}"]

