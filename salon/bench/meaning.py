@@ -170,3 +170,30 @@ def rows(f: MeaningFigures) -> list[str]:
                  f"{s.p50_ms:.1f} ms; {s.p95_ms:.1f} ms | < {SEARCH_P50_MS} ms (p50) | "
                  f"{_mark(s.p50_ms < SEARCH_P50_MS)} |")
     return lines
+
+
+def throughput(batch: int = 32) -> list[tuple[str, int, float]]:
+    """The shipped model's texts/s on this machine: one sentence about 10 words long (the
+    bench's), and five joined (about 45 words). `python -m salon.bench.meaning`."""
+    from salon.meaning import embedders
+
+    rng = np.random.default_rng(2)
+    longer = [" ".join(rng.choice(POOL, 5)) for _ in range(len(POOL))]
+    model = embedders.minilm()
+    found = []
+    for name, texts in (("one sentence (~10 words)", POOL), ("five sentences (~45 words)",
+                                                             longer)):
+        started = time.perf_counter()
+        for i in range(0, len(texts), batch):
+            model.embed(texts[i:i + batch])
+        found.append((name, len(texts), len(texts) / (time.perf_counter() - started)))
+    return found
+
+
+if __name__ == "__main__":
+    import os
+
+    for name, count, rate in throughput():
+        print(f"{name}: {rate:,.0f} texts/s ({count} texts), "
+              f"1,000,000 in {1_000_000 / rate / 3600:.1f} h")
+    print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
