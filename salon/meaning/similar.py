@@ -25,8 +25,11 @@ async def similar_pictures(session: AsyncSession, settings: Settings, post: Post
     found = (await meaning.vectors(session, settings, [post.id])).get(post.id)
     if found is None:
         return []
-    hits = [i for i, _ in await meaning.nearest(session, settings, found,
-                                                (limit + 1) * WIDEN * 4) if i != post.id]
+    # As search: below settings.search_min_similarity a picture is not "similar", however
+    # few there are.
+    hits = [i for i, s in await meaning.nearest(session, settings, found,
+                                                (limit + 1) * WIDEN * 4)
+            if i != post.id and s >= settings.search_min_similarity]
     if not hits:
         return []
     with_pictures = select(MediaAttachment.id).where(MediaAttachment.post_id == Post.id).exists()
