@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.graph import service as graph
+from salon.jobs.models import Job
 from salon.meaning import service as meaning
 from salon.posts import search
 from salon.posts.models import Post
@@ -59,11 +60,26 @@ async def by_meaning(session: AsyncSession, settings: Settings, query: str,
             if s >= settings.search_min_similarity]
     if not hits:
         return []
-    stmt = select(Post.id).where(Post.id.in_([i for i, _ in hits]), *shown_to(viewer_id))
+    stmt = select(Post.id, Post.recipe_hidden).where(Post.id.in_([i for i, _ in hits]),
+                                                     *shown_to(viewer_id))
     if max_id is not None:
         stmt = stmt.where(Post.id < max_id)
-    allowed = set(await session.scalars(stmt))
+    allowed = await fresh(session, {r[0]: r[1] for r in await session.execute(stmt)})
     return [i for i, _ in hits if i in allowed][:pool]
+
+
+async def fresh(session: AsyncSession, found: dict[int, bool]) -> set[int]:
+    """Of these posts (id: whether its recipe is hidden), those whose vector may be used.
+    A recipe just hidden leaves the full-text entry at once, but the vector made with its
+    prompt stays until the embedding job has run: until then such a post is not found by
+    meaning (nor similar). Only posts with a hidden recipe are looked up."""
+    hidden = [i for i, recipe_hidden in found.items() if recipe_hidden]
+    if not hidden:
+        return set(found)
+    pending = await session.scalars(select(Job.payload).where(
+        Job.kind == search.EMBED_JOB, Job.status.in_(("queued", "running"))))
+    waiting = {int(str(p.get("post_id", 0))) for p in pending}
+    return {i for i in found if i not in waiting}
 
 
 async def ranked_ids(session: AsyncSession, settings: Settings, query: str,

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.meaning import service as meaning
-from salon.meaning.search import WIDEN, load, shown_to
+from salon.meaning.search import WIDEN, fresh, load, shown_to
 from salon.media.models import MediaAttachment
 from salon.posts.models import Post
 from salon.posts.visibility import listed
@@ -33,9 +33,9 @@ async def similar_pictures(session: AsyncSession, settings: Settings, post: Post
     if not hits:
         return []
     with_pictures = select(MediaAttachment.id).where(MediaAttachment.post_id == Post.id).exists()
-    stmt = select(Post.id).where(Post.id.in_(hits), listed(), with_pictures,
-                                 *shown_to(viewer_id))
+    stmt = select(Post.id, Post.recipe_hidden).where(Post.id.in_(hits), listed(),
+                                                     with_pictures, *shown_to(viewer_id))
     if viewer_id is not None:
         stmt = stmt.where(Post.account_id != viewer_id)
-    allowed = set(await session.scalars(stmt))
+    allowed = await fresh(session, {r[0]: r[1] for r in await session.execute(stmt)})
     return await load(session, [i for i in hits if i in allowed][:limit])

@@ -178,3 +178,29 @@ async def test_search_and_similar_pictures_show_only_what_the_viewer_may_see(
     assert {name.get(p.id, p.id) for p in similar} == {"public"}
     anyone = await similar_pictures(session, settings, focus, None)
     assert {name.get(p.id, p.id) for p in anyone} == public - {"public, no picture", "focus"}
+
+
+async def test_a_recipe_just_hidden_is_not_found_by_its_old_vector(
+    settings: Settings, session: AsyncSession, people: People, worker: Worker
+) -> None:
+    from salon.generation import posting
+
+    lou, bob = await people.make("lou"), await people.make("bob")
+    media = await generate(session, settings, worker, lou, SAID, count=1)
+    post = await posts.create_post(session, lou, "guess how", media_ids=[media[0].id])
+    other = await generate(session, settings, worker, bob, f"{SAID}, pencil", count=1)
+    focus = await posts.create_post(session, bob, "look", media_ids=[other[0].id])
+    await session.commit()
+    await worker.drain()
+    assert post.id in await found(session, settings, BY_MEANING, bob.id)  # by its prompt
+    assert post.id in [p.id for p in await similar_pictures(session, settings, focus, None)]
+    await posting.set_recipe_hidden(session, lou, post.id, True)
+    await session.commit()
+    # Its vector still holds the prompt until the job runs, but is not used meanwhile.
+    for query in (BY_MEANING, BY_WORDS):
+        assert post.id not in await found(session, settings, query, bob.id)
+    assert post.id not in [p.id for p in await similar_pictures(session, settings, focus,
+                                                                 None)]
+    await worker.drain()
+    assert post.id not in await found(session, settings, BY_MEANING, bob.id)
+    assert (await found(session, settings, "guess", bob.id)) == [post.id]
