@@ -167,6 +167,11 @@ class Settings(BaseSettings):
     embeddings_openai_timeout: float = Field(30.0, gt=0)
     embeddings_batch: int = Field(32, ge=1, le=512)  # texts per model call
     embeddings_threads: int = Field(0, ge=0, le=64)  # onnxruntime threads; 0: its choice
+    # Search by meaning (salon/meaning/search.py, docs/search.md): how many posts each
+    # ranking (words, meaning) brings to the fusion, and how similar a post must be to the
+    # query (cosine) to count as found by meaning at all.
+    search_pool: int = Field(100, ge=10, le=1000)
+    search_min_similarity: float = Field(0.25, ge=-1, le=1)
     # For You (salon/feeds): the weights of predicted engagements, from the heavy ranker
     # weights X published (the-algorithm-ml, 2023), and the pipeline's other knobs.
     for_you_weight_like: float = 0.5

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import Select, select, text
+from sqlalchemy import BigInteger, Float, Select, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.db.session import dialect_name
 from salon.generation.models import Candidate, Generation
+from salon.graph import service as graph
 from salon.jobs import service as jobs
 from salon.media.models import MediaAttachment
 from salon.posts.models import Poll, PollOption, Post
@@ -135,3 +136,36 @@ async def posts(
     if max_id is not None:
         stmt = stmt.where(Post.id < max_id)
     return list(await session.scalars(stmt.order_by(Post.id.desc()).limit(limit)))
+
+
+async def ranked_ids(
+    session: AsyncSession,
+    query: str,
+    viewer_id: int | None,
+    *,
+    limit: int = 100,
+    max_id: int | None = None,
+) -> list[int]:
+    """Ids of posts matching every word of `query`, best first (FTS5's bm25 `rank` on
+    SQLite, ts_rank on PostgreSQL; newer first among equals): only posts the viewer may
+    see, by authors they neither block, are blocked by, nor muted. What search by meaning
+    fuses with its own ranks (salon/meaning/search.py)."""
+    if _sqlite(session):
+        match = _fts_query(query)
+        found = text(f"SELECT rowid AS id, rank AS score FROM {TABLE} WHERE {TABLE} MATCH :q")
+    else:
+        match = _ts_query(query)
+        # Negated, so that lower is better on both (bm25 is negative, best lowest).
+        found = text(f"SELECT post_id AS id, -ts_rank(body, to_tsquery('simple', :q)) AS score "
+                     f"FROM {TABLE} WHERE body @@ to_tsquery('simple', :q)")
+    if not match:
+        return []
+    hits = found.bindparams(q=match).columns(id=BigInteger, score=Float).subquery()
+    stmt = (select(Post.id).join(hits, hits.c.id == Post.id)
+            .where(visible_to(viewer_id), Post.reblog_of_id.is_(None)))
+    if viewer_id is not None:
+        stmt = stmt.where(Post.account_id.not_in(graph.hidden_author_ids(viewer_id)))
+    if max_id is not None:
+        stmt = stmt.where(Post.id < max_id)
+    return list(await session.scalars(
+        stmt.order_by(hits.c.score, Post.id.desc()).limit(limit)))

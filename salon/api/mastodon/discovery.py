@@ -24,9 +24,10 @@ from salon.api.mastodon.deps import (
 )
 from salon.db.ids import utcnow
 from salon.graph import service as graph
+from salon.meaning import search as meaning_search
 from salon.moderation import service as moderation
 from salon.oauth.service import TokenContext
-from salon.posts import interactions, reading, search
+from salon.posts import interactions, reading
 from salon.posts import service as posts
 from salon.settings import Settings
 from salon.timelines import service as timelines
@@ -50,10 +51,15 @@ async def search_v2(request: Request, context: TokenContext | None = Depends(tok
     found_tags = await timelines.search_tags(session, q, limit) if q and kind in (
         "", "hashtags") else []
     found_posts: list[dict[str, Any]] = []
-    # Mastodon searches statuses only for signed-in people.
+    # Statuses by words and meaning, best first (docs/search.md); pages by position
+    # (`offset`, within a bounded ranking) or among older posts (`max_id`). Mastodon
+    # searches statuses only for signed-in people.
+    offset = p.number("offset", 0, 0, 2**31 - 1)
+    max_id = p.id("max_id")
     if q and kind in ("", "statuses") and viewer_id is not None:
-        views = await reading.present(session, await search.posts(session, q, viewer_id,
-                                                                  limit=limit), viewer_id)
+        found = await meaning_search.statuses(session, settings, q, viewer_id, offset=offset,
+                                              limit=limit, max_id=max_id)
+        views = await reading.present(session, found, viewer_id)
         found_posts = await render.statuses(
             session, views, base, viewer_id,
             await viewer_filters(request, session, context, None))

@@ -13,8 +13,18 @@ class IdConvertor(IntegerConvertor):
 # Before the route modules below are imported: their `{x:int}` paths compile with it.
 register_url_convertor("int", IdConvertor())
 
-from salon.web.routes import accounts, admin, auth, feeds, for_you, imagine, posts  # noqa: E402
+from salon.web.routes import (  # noqa: E402
+    accounts,
+    admin,
+    auth,
+    feeds,
+    for_you,
+    imagine,
+    posts,
+    similar,
+)
 
 # imagine before posts: its /posts/{id}/recipe must win over /posts/{id}/{action}.
-ROUTERS = [auth.router, feeds.router, for_you.router, imagine.router, posts.router, admin.router,
+ROUTERS = [auth.router, feeds.router, for_you.router, imagine.router, similar.router,
+           posts.router, admin.router,
            accounts.router]

@@ -8,8 +8,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.accounts import service as accounts
 from salon.accounts.models import Account
+from salon.meaning import search as meaning_search
 from salon.notifications import service as notifications
-from salon.posts import reading, search
+from salon.posts import reading
 from salon.settings import Settings
 from salon.timelines import service as timelines
 from salon.web.deps import Viewer, db_session, get_settings, require_account, viewer
@@ -113,17 +114,26 @@ async def notifications_page(
     return page(request, "notifications.html", {**ctx, **await frame(session, current)})
 
 
+SEARCH_PAGE = 20  # posts per page of search results
+
+
 @router.get("/search")
 async def search_page(
     request: Request,
     q: str = "",
     current: Viewer = Depends(viewer),
     session: AsyncSession = Depends(db_session),
+    settings: Settings = Depends(get_settings),
 ) -> Response:
     q = q.strip()[:200]
+    # Posts by words and meaning, best first (docs/search.md), paged by position in the
+    # bounded ranking; a bad `offset` starts from the top.
+    raw = request.query_params.get("offset", "")
+    offset = min(int(raw), 10_000) if raw.isdigit() and len(raw) < 9 else 0
     found_accounts = await accounts.search(session, q, limit=8) if q else []
     tags = await timelines.search_tags(session, q, limit=8) if q else []
-    posts = await search.posts(session, q, current.id, limit=20) if q else []
+    posts = await meaning_search.statuses(session, settings, q, current.id, offset=offset,
+                                          limit=SEARCH_PAGE) if q else []
     views = await reading.present(session, posts, current.id)
     return page(
         request,
@@ -134,6 +144,8 @@ async def search_page(
             "accounts": found_accounts,
             "tags": tags,
             "posts": views,
+            "offset": offset,
+            "more": offset + SEARCH_PAGE if len(posts) == SEARCH_PAGE else None,
             **await frame(session, current),
         },
     )
