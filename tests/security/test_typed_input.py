@@ -25,7 +25,7 @@ FIELDS = ("status", "spoiler_text", "visibility", "media_ids", "in_reply_to_id",
           "status_ids", "account_id", "category", "comment", "description", "focus", "file",
           "types", "exclude_types", "timeline", "home", "notifications", "prompt", "count",
           "seed", "aspect", "strength", "remix_of", "source_media_id", "tag", "stream",
-          "subscription", "data", "policy")
+          "subscription", "data", "policy", "kind")
 BAD: tuple[Any, ...] = ("²", "99999999999999999999999", ["a", "b"], {"x": 1}, 1e999, None,
                         "-", "\x00")
 BIG = "99999999999999999999999"
