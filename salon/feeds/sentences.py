@@ -232,6 +232,15 @@ async def _followed_rows(session: AsyncSession, viewer_id: int, *, others: bool 
     return list(await session.scalars(stmt.order_by(FeedFollow.id)))
 
 
+async def in_reading_list(session: AsyncSession, viewer_id: int, feed_id: int
+                          ) -> SentenceFeed | None:
+    """The feed, if it is one of the viewer's own or followed (a list in Mastodon apps)."""
+    return await session.scalar(
+        select(SentenceFeed).join(FeedFollow, FeedFollow.feed_id == SentenceFeed.id)
+        .where(SentenceFeed.id == feed_id, FeedFollow.account_id == viewer_id,
+               _readable_by(viewer_id)))
+
+
 async def mine(session: AsyncSession, viewer_id: int) -> list[SentenceFeed]:
     return await _followed_rows(session, viewer_id, others=False)
 

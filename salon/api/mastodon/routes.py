@@ -24,6 +24,7 @@ from salon.api.mastodon import (
     oauth,
     push,
     scheduled,
+    sentence_feeds,
     statuses,
     streaming,
     tags,
@@ -41,7 +42,8 @@ ROUTERS = [timelines.router, lists.router, oauth.router, oauth.consent, instance
            notifications.router, notifications.markers, discovery.router,
            tags.router, streaming.router, extras.router, generations.router, webfinger.router,
            filters.router, admin.router, scheduled.router, conversations.router, push.router,
-           assistant.router]
+           assistant.router,
+           sentence_feeds.router]
 
 # Routes that read and change nothing of any account, so need no scope; the consent page is
 # for a person signed in by cookie (with CSRF), not a token.
