@@ -13,7 +13,16 @@ class IdConvertor(IntegerConvertor):
 # Before the route modules below are imported: their `{x:int}` paths compile with it.
 register_url_convertor("int", IdConvertor())
 
-from salon.web.routes import accounts, admin, auth, feeds, imagine, posts  # noqa: E402
+from salon.web.routes import (  # noqa: E402
+    accounts,
+    admin,
+    auth,
+    feeds,
+    imagine,
+    posts,
+    sentence_feeds,
+)
 
 # imagine before posts: its /posts/{id}/recipe must win over /posts/{id}/{action}.
-ROUTERS = [auth.router, feeds.router, imagine.router, posts.router, admin.router, accounts.router]
+ROUTERS = [auth.router, feeds.router, imagine.router, posts.router, admin.router, accounts.router,
+           sentence_feeds.router]
