@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.accounts.models import Account
+from salon.feeds import sentences
 
 
 @dataclass(frozen=True)
@@ -17,4 +18,6 @@ class Tab:
 
 
 async def feed_tabs(session: AsyncSession, me: Account) -> list[Tab]:
-    return [Tab("Home", "/home"), Tab("For you", "/for-you")]
+    pinned = await sentences.pinned(session, me.id)
+    return [Tab("Home", "/home"), Tab("For you", "/for-you"),
+            *(Tab(feed.title, f"/feeds/{feed.id}") for feed in pinned)]

@@ -57,9 +57,11 @@ def everyone(site: Site) -> dict[str, str]:
     status = site.anon.client.post("/api/v1/statuses", headers=alice, json={
         "status": "a poll #sea", "poll": {"options": ["a", "b"]}}).json()
     listed = site.anon.client.post("/api/v1/lists", headers=alice, json={"title": "l"}).json()
+    feed = site.anon.client.post("/api/v1/salon/feeds", headers=alice,
+                                 json={"sentence": "the sea"}).json()
     return {**PATH_VALUES, "post_id": status["id"], "status_id": status["id"],
             "poll_id": status["poll"]["id"], "account_id": status["account"]["id"],
-            "list_id": listed["id"], **alice}
+            "list_id": listed["id"], "feed_id": feed["id"], **alice}
 
 
 def test_every_route_answers_bad_values_with_4xx(site: Site, everyone: dict[str, str]) -> None:

@@ -25,6 +25,7 @@ from salon.api.mastodon import (
     oauth,
     push,
     scheduled,
+    sentence_feeds,
     similar,
     statuses,
     streaming,
@@ -43,7 +44,7 @@ ROUTERS = [timelines.router, for_you.router, lists.router, oauth.router, oauth.c
            notifications.router, notifications.markers, discovery.router,
            tags.router, streaming.router, extras.router, generations.router, webfinger.router,
            filters.router, admin.router, scheduled.router, conversations.router, push.router,
-           assistant.router, similar.router]
+           assistant.router, similar.router, sentence_feeds.router]
 
 # Routes that read and change nothing of any account, so need no scope; the consent page is
 # for a person signed in by cookie (with CSRF), not a token.

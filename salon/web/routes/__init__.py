@@ -21,10 +21,10 @@ from salon.web.routes import (  # noqa: E402
     for_you,
     imagine,
     posts,
+    sentence_feeds,
     similar,
 )
 
 # imagine before posts: its /posts/{id}/recipe must win over /posts/{id}/{action}.
 ROUTERS = [auth.router, feeds.router, for_you.router, imagine.router, similar.router,
-           posts.router, admin.router,
-           accounts.router]
+           posts.router, admin.router, accounts.router, sentence_feeds.router]

@@ -230,9 +230,11 @@ def test_start_up_endpoints_apps_ask_for(site: Site) -> None:
     assert [a["username"] for a in blocked] == ["bob"]
     assert api(site, "GET", "/api/v1/mutes", alice).json() == []
     for path in ("/api/v1/custom_emojis", "/api/v1/filters", "/api/v2/filters",
-                 "/api/v1/lists", "/api/v1/announcements", "/api/v1/follow_requests"):
+                 "/api/v1/announcements", "/api/v1/follow_requests"):
         answer = api(site, "GET", path, alice)
         assert (answer.status_code, answer.json()) == (200, []), path
+    # Lists start with the built-in For you (tests/api/mastodon/test_sentence_feeds.py).
+    assert [x["id"] for x in api(site, "GET", "/api/v1/lists", alice).json()] == ["1"]
     assert api(site, "GET", "/api/v1/lists", {}).status_code == 401
     prefs = api(site, "GET", "/api/v1/preferences", alice).json()
     assert prefs["posting:default:visibility"] == "public"

@@ -9,6 +9,8 @@ from tests.api.mastodon.test_endpoints import api, token_for
 from tests.conftest import Site
 
 NOT_FOUND = {"error": "Record not found"}
+# Built in, first in everyone's lists: For You's timeline (see test_sentence_feeds.py).
+FOR_YOU = {"id": "1", "title": "For you", "replies_policy": "none", "exclusive": False}
 
 
 def me(site: Site, who: dict[str, str]) -> str:
@@ -17,7 +19,7 @@ def me(site: Site, who: dict[str, str]) -> str:
 
 def test_lists_crud(site: Site) -> None:
     alice, bob = token_for(site, "alice"), token_for(site, "bob")
-    assert api(site, "GET", "/api/v1/lists", alice).json() == []
+    assert api(site, "GET", "/api/v1/lists", alice).json() == [FOR_YOU]
     made = api(site, "POST", "/api/v1/lists", alice, data={"title": "Friends"})
     assert made.status_code == 200
     body = made.json()
@@ -27,7 +29,7 @@ def test_lists_crud(site: Site) -> None:
                 json={"title": "Art", "replies_policy": "none", "exclusive": True}).json()
     assert other["replies_policy"] == "none" and other["exclusive"] is True
     assert [x["title"] for x in api(site, "GET", "/api/v1/lists", alice).json()] == [
-        "Art", "Friends"]
+        "For you", "Art", "Friends"]
     path = f"/api/v1/lists/{body['id']}"
     assert api(site, "GET", path, alice).json() == body
     changed = api(site, "PUT", path, alice, json={"title": "Close friends",
@@ -36,7 +38,7 @@ def test_lists_crud(site: Site) -> None:
     assert api(site, "PUT", path, alice, data={"exclusive": "true"}).json()["exclusive"]
 
     # Private to its owner: Bob finds nothing, as for a list that does not exist.
-    assert api(site, "GET", "/api/v1/lists", bob).json() == []
+    assert api(site, "GET", "/api/v1/lists", bob).json() == [FOR_YOU]
     for method in ("GET", "PUT", "DELETE"):
         refused = api(site, method, path, bob, json={"title": "mine now"})
         assert (refused.status_code, refused.json()) == (404, NOT_FOUND), method
@@ -45,7 +47,8 @@ def test_lists_crud(site: Site) -> None:
 
     assert api(site, "DELETE", path, alice).json() == {}
     assert api(site, "GET", path, alice).status_code == 404
-    assert [x["id"] for x in api(site, "GET", "/api/v1/lists", alice).json()] == [other["id"]]
+    assert [x["id"] for x in api(site, "GET", "/api/v1/lists", alice).json()] == [
+        "1", other["id"]]
 
 
 def test_bad_input_names_the_field(site: Site) -> None:
