@@ -188,6 +188,9 @@ class Settings(BaseSettings):
     for_you_window_hours: float = Field(72.0, gt=0)  # candidates no older than this
     for_you_candidates: int = Field(600, ge=20, le=5000)  # scored per ranking
     for_you_page_size: int = Field(200, ge=20, le=1000)  # ranked and kept per ranking
+    # Seconds a process reuses the sources that are the same for everyone (trending and
+    # popular posts): sorting a big window by engagement for each reader costs too much.
+    for_you_shared_seconds: float = Field(60.0, ge=0)
 
     # Content credentials (C2PA): a PEM chain (signing certificate first) and its private key.
     # Unset: a development CA and certificate are created in data_dir/c2pa on first use.

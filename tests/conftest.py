@@ -83,6 +83,8 @@ def settings_for(data_dir: Path, database: dict[str, Any], **changes: Any) -> Se
     return configure(Settings(**{
         "env": "test", "data_dir": data_dir, "secret_key": "test-secret",
         "embedded_worker": False, "login_attempts_per_minute": 1000, "signups_per_hour": 1000,
+        # What is popular is read afresh: tests change it within a minute.
+        "for_you_shared_seconds": 0,
         **database, **changes,
     }))
 

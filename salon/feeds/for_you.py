@@ -27,7 +27,6 @@ from salon.meaning import service as meaning
 from salon.posts.models import Post, PostTag, Tag
 from salon.posts.visibility import visible_to
 from salon.settings import Settings
-from salon.timelines import service as timelines
 from salon.timelines.schemas import Cursor
 
 _FILTERS = FilterCache()  # the benchmark's and the web's compiled filters, by version
@@ -74,7 +73,7 @@ async def _rank(session: AsyncSession, settings: Settings, account_id: int,
     named = await accounts.get_many(session, {a for s in best for a, _ in s.engagers[:1]})
     history = await sources.history_posts(
         session, me, {s.features.match for s in best if s.features.match is not None})
-    trending = {t.name for t in await timelines.trending_tags(session, sources.TRENDING_TAGS)}
+    trending = set((await sources.shared(session, settings, me.floor)).tags)
     return [Ranked(s.candidate.post.id, round(s.final, 6),
                    reasons.explain(s, named, history, trending)) for s in best], me.feedback_id
 

@@ -8,6 +8,7 @@ already-seen and not-interested ones."""
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -181,7 +182,7 @@ async def candidates(session: AsyncSession, settings: Settings, me: Person
                      ) -> dict[int, set[str]]:
     """Candidate post ids, each with the sources that brought it (unfiltered yet)."""
     total = settings.for_you_candidates
-    quota = {name: max(5, int(total * share)) for name, share in SHARES.items()}
+    quota = {name: _quota(total, share) for name, share in SHARES.items()}
     found: dict[int, set[str]] = {}
 
     def add(ids: list[int] | set[int], source: str) -> None:
@@ -202,20 +203,67 @@ async def candidates(session: AsyncSession, settings: Settings, me: Person
         select(Post.reblog_of_id).where(Post.account_id.in_(followed),
                                         Post.reblog_of_id >= me.floor)
         .order_by(Post.id.desc()).limit(half))), "social")
-    tags = [t.name for t in await timelines.trending_tags(session, limit=TRENDING_TAGS)]
-    if tags:
-        tagged = select(PostTag.post_id).join(Tag, Tag.id == PostTag.tag_id).where(
-            Tag.name.in_(tags), PostTag.post_id >= me.floor)
-        add(list(await session.scalars(
-            select(Post.id).where(*base, Post.id.in_(tagged))
-            .order_by(_engagement().desc(), Post.id.desc()).limit(quota["popular"] // 2))),
-            "trending")
-    add(list(await session.scalars(
-        select(Post.id).where(*base, _engagement() > 0)
-        .order_by(_engagement().desc(), Post.id.desc()).limit(quota["popular"]))), "popular")
+    everyone = await shared(session, settings, me.floor)
+    add(everyone.trending, "trending")
+    add(everyone.popular, "popular")
     add(list(await session.scalars(select(Post.id).where(*base).order_by(Post.id.desc())
                                    .limit(quota["recent"]))), "recent")
     return found
+
+
+def _quota(total: int, share: float) -> int:
+    return max(5, int(total * share))
+
+
+def popular_quota(settings: Settings) -> int:
+    return _quota(settings.for_you_candidates, SHARES["popular"])
+
+
+@dataclass
+class Shared:
+    """The sources that are the same for everyone: trending tags, their posts and the
+    popular posts of the window."""
+
+    tags: list[str]
+    trending: list[int]
+    popular: list[int]
+
+
+POPULAR_POOL = 5000  # the newest public posts whose engagement is compared
+_SHARED: dict[tuple[str, int], tuple[float, Shared]] = {}
+
+
+async def shared(session: AsyncSession, settings: Settings, floor: int) -> Shared:
+    """Trending and popular candidates, read once a minute per process
+    (SALON_FOR_YOU_SHARED_SECONDS): at a million posts in the window, sorting them all by
+    engagement for every reader would cost a second."""
+    limit = popular_quota(settings)
+    key = (str(session.get_bind().engine.url), limit)
+    now = time.monotonic()
+    kept = _SHARED.get(key)
+    if kept is not None and now - kept[0] < settings.for_you_shared_seconds:
+        return kept[1]
+    base = [Post.id >= floor, listed(), Post.reblog_of_id.is_(None), _top_level()]
+    tags = [t.name for t in await timelines.trending_tags(session, limit=TRENDING_TAGS)]
+    trending: list[int] = []
+    if tags:
+        tagged = select(PostTag.post_id).join(Tag, Tag.id == PostTag.tag_id).where(
+            Tag.name.in_(tags), PostTag.post_id >= floor)
+        trending = list(await session.scalars(
+            select(Post.id).where(*base, Post.id.in_(tagged))
+            .order_by(_engagement().desc(), Post.id.desc()).limit(limit // 2)))
+    newest = select(Post.id).where(*base).order_by(Post.id.desc()).limit(POPULAR_POOL)
+    popular = list(await session.scalars(
+        select(Post.id).where(Post.id.in_(newest.scalar_subquery()), _engagement() > 0)
+        .order_by(_engagement().desc(), Post.id.desc()).limit(limit)))
+    found = Shared(tags, trending, popular)
+    _SHARED[key] = (now, found)
+    return found
+
+
+def forget_shared() -> None:
+    """Tests that change what is trending or popular within a minute."""
+    _SHARED.clear()
 
 
 async def _similar(session: AsyncSession, settings: Settings, me: Person, limit: int

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.accounts.models import Account
-from salon.feeds import feedback, for_you
+from salon.feeds import feedback, for_you, sources
 from salon.graph import service as graph
 from salon.jobs.worker import Worker
 from salon.posts import interactions
@@ -167,3 +167,25 @@ async def test_since_id_and_min_id_answer_an_empty_page(
     # A max_id not in the kept ranking ends the feed rather than repeating it.
     assert (await for_you.page(session, settings, vic.id, Cursor(max_id=made + 1))).posts \
         == []
+
+
+async def test_trending_and_popular_are_read_once_a_minute_per_process(
+    settings: Settings, session: AsyncSession, people: People
+) -> None:
+    """What is the same for everyone is not sorted again for each reader within
+    SALON_FOR_YOU_SHARED_SECONDS; with 0 (the tests' setting) it is read afresh."""
+    ada, bob = await people.make("ada"), await people.make("bob")
+    first = await posts.create_post(session, ada, "a watercolour fox #foxes")
+    await interactions.like(session, bob, first.id)
+    await session.commit()
+    cached = settings.model_copy(update={"for_you_shared_seconds": 60.0})
+    floor = sources.window_floor(settings)
+    sources.forget_shared()
+    assert (await sources.shared(session, cached, floor)).popular == [first.id]
+    second = await posts.create_post(session, ada, "a watercolour hare")
+    await interactions.like(session, bob, second.id)
+    await interactions.like(session, ada, second.id)
+    await session.commit()
+    assert (await sources.shared(session, cached, floor)).popular == [first.id]
+    assert (await sources.shared(session, settings, floor)).popular == [second.id, first.id]
+    sources.forget_shared()
