@@ -8,7 +8,6 @@ ids): they read as lists, and changing them here is refused (they change in Salo
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -16,7 +15,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.accounts import service as accounts
-from salon.api.mastodon import render, rendered, sentence_feeds
+from salon.api.mastodon import for_you, render, rendered, sentence_feeds
 from salon.api.mastodon.deps import (
     ApiError,
     Params,
@@ -195,16 +194,7 @@ async def timeline(request: Request, list_id: str, context: TokenContext = Depen
         return await sentence_feeds.timeline_response(request, session, settings, context,
                                                       kept, found)
     if found is not None:
-        # For You's module (salon/api/mastodon/for_you.py), imported when first asked.
-        try:
-            for_you = import_module("salon.api.mastodon.for_you")
-        except ModuleNotFoundError as e:
-            if e.name != "salon.api.mastodon.for_you":
-                raise
-            raise ApiError(404, lists.NOT_FOUND) from None
-        response: Response = await for_you.for_you_response(request, session, settings,
-                                                            context, kept)
-        return response
+        return await for_you.for_you_response(request, session, settings, context, kept)
     page = await lists.timeline(session, account_of(context).id, wanted,
                                 cursor(await params(request)), rendered.presenter(kept))
     return paged_json(request, page)

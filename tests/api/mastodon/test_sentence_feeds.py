@@ -4,12 +4,10 @@ For you as lists in /api/v1/lists, also read by Mastodon.py from a real server."
 
 from __future__ import annotations
 
-import importlib.util
 import time
 from typing import Any
 
 import httpx
-import pytest
 from mastodon import Mastodon
 
 from tests.api.mastodon.test_endpoints import api, token_for
@@ -176,15 +174,11 @@ def test_feeds_and_for_you_are_lists(site: Site) -> None:
     assert "Record not found" in api(site, "GET", "/api/v1/lists/2", bob).text
 
 
-@pytest.mark.skipif(importlib.util.find_spec("salon.api.mastodon.for_you") is None,
-                    reason="For You's API (branch fy) has not landed yet")
 def test_the_for_you_list_is_for_yous_timeline(site: Site) -> None:
     ada, bob = token_for(site, "ada"), token_for(site, "bob")
     posted = post(site, ada, "hello from ada")
-    bob_id = api(site, "GET", "/api/v1/accounts/verify_credentials", bob).json()["id"]
     ada_id = api(site, "GET", "/api/v1/accounts/lookup", ada, params={"acct": "ada"}).json()
     api(site, "POST", f"/api/v1/accounts/{ada_id['id']}/follow", bob)
-    assert bob_id
     site.run_jobs()
     listed = api(site, "GET", "/api/v1/timelines/list/1", bob)
     direct = api(site, "GET", "/api/v1/timelines/for_you", bob)
