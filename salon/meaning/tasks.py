@@ -15,7 +15,10 @@ from salon.settings import get_settings
 
 @handler(search.EMBED_JOB)
 async def embed(session: AsyncSession, payload: dict[str, Any]) -> None:
-    """Runs the model in a thread; a deleted post needs nothing."""
+    """Runs the model in a thread; a deleted post, or embeddings off, needs nothing."""
+    settings = get_settings()
+    if await meaning.model(settings) is None:
+        return
     post = await session.get(Post, int(payload["post_id"]))
     if post is not None:
-        await meaning.embed_posts(session, get_settings(), [post])
+        await meaning.embed_posts(session, settings, [post])

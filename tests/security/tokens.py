@@ -16,7 +16,7 @@ PATH_VALUES = {
     "media_id": "1", "notification_id": "1", "generation_id": "1", "hashtag": "sea",
     "name": "sea", "featured_id": "1", "filter_id": "1", "keyword_id": "1", "report_id": "1",
     "scheduled_id": "1", "conversation_id": "1", "list_id": "1", "group_key": "ungrouped-1",
-    "request_id": "1",
+    "request_id": "1", "feed_id": "1",
 }
 
 
