@@ -2,10 +2,11 @@
 kept per process and brought up to date from the database by each search (rows whose
 `version` is newer than the last one read). SQLite's way, and PostgreSQL's without pgvector.
 
-Memory: 384 float16 numbers a post (768 bytes): 100,000 posts take 77 MB; a search is one
-matrix-vector product over them (about 5 ms for 100,000 on one core). Deleted posts stay
-until the process restarts, which costs memory, never visibility: every hit is checked
-against the posts table by the caller.
+Memory: 384 float32 numbers a post (1.5 KB): 100,000 posts take 154 MB; a search is one
+matrix-vector product over them (BLAS: a few ms for 100,000 on one core). float16 would
+halve the memory, but numpy multiplies half floats without BLAS, several times slower.
+Deleted posts stay until the process restarts, which costs memory, never visibility: every
+hit is checked against the posts table by the caller.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ class MemoryIndex:
     model: str
     dim: int = 0
     ids: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-    matrix: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float16))
+    matrix: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
     size: int = 0
     version: int = 0  # the newest row read
     rows: dict[int, int] = field(default_factory=dict)  # post id -> row
@@ -53,7 +54,7 @@ class MemoryIndex:
         vectors = [np.frombuffer(v, dtype=np.float32) for _, v in found]
         if not self.dim:
             self.dim = len(vectors[0])
-            self.matrix = np.zeros((0, self.dim), np.float16)
+            self.matrix = np.zeros((0, self.dim), np.float32)
         for (post_id, _), vector in zip(found, vectors, strict=True):
             if len(vector) != self.dim:
                 continue
@@ -70,7 +71,7 @@ class MemoryIndex:
     def _grow(self) -> None:
         more = max(GROW, len(self.ids) // 2)
         self.ids = np.concatenate([self.ids, np.zeros(more, np.int64)])
-        self.matrix = np.concatenate([self.matrix, np.zeros((more, self.dim), np.float16)])
+        self.matrix = np.concatenate([self.matrix, np.zeros((more, self.dim), np.float32)])
 
     def scores(self, vector: np.ndarray, since_id: int | None = None
                ) -> tuple[np.ndarray, np.ndarray]:
@@ -81,7 +82,7 @@ class MemoryIndex:
         if since_id is not None:
             keep = ids >= since_id
             ids, matrix = ids[keep], matrix[keep]
-        return ids, matrix @ vector.astype(np.float16)
+        return ids, matrix @ vector.astype(np.float32, copy=False)
 
     def nearest(self, vector: np.ndarray, k: int, since_id: int | None = None
                 ) -> list[tuple[int, float]]:

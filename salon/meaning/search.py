@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.graph import service as graph
@@ -41,7 +41,9 @@ def fuse(rankings: Sequence[Sequence[int]], k: int = RRF_K) -> list[int]:
 def shown_to(viewer_id: int | None) -> list[ColumnElement[bool]]:
     """What every post found here must be: one the viewer may see, not a repost, and not
     by an author they block, are blocked by or muted."""
-    found = [visible_to(viewer_id), Post.reblog_of_id.is_(None)]
+    # Reposts out by a function of the column: as `reblog_of_id IS NULL`, SQLite's planner
+    # walked that index (nearly every post) instead of the few ids asked for (145 ms).
+    found = [visible_to(viewer_id), func.coalesce(Post.reblog_of_id, 0) == 0]
     if viewer_id is not None:
         found.append(Post.account_id.not_in(graph.hidden_author_ids(viewer_id)))
     return found
