@@ -99,6 +99,19 @@ def features(me: Person, cands: list[Candidate], vectors: dict[int, np.ndarray],
               if history else None)
     raw_pop = [_popularity(c, now) for c in cands]
     top_pop = max(raw_pop, default=0.0) or 1.0
+    # Taste for every candidate with a vector at once: one product with the history, then
+    # the best match and the mean of the top few per candidate (a loop of small numpy
+    # calls cost 30 ms for 600 candidates).
+    tastes: dict[int, tuple[float, int]] = {}
+    with_vector = [c.post.id for c in cands if c.post.id in vectors]
+    if matrix is not None and with_vector:
+        sims = np.stack([vectors[i] for i in with_vector]).astype(np.float32) @ matrix.T
+        best = sims.argmax(axis=1)
+        k = min(TOP_K, sims.shape[1])
+        top = np.partition(sims, sims.shape[1] - k, axis=1)[:, -k:].mean(axis=1)
+        score = (0.7 * sims[np.arange(len(best)), best] + 0.3 * top - TASTE_FROM) / TASTE_SPAN
+        tastes = {i: (_clip(float(t)), int(b)) for i, t, b in zip(with_vector, score, best,
+                                                                  strict=True)}
     found = []
     for c, pop in zip(cands, raw_pop, strict=True):
         f = Features(in_network=c.author.id in me.followed,
@@ -107,13 +120,9 @@ def features(me: Person, cands: list[Candidate], vectors: dict[int, np.ndarray],
                      popularity=pop / top_pop, has_media=c.has_media,
                      new_voice=_new_voice(c, now))
         vector = vectors.get(c.post.id)
-        if matrix is not None and vector is not None:
-            sims = matrix @ vector.astype(np.float32)
-            best = int(np.argmax(sims))
-            top = np.sort(sims)[-TOP_K:]
-            f.taste = _clip((0.7 * float(sims[best]) + 0.3 * float(top.mean()) - TASTE_FROM)
-                            / TASTE_SPAN)
-            f.match, f.match_kind = history[best].post_id, history[best].kind
+        if c.post.id in tastes:
+            f.taste, best_row = tastes[c.post.id]
+            f.match, f.match_kind = history[best_row].post_id, history[best_row].kind
         f.less = _related(c, vector, me.less, me)
         f.more = _related(c, vector, me.more, me)
         found.append(f)

@@ -280,10 +280,11 @@ async def _similar(session: AsyncSession, settings: Settings, me: Person, limit:
         return found
     first = max(limit // 2, 10)  # the profile gets half; each other seed a share of the rest
     each = max((limit - first) // max(len(seeds) - 1, 1), 5)
-    for n, seed in enumerate(seeds):
-        hits = await meaning.nearest(session, settings, seed, first if n == 0 else each,
-                                     since_id=me.floor)
-        found.update(i for i, _ in hits)
+    # All seeds in one pass over the vectors; each keeps its own share of the hits.
+    hits = await meaning.nearest_many(session, settings, seeds, max(first, each),
+                                      since_id=me.floor)
+    for n, seed_hits in enumerate(hits):
+        found.update(i for i, _ in seed_hits[:first if n == 0 else each])
     return found
 
 

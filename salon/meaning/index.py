@@ -94,6 +94,27 @@ class MemoryIndex:
         top = top[np.argsort(-sims[top], kind="stable")]
         return [(int(ids[i]), float(sims[i])) for i in top]
 
+    def nearest_many(self, vectors: list[np.ndarray], k: int, since_id: int | None = None
+                     ) -> list[list[tuple[int, float]]]:
+        """`nearest` for several vectors at once: one pass over the matrix (one BLAS
+        product), not one per vector."""
+        if not self.size or not vectors or any(len(v) != self.dim for v in vectors):
+            return [self.nearest(v, k, since_id) for v in vectors]
+        ids, matrix = self.ids[:self.size], self.matrix[:self.size]
+        if since_id is not None:
+            keep = ids >= since_id
+            ids, matrix = ids[keep], matrix[keep]
+        if not len(ids):
+            return [[] for _ in vectors]
+        sims = matrix @ np.stack(vectors).astype(np.float32).T  # (posts, vectors)
+        k = min(k, len(ids))
+        found = []
+        for column in sims.T:
+            top = np.argpartition(-column, k - 1)[:k]
+            top = top[np.argsort(-column[top], kind="stable")]
+            found.append([(int(ids[i]), float(column[i])) for i in top])
+        return found
+
     def above(self, vector: np.ndarray, threshold: float, limit: int,
               max_id: int | None = None) -> list[tuple[int, float]]:
         ids, sims = self.scores(vector)

@@ -136,6 +136,19 @@ async def nearest(session: AsyncSession, settings: Settings, vector: np.ndarray,
     return index.nearest(vector, k, since_id)
 
 
+async def nearest_many(session: AsyncSession, settings: Settings, vectors: list[np.ndarray],
+                       k: int, since_id: int | None = None) -> list[Hits]:
+    """`nearest` for each of several vectors (For You's seeds): in memory, one pass."""
+    found = await model(settings)
+    if found is None or not vectors:
+        return [[] for _ in vectors]
+    if await _uses_pgvector(session, len(vectors[0])):
+        return [await pgvector.nearest(session, v, k, since_id) for v in vectors]
+    index = memory_index(_database(session), found.name)
+    await index.refresh(session)
+    return index.nearest_many(vectors, k, since_id)
+
+
 async def above(session: AsyncSession, settings: Settings, vector: np.ndarray,
                 threshold: float, limit: int, max_id: int | None = None) -> Hits:
     """Newest first, up to `limit` posts at least `threshold` similar, older than max_id."""

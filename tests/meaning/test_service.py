@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from salon.jobs.worker import Worker
 from salon.meaning import pgvector
 from salon.meaning import service as meaning
+from salon.meaning.index import MemoryIndex
 from salon.meaning.models import PostVector
 from salon.posts import service as posts
 from salon.settings import Settings
@@ -57,3 +58,19 @@ async def test_on_postgresql_with_pgvector_the_vectors_have_an_hnsw_index(
         "EXPLAIN SELECT post_id FROM post_embeddings ORDER BY embedding <=> "
         f"CAST('{pgvector.literal(np.ones(384) / 384 ** 0.5)}' AS vector) LIMIT 5")))
     assert "ix_post_embeddings_hnsw" in plan
+
+
+def test_nearest_many_finds_what_nearest_finds_for_each_vector() -> None:
+    """For You's seeds are searched in one pass: the same hits as one search per seed."""
+    rng = np.random.default_rng(7)
+    index = MemoryIndex("m")
+    rows = rng.normal(size=(500, 16)).astype(np.float32)
+    rows /= np.linalg.norm(rows, axis=1, keepdims=True)
+    index._add([(1000 + i, r.tobytes()) for i, r in enumerate(rows)])
+    seeds = [rows[3], rows[200], rng.normal(size=16).astype(np.float32)]
+    for since in (None, 1250):
+        many = index.nearest_many(seeds, 10, since)
+        assert [[i for i, _ in hits] for hits in many] == [
+            [i for i, _ in index.nearest(s, 10, since)] for s in seeds]
+    assert many[0][0][0] != 1003  # below since_id: left out
+    assert index.nearest_many(seeds, 10)[0][0][0] == 1003
