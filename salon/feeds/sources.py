@@ -305,11 +305,15 @@ async def eligible(session: AsyncSession, me: Person, found: dict[int, set[str]]
     wanted = [i for i in found if i not in me.seen]
     if not wanted:
         return []
+    # The window and reposts are checked here, not in SQL: there SQLite walked the whole
+    # window's index range (or the repost index) instead of looking the ids up.
     rows = await session.execute(
         select(Post, Account).join(Account, Account.id == Post.account_id)
-        .where(Post.id.in_(wanted), *_candidate(me), visible_to(me.id)))
+        .where(Post.id.in_(wanted), listed(), _top_level(), Post.account_id != me.id,
+               visible_to(me.id)))
     kept = {post.id: Candidate(post, author, found[post.id]) for post, author in rows
-            if author.id not in me.hidden and author.id not in me.not_authors}
+            if post.id >= me.floor and post.reblog_of_id is None
+            and author.id not in me.hidden and author.id not in me.not_authors}
     if not kept:
         return []
     for post_id, tag_id, name in await session.execute(
