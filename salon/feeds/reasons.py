@@ -56,6 +56,20 @@ def excerpt(post: Post) -> str:
     return text + ("…" if len(words) > EXCERPT_WORDS or len(text) == EXCERPT_CHARS else "")
 
 
+_EXCERPTS: dict[tuple[int, object], str] = {}
+
+
+def _excerpt(post: Post) -> str:
+    """`excerpt`, remembered per post and edit: a page's reasons quote the same few
+    history posts again and again."""
+    key = (post.id, post.edited_at)
+    if key not in _EXCERPTS:
+        if len(_EXCERPTS) > 10_000:
+            _EXCERPTS.clear()
+        _EXCERPTS[key] = excerpt(post)
+    return _EXCERPTS[key]
+
+
 def explain(s: Scored, accounts: dict[int, Account], history: dict[int, Post],
             trending: set[str]) -> Reason:
     """The strongest of the features that raised the post, said in words."""
@@ -85,9 +99,10 @@ def explain(s: Scored, accounts: dict[int, Account], history: dict[int, Post],
     if kind == "similar":
         item = history.get(f.match or 0)
         verb = VERBS.get(f.match_kind, "liked")
-        if item is None or not excerpt(item):
+        quoted = _excerpt(item) if item is not None else ""
+        if item is None or not quoted:
             return Reason(kind, f"like posts you {verb}")
-        return Reason(kind, f"like “{excerpt(item)}”, which you {verb}", post=item.id)
+        return Reason(kind, f"like “{quoted}”, which you {verb}", post=item.id)
     if kind == "more":
         return Reason(kind, "more like what you asked to see more of")
     if kind == "in_network":
