@@ -166,7 +166,10 @@ class Settings(BaseSettings):
     embeddings_openai_dimensions: int = Field(0, ge=0)  # 0: the model's own
     embeddings_openai_timeout: float = Field(30.0, gt=0)
     embeddings_batch: int = Field(32, ge=1, le=512)  # texts per model call
-    embeddings_threads: int = Field(0, ge=0, le=64)  # onnxruntime threads; 0: its choice
+    # onnxruntime threads per model call. One: the embedded worker shares the server's
+    # process and cores, and answering requests comes first. A dedicated `salon worker`
+    # host may give more (0: every core).
+    embeddings_threads: int = Field(1, ge=0, le=64)
     # Search by meaning (salon/meaning/search.py, docs/search.md): how many posts each
     # ranking (words, meaning) brings to the fusion, and how similar a post must be to the
     # query (cosine) to count as found by meaning at all.
