@@ -9,8 +9,10 @@ kept ranking, and feedback newer than the ranking re-ranks what is not shown yet
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 
+import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -64,18 +66,27 @@ async def _rank(session: AsyncSession, settings: Settings, account_id: int,
     cands = await sources.eligible(session, me, found, await hide_filters(session, account_id))
     vectors = await meaning.vectors(session, settings, [c.post.id for c in cands])
     engaged = await sources.engagers(session, me, [c.post.id for c in cands])
-    scored = []
-    for c, f in zip(cands, scoring.features(me, cands, vectors, engaged), strict=True):
-        predicted = scoring.predict(f)
-        scored.append(scoring.Scored(c, f, predicted, scoring.weighted(predicted, settings),
-                                     engagers=engaged.get(c.post.id, [])))
-    best = scoring.rank(scored, settings)[:settings.for_you_page_size]
+    # Scoring hundreds of candidates is pure CPU over rows already read: off the event loop.
+    best = await asyncio.to_thread(_score, me, cands, vectors, engaged, settings)
     named = await accounts.get_many(session, {a for s in best for a, _ in s.engagers[:1]})
     history = await sources.history_posts(
         session, me, {s.features.match for s in best if s.features.match is not None})
     trending = set((await sources.shared(session, settings, me.floor)).tags)
     return [Ranked(s.candidate.post.id, round(s.final, 6),
                    reasons.explain(s, named, history, trending)) for s in best], me.feedback_id
+
+
+def _score(me: sources.Person, cands: list[sources.Candidate],
+           vectors: dict[int, np.ndarray], engaged: dict[int, list[tuple[int, str]]],
+           settings: Settings) -> list[scoring.Scored]:
+    """Features, predicted engagements, the weighted sum and the mixing rules: the best
+    `for_you_page_size`, best first."""
+    scored = []
+    for c, f in zip(cands, scoring.features(me, cands, vectors, engaged), strict=True):
+        predicted = scoring.predict(f)
+        scored.append(scoring.Scored(c, f, predicted, scoring.weighted(predicted, settings),
+                                     engagers=engaged.get(c.post.id, [])))
+    return scoring.rank(scored, settings)[:settings.for_you_page_size]
 
 
 async def rank(session: AsyncSession, settings: Settings, account_id: int) -> list[Ranked]:
