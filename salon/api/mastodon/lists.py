@@ -139,11 +139,13 @@ async def delete(list_id: str, context: TokenContext = Depends(WRITE),
 async def members(request: Request, list_id: str, context: TokenContext = Depends(READ),
                   session: AsyncSession = Depends(db_session),
                   settings: Settings = Depends(get_settings)) -> JSONResponse:
-    """Members, newest first, 40 a page (at most 80); limit=0, as Mastodon, gives all."""
+    """Members, newest first, 40 a page (at most 80); limit=0, as Mastodon, gives all.
+    For you and feeds from a sentence have none: apps that open them as lists see []."""
     p = await params(request)
     wanted = path_id(list_id)
-    await _refuse_salon_list(session, account_of(context).id, wanted)
     limit = p.number("limit", 40, 0, 80, clamp=True)
+    if await _salon_list(session, account_of(context).id, wanted) is not None:
+        return JSONResponse([])
     rows = await lists.members(session, account_of(context).id, wanted,
                                max_id=p.id("max_id"), limit=limit or None)
     return await render.account_page(request, session, base_url(settings), rows,
