@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import BigInteger, ColumnElement, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.graph import service as graph
@@ -78,9 +78,10 @@ async def fresh(session: AsyncSession, found: dict[int, bool]) -> set[int]:
     hidden = [i for i, recipe_hidden in found.items() if recipe_hidden]
     if not hidden:
         return set(found)
-    pending = await session.scalars(select(Job.payload).where(
-        Job.kind == search.EMBED_JOB, Job.status.in_(("queued", "running"))))
-    waiting = {int(str(p.get("post_id", 0))) for p in pending}
+    post_id = cast(Job.payload["post_id"].as_string(), BigInteger)  # ids outgrow int32
+    waiting = set(await session.scalars(select(post_id).where(
+        Job.kind == search.EMBED_JOB, Job.status.in_(("queued", "running")),
+        post_id.in_(hidden))))
     return {i for i in found if i not in waiting}
 
 
