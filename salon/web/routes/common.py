@@ -31,6 +31,21 @@ def form_text(form: FormData, name: str, *, multiline: bool = False) -> str:
     return clean_text(value, name, multiline=multiline) if isinstance(value, str) else ""
 
 
+def is_id(raw: str) -> bool:
+    """ASCII digits that fit an id: str.isdigit() alone also accepts '²', which int() refuses."""
+    return raw.isascii() and raw.isdigit() and len(raw) <= 18
+
+
+def form_id(form: FormData, name: str, what: str = "an id") -> int | None:
+    """An optional id field of a form (None when empty), refused with a 422 naming it."""
+    raw = form.get(name)
+    if raw in (None, ""):
+        return None
+    if not (isinstance(raw, str) and is_id(raw)):
+        raise Invalid(f"{name} must be {what}.", name)
+    return int(raw)
+
+
 def _int(request: Request, name: str) -> int | None:
     raw = request.query_params.get(name)
     if raw in (None, ""):

@@ -7,11 +7,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.datastructures import FormData
 
 from salon.accounts import service as accounts
 from salon.accounts.models import Account
-from salon.errors import Invalid
 from salon.feeds import feedback, for_you
 from salon.posts import reading
 from salon.posts.service import get_visible
@@ -19,7 +17,7 @@ from salon.settings import Settings
 from salon.timelines.schemas import Page
 from salon.web.deps import Viewer, db_session, get_settings, require_account, verify_csrf, viewer
 from salon.web.render import back, is_htmx, page
-from salon.web.routes.common import cursor, filtered, form_text, frame
+from salon.web.routes.common import cursor, filtered, form_id, form_text, frame
 from salon.web.tabs import feed_tabs
 
 router = APIRouter(dependencies=[Depends(verify_csrf)])
@@ -50,15 +48,6 @@ async def for_you_page(
         **await frame(session, current)})
 
 
-def _id(form: FormData, name: str) -> int | None:
-    raw = form.get(name)
-    if raw in (None, ""):
-        return None
-    if not (isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) <= 18):
-        raise Invalid(f"{name} must be an id.", name)
-    return int(raw)
-
-
 @router.post("/for-you/feedback")
 async def give_feedback(
     request: Request,
@@ -69,9 +58,9 @@ async def give_feedback(
     into a line with an Undo button (and comes back on Undo); without, back to the page."""
     form = await request.form()
     kind = form_text(form, "kind")
-    post_id, author_id = _id(form, "post_id"), _id(form, "account_id")
+    post_id, author_id = form_id(form, "post_id"), form_id(form, "account_id")
     tag = form_text(form, "tag") or None
-    item = _id(form, "item")  # the post whose buttons were used
+    item = form_id(form, "item")  # the post whose buttons were used
     undoing = form.get("undo") is not None
     act = feedback.undo if undoing else feedback.give
     await act(session, me.id, kind, post_id=post_id, author_id=author_id, tag=tag)

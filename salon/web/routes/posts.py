@@ -35,7 +35,7 @@ from salon.web.deps import (
     wake_worker,
 )
 from salon.web.render import back, is_htmx, page, safe_next
-from salon.web.routes.common import filtered, form_text, frame
+from salon.web.routes.common import filtered, form_id, form_text, frame, is_id
 
 router = APIRouter(dependencies=[Depends(verify_csrf)])
 POLL_DURATIONS = {
@@ -56,11 +56,6 @@ def _typed(form: FormData, name: str) -> str:
     """What was typed, unchecked: only to show the composer again after an error."""
     value = form.get(name)
     return value if isinstance(value, str) else ""
-
-
-def _number(raw: str) -> bool:
-    """ASCII digits that fit an id: str.isdigit() alone also accepts '²', which int() refuses."""
-    return raw.isascii() and raw.isdigit() and len(raw) <= 18
 
 
 async def _uploads(
@@ -96,7 +91,7 @@ def _poll(form: FormData) -> PollSpec | None:
     if not any(o.strip() for o in options):
         return None
     duration = _field(form, "poll_expires_in") or "86400"
-    if not _number(duration):
+    if not is_id(duration):
         raise Invalid("Choose how long the poll runs.", "poll")
     return PollSpec(
         options=options, expires_in=int(duration), multiple=_field(form, "poll_multiple") == "on"
@@ -106,18 +101,9 @@ def _poll(form: FormData) -> PollSpec | None:
 def _picked(form: FormData) -> list[int]:
     """Own pictures already stored (generated candidates) chosen with checkboxes."""
     raw = [v for v in form.getlist("media_id") if isinstance(v, str)]
-    if not all(_number(v) for v in raw):
+    if not all(is_id(v) for v in raw):
         raise Invalid("media_id must be the ids of your pictures.", "media_ids")
     return [int(v) for v in raw]
-
-
-def _optional_id(form: FormData, name: str) -> int | None:
-    raw = _field(form, name)
-    if not raw:
-        return None
-    if not _number(raw):
-        raise Invalid(f"{name} must be a post id.", name)
-    return int(raw)
 
 
 @router.post("/posts")
@@ -129,8 +115,8 @@ async def compose(
     settings: Settings = Depends(get_settings),
 ) -> Response:
     form = await request.form()
-    in_reply_to_id = _optional_id(form, "in_reply_to_id")
-    quote_of_id = _optional_id(form, "quote_of_id")
+    in_reply_to_id = form_id(form, "in_reply_to_id", "a post id")
+    quote_of_id = form_id(form, "quote_of_id", "a post id")
     try:
         post = await posts.create_post(
             session,
@@ -276,7 +262,7 @@ async def act(
         )
     if action == "vote":
         form = await request.form()
-        choices = [int(v) for v in form.getlist("choice") if isinstance(v, str) and _number(v)]
+        choices = [int(v) for v in form.getlist("choice") if isinstance(v, str) and is_id(v)]
         await interactions.vote(session, me, post_id, choices)
         await session.commit()
         return back(request, anchor=f"p{post_id}")
