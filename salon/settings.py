@@ -89,6 +89,9 @@ class Settings(BaseSettings):
     streaming_per_address: int = Field(20, ge=1)
     streaming_per_token: int = Field(10, ge=1)
     streaming_subscriptions: int = Field(50, ge=1)
+    # A comment line sent on an idle server-sent-events stream: keeps proxies from closing
+    # it, and lets the server notice a client that has gone.
+    streaming_heartbeat_seconds: float = Field(15.0, gt=0, le=300)
 
     # Imagine: image generation.
     engines: str = "sketch"  # comma-separated engines people may pick

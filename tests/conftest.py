@@ -273,7 +273,9 @@ def real_site(tmp_path_factory: pytest.TempPathFactory, databases: Databases
     data = tmp_path_factory.mktemp("real-site")
     port = _free_port()
     database = databases.fresh(data)
+    # A short heartbeat: a client closing its stream waits for the next line to notice.
     env = {**process_env(settings_for(data, database)), "SALON_WORKER_POLL_SECONDS": "0.1",
+           "SALON_STREAMING_HEARTBEAT_SECONDS": "1",
            "SALON_BASE_URL": f"http://127.0.0.1:{port}"}
     try:
         with salon_serve(env, data / "server.log", port) as base:

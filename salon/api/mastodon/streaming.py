@@ -37,7 +37,6 @@ from salon.oauth.service import TokenContext
 
 router = APIRouter(prefix="/api/v1/streaming")
 log = logging.getLogger("salon.streaming")
-HEARTBEAT_SECONDS = 15.0
 
 
 def streams_for(name: str, account_id: int | None, tag: str | None) -> list[str]:
@@ -117,12 +116,13 @@ async def health() -> PlainTextResponse:
 async def _sse(request: Request, streams: list[str], viewer_id: int | None, hold: Hold
                ) -> AsyncIterator[str]:
     render = await _renderer(request)
+    heartbeat = request.app.state.settings.streaming_heartbeat_seconds
     try:
         async with BUS.listen(streams) as queue:
             yield ":)\n\n"
             while not await request.is_disconnected():
                 try:
-                    event = await asyncio.wait_for(queue.get(), HEARTBEAT_SECONDS)
+                    event = await asyncio.wait_for(queue.get(), heartbeat)
                 except TimeoutError:
                     yield ":thump\n\n"
                     continue
