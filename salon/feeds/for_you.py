@@ -3,17 +3,18 @@ open after the public shape of X's recommender: candidate sources -> filters -> 
 sum of predicted engagements -> network factor, new voices, author diversity -> reasons
 (sources.py, scoring.py, reasons.py). docs/feeds.md tells it in full.
 
-A ranking of `for_you_page_size` posts is kept per person (feeds.models.Ranking) so paging
-through it is stable: a first page ranks afresh, `max_id` continues after that post in the
+A ranking of `for_you_page_size` posts is kept per person and client (feeds.models.Ranking)
+so paging through it is stable: a first page ranks afresh, `max_id` continues after that post in the
 kept ranking, and feedback newer than the ranking re-ranks what is not shown yet."""
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.accounts import service as accounts
@@ -31,6 +32,7 @@ from salon.posts.visibility import visible_to
 from salon.settings import Settings
 from salon.timelines.schemas import Cursor
 
+KEPT_FOR = timedelta(days=1)  # a client's ranking not re-ranked for this long is let go
 _FILTERS = FilterCache()  # the benchmark's and the web's compiled filters, by version
 
 
@@ -103,31 +105,37 @@ def _from_kept(entries: list[list[object]]) -> list[Ranked]:
             for e in entries]
 
 
-async def _keep(session: AsyncSession, account_id: int, ranked: list[Ranked],
+async def _keep(session: AsyncSession, account_id: int, client: str, ranked: list[Ranked],
                 feedback_id: int) -> None:
-    row = await session.get(Ranking, account_id)
+    row = await session.get(Ranking, (account_id, client))
     if row is None:
-        row = Ranking(account_id=account_id, made_at=utcnow(), entries=[], feedback_id=0)
+        # A new client's first page: the person's rankings of a day ago are not paged any
+        # more (clients signed out, tokens revoked), and go.
+        await session.execute(delete(Ranking).where(
+            Ranking.account_id == account_id, Ranking.made_at < utcnow() - KEPT_FOR))
+        row = Ranking(account_id=account_id, client=client, made_at=utcnow(), entries=[],
+                      feedback_id=0)
         session.add(row)
     row.made_at, row.entries, row.feedback_id = utcnow(), _kept(ranked), feedback_id
     await session.flush()
 
 
 async def page(session: AsyncSession, settings: Settings, account_id: int,
-               cursor: Cursor) -> ForYouPage:
-    """A page of For You. No max_id: rank afresh and keep the ranking. max_id: continue
-    after that post in the kept ranking (re-ranking what is not shown yet when there is
-    newer feedback); a post not in it ends the feed. since_id / min_id: an empty page (a
-    ranked feed has nothing "newer" to add above what was shown)."""
+               cursor: Cursor, *, client: str = "") -> ForYouPage:
+    """A page of For You. No max_id: rank afresh and keep the ranking (one per `client`,
+    the web sign-in or access token paging it). max_id: continue after that post in the
+    kept ranking (re-ranking what is not shown yet when there is newer feedback); a post not
+    in it ends the feed. since_id / min_id: an empty page (a ranked feed has nothing "newer"
+    to add above what was shown)."""
     result = ForYouPage(meaning=await meaning.model(settings) is not None)
     if cursor.since_id is not None or cursor.min_id is not None:
         return result
-    kept = await session.get(Ranking, account_id)
+    kept = await session.get(Ranking, (account_id, client))
     if cursor.max_id is None or kept is None:
         if cursor.max_id is not None:
             return result  # nothing kept to continue
         ranked, feedback_id = await _rank(session, settings, account_id, set())
-        await _keep(session, account_id, ranked, feedback_id)
+        await _keep(session, account_id, client, ranked, feedback_id)
         start = 0
     else:
         ranked = _from_kept(kept.entries)
@@ -140,7 +148,7 @@ async def page(session: AsyncSession, settings: Settings, account_id: int,
         if kept.feedback_id != newest:
             rest, newest = await _rank(session, settings, account_id, set(ids[:start]))
             ranked = ranked[:start] + rest[:max(settings.for_you_page_size - start, 0)]
-            await _keep(session, account_id, ranked, newest)
+            await _keep(session, account_id, client, ranked, newest)
     chosen = ranked[start:start + cursor.limit]
     if start + cursor.limit < len(ranked) and chosen:
         result.next_max_id = chosen[-1].post_id

@@ -38,13 +38,16 @@ class Feedback(IdMixin, CreatedMixin, Base):
 
 
 class Ranking(Base):
-    """The For You page last ranked for a person, kept so that paging through it is stable:
-    entries are [post_id, score, reasons] in order."""
+    """The For You page last ranked for a person in one client, kept so that paging through
+    it is stable: entries are [post_id, score, reasons] in order. One per client (a web
+    sign-in, an access token): an app opening For You does not re-rank under a web page
+    that is half read."""
 
     __tablename__ = "for_you_rankings"
 
     account_id: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True)
+    client: Mapped[str] = mapped_column(String(40), primary_key=True)
     made_at: Mapped[datetime]
     entries: Mapped[list[Any]] = mapped_column(JSON)
     # The newest feedback taken into account: newer feedback re-ranks what is not shown yet.

@@ -100,6 +100,31 @@ async def test_show_less_changes_the_next_page(
     assert seen[-1] in foxes  # the foxes left sink to the end, not out
 
 
+async def test_each_client_pages_its_own_ranking(
+    settings: Settings, session: AsyncSession, people: People, worker: Worker
+) -> None:
+    """The phone is half way down For You when the laptop opens it, with new posts about:
+    the laptop's fresh ranking has them, and the phone pages on through its own."""
+    vic = await _fox_liker(session, people)
+    before = await _strangers(session, people, FOXES + OTHERS, "early")
+    await worker.drain()
+    phone = await for_you.page(session, settings, vic.id, Cursor(limit=3), client="phone")
+    await session.commit()
+    later = await _strangers(session, people, FOXES + OTHERS, "late")
+    await worker.drain()
+    laptop = await for_you.page(session, settings, vic.id, Cursor(limit=3), client="laptop")
+    await session.commit()
+    seen, cursor = [p.id for p in phone.posts], phone.next_max_id
+    while cursor is not None:
+        more = await for_you.page(session, settings, vic.id, Cursor(max_id=cursor, limit=3),
+                                  client="phone")
+        seen += [p.id for p in more.posts]
+        cursor = more.next_max_id
+    assert len(seen) == len(set(seen)) == len(before)
+    assert set(seen) == set(before)
+    assert {p.id for p in laptop.posts} & set(later)  # the laptop ranked afresh
+
+
 async def test_not_interested_in_an_account_or_a_tag_removes_their_posts(
     settings: Settings, session: AsyncSession, people: People
 ) -> None:

@@ -124,7 +124,7 @@ async def test_reasons_never_name_a_hidden_account_nor_quote_a_private_post(
     first = await for_you.page(session, settings, vic.id, Cursor(limit=40))
     await session.commit()
     assert first.reasons[liked_by_hidden].text == "liked by @carl, who you follow"
-    kept = await session.get(Ranking, vic.id)
+    kept = await session.get(Ranking, (vic.id, ""))
     assert kept is not None and kept.feedback_id == 0
     entries = [e for e in kept.entries if e[0] != liked_by_hidden]
     kept.entries = [entries[0], *(e for e in kept.entries if e[0] == liked_by_hidden)]

@@ -38,7 +38,8 @@ async def for_you_response(request: Request, session: AsyncSession, settings: Se
     header; since_id and min_id answer an empty page: see docs/feeds.md), each status
     with `salon.reason` {kind, text}. Commits: the first page keeps its ranking."""
     me = account_of(context)
-    found = await for_you.page(session, settings, me.id, cursor(await params(request)))
+    found = await for_you.page(session, settings, me.id, cursor(await params(request)),
+                               client=f"token:{context.token.id}")
     matcher = await viewer_filters(request, session, context, "home")
     extras = {post_id: '"reason":' + rendered.to_json(reason.entity())
               for post_id, reason in found.reasons.items()}

@@ -35,7 +35,8 @@ async def for_you_page(
     session: AsyncSession = Depends(db_session),
     settings: Settings = Depends(get_settings),
 ) -> Response:
-    found = await for_you.page(session, settings, me.id, cursor(request))
+    client = f"web:{current.login.token_hash[:32]}" if current.login else "web"
+    found = await for_you.page(session, settings, me.id, cursor(request), client=client)
     await session.commit()  # the first page keeps its ranking
     views = await reading.present(session, found.posts, me.id)
     feed = Page(await filtered(request, session, current, views, "home"), found.next_max_id)
