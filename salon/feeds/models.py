@@ -10,7 +10,6 @@ from sqlalchemy import (
     BigInteger,
     ForeignKey,
     Index,
-    Integer,
     LargeBinary,
     String,
     UniqueConstraint,
@@ -69,7 +68,6 @@ class SentenceFeed(IdMixin, CreatedMixin, Base):
     model: Mapped[str] = mapped_column(String(100), default="")
     vector: Mapped[bytes | None] = mapped_column(LargeBinary)
     avoid: Mapped[bytes | None] = mapped_column(LargeBinary)
-    followers_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (Index("ix_sentence_feeds_account", "account_id", "id"),)
 

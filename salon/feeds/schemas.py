@@ -18,3 +18,4 @@ class SentenceFeedView:
     owned: bool = False
     following: bool = False
     pinned: bool = False
+    followers_count: int = 0  # others who follow it and may read it

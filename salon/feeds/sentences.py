@@ -14,7 +14,6 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import ColumnElement, delete, func, or_, select
-from sqlalchemy import update as sql_update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.accounts import service as accounts
@@ -24,6 +23,7 @@ from salon.feeds import sentence_matching as matching
 from salon.feeds.models import FeedFollow, SentenceFeed
 from salon.feeds.schemas import SentenceFeedView
 from salon.graph import service as graph
+from salon.graph.models import Block
 from salon.meaning import service as meaning
 from salon.posts import reading
 from salon.posts.models import Post
@@ -102,7 +102,7 @@ async def create(session: AsyncSession, settings: Settings, owner_id: int, *, se
     if (count or 0) >= FEEDS_PER_ACCOUNT:
         raise Invalid(f"You have reached the maximum of {FEEDS_PER_ACCOUNT} feeds.", "sentence")
     made = SentenceFeed(account_id=owner_id, title=_title(title, sentence), sentence=sentence,
-                        order=_order(order), public=public, model="", followers_count=0)
+                        order=_order(order), public=public, model="")
     if not await embed(session, settings, made):
         raise Invalid("Feeds from a sentence need search by meaning, which is off on this "
                       "server.", "sentence")
@@ -141,7 +141,6 @@ async def update(session: AsyncSession, settings: Settings, owner_id: int, feed_
         if not public:
             await session.execute(delete(FeedFollow).where(
                 FeedFollow.feed_id == found.id, FeedFollow.account_id != owner_id))
-            found.followers_count = 0
     await session.flush()
     return found
 
@@ -185,10 +184,7 @@ async def follow(session: AsyncSession, viewer_id: int, feed_id: int) -> Sentenc
         FeedFollow.feed_id == feed_id, FeedFollow.account_id == viewer_id))
     if exists is None:
         session.add(FeedFollow(feed_id=feed_id, account_id=viewer_id, pinned=False))
-        await session.execute(sql_update(SentenceFeed).where(SentenceFeed.id == feed_id)
-                              .values(followers_count=SentenceFeed.followers_count + 1))
         await session.flush()
-        await session.refresh(found)
     return found
 
 
@@ -197,13 +193,8 @@ async def unfollow(session: AsyncSession, viewer_id: int, feed_id: int) -> Sente
     found = await readable(session, feed_id, viewer_id)
     if found.account_id == viewer_id:
         raise Invalid("That is your own feed: delete it instead.", "id")
-    gone = await session.execute(delete(FeedFollow).where(
+    await session.execute(delete(FeedFollow).where(
         FeedFollow.feed_id == feed_id, FeedFollow.account_id == viewer_id))
-    if getattr(gone, "rowcount", 0):
-        await session.execute(sql_update(SentenceFeed).where(SentenceFeed.id == feed_id)
-                              .values(followers_count=SentenceFeed.followers_count - 1))
-        await session.flush()
-        await session.refresh(found)
     return found
 
 
@@ -262,8 +253,10 @@ async def pinned(session: AsyncSession, viewer_id: int) -> list[SentenceFeed]:
 
 async def views(session: AsyncSession, viewer_id: int | None, feeds: Sequence[SentenceFeed]
                 ) -> list[SentenceFeedView]:
-    """The feeds with their owners and the viewer's follow and pin, in two queries."""
+    """The feeds with their owners, followers and the viewer's follow and pin, in three
+    queries."""
     owners = await accounts.get_many(session, [f.account_id for f in feeds])
+    counts = await followers_counts(session, [f.id for f in feeds if f.public])
     rows: dict[int, bool] = {}
     if viewer_id is not None and feeds:
         rows = {r[0]: r[1] for r in await session.execute(
@@ -272,8 +265,26 @@ async def views(session: AsyncSession, viewer_id: int | None, feeds: Sequence[Se
                 FeedFollow.feed_id.in_([f.id for f in feeds])))}
     return [SentenceFeedView(feed=f, owner=owners[f.account_id],
                              owned=f.account_id == viewer_id, following=f.id in rows,
-                             pinned=rows.get(f.id, False))
+                             pinned=rows.get(f.id, False), followers_count=counts.get(f.id, 0))
             for f in feeds if f.account_id in owners]
+
+
+async def followers_counts(session: AsyncSession, feed_ids: list[int]) -> dict[int, int]:
+    """How many others follow each feed and may still read it: counted when shown, so a
+    follower who leaves, is suspended, or blocks or is blocked by the owner drops out."""
+    if not feed_ids:
+        return {}
+    follower, owner = FeedFollow.account_id, SentenceFeed.account_id
+    blocked = select(Block.id).where(or_(
+        (Block.account_id == owner) & (Block.target_id == follower),
+        (Block.account_id == follower) & (Block.target_id == owner)))
+    return {r[0]: r[1] for r in await session.execute(
+        select(FeedFollow.feed_id, func.count())
+        .join(SentenceFeed, SentenceFeed.id == FeedFollow.feed_id)
+        .join(Account, Account.id == follower)
+        .where(FeedFollow.feed_id.in_(feed_ids), follower != owner,
+               Account.suspended_at.is_(None), ~blocked.exists())
+        .group_by(FeedFollow.feed_id))}
 
 
 # --- the feed's posts ---------------------------------------------------------------------

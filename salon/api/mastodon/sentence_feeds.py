@@ -43,7 +43,7 @@ def entity(view: SentenceFeedView, base: str) -> dict[str, Any]:
     feed = view.feed
     return {
         "id": str(feed.id), "title": feed.title, "sentence": feed.sentence,
-        "order": feed.order, "public": feed.public, "followers_count": feed.followers_count,
+        "order": feed.order, "public": feed.public, "followers_count": view.followers_count,
         "created_at": timestamp(feed.created_at), "url": f"{base}/feeds/{feed.id}",
         "account": entities.account(view.owner, base).model_dump(mode="json"),
         "owned": view.owned, "following": view.following, "pinned": view.pinned,

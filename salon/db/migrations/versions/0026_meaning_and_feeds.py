@@ -44,7 +44,6 @@ def upgrade() -> None:
     sa.Column('model', sa.String(length=100), nullable=False),
     sa.Column('vector', sa.LargeBinary(), nullable=True),
     sa.Column('avoid', sa.LargeBinary(), nullable=True),
-    sa.Column('followers_count', sa.Integer(), server_default='0', nullable=False),
     sa.Column('id', sa.BigInteger(), nullable=False),
     sa.Column('created_at', salon.db.base.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_sentence_feeds_account_id_accounts'), ondelete='CASCADE'),
