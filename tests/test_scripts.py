@@ -4,6 +4,7 @@ tools are stand-ins that note their calls (nothing is installed, no test runs)."
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -43,7 +44,8 @@ def _run(tmp_path: Path, **codes: str) -> tuple[int, list[str], list[str]]:
     checkout = _checkout(tmp_path)
     calls = tmp_path / "calls"
     calls.touch()
-    env = {"PATH": "/usr/bin:/bin", "CALLS": str(calls), "SALON_TEST_SKIP_INSTALL": "1", **codes}
+    env = {"PATH": "/usr/bin:/bin", "CALLS": str(calls), "SALON_TEST_SKIP_INSTALL": "1",
+           "SALON_TEST_WORKERS": "2", **codes}
     done = subprocess.run(["bash", str(checkout / "scripts" / "test"), "-x", "tests/a.py"],
                           env=env, capture_output=True, text=True, timeout=60)
     out = done.stdout.splitlines()
@@ -56,8 +58,9 @@ def test_all_passing(tmp_path: Path) -> None:
     assert rc == 0
     assert summary == ["ruff: passed", "mypy: passed", "sqlite: passed", "scaleout: passed"]
     assert calls == ["ruff check salon tests", "mypy ",
-                     "python -m pytest -x tests/a.py postgres=", "services", "pgvector",
-                     "python -m pytest -p no:cacheprovider -x tests/a.py "
+                     "python -m pytest -n 2 --dist worksteal -x tests/a.py postgres=",
+                     "services", "pgvector",
+                     "python -m pytest -p no:cacheprovider -n 2 --dist worksteal -x tests/a.py "
                      "postgres=postgresql://pg.test"]
 
 
@@ -77,7 +80,7 @@ def test_a_failure_hides_nothing_and_fails_the_run(
     assert rc == 1
     assert said == summary
     assert calls[0].startswith("ruff") and calls[1].startswith("mypy")
-    assert "python -m pytest -x tests/a.py postgres=" in calls
+    assert "python -m pytest -n 2 --dist worksteal -x tests/a.py postgres=" in calls
     if "SERVICES_RC" not in codes:
         assert calls[-1].endswith("postgres=postgresql://pg.test")
 
@@ -85,8 +88,8 @@ def test_a_failure_hides_nothing_and_fails_the_run(
 def test_scale_out_runs_without_pgvector_when_it_cannot_be_built(tmp_path: Path) -> None:
     rc, summary, calls = _run(tmp_path, PGVECTOR_RC="1")
     assert rc == 0 and summary[-1] == "scaleout: passed"
-    assert calls[-2:] == ["pgvector", "python -m pytest -p no:cacheprovider -x tests/a.py "
-                          "postgres=postgresql://pg.test"]
+    assert calls[-2:] == ["pgvector", "python -m pytest -p no:cacheprovider -n 2 "
+                          "--dist worksteal -x tests/a.py postgres=postgresql://pg.test"]
 
 
 def test_one_mode(tmp_path: Path) -> None:
@@ -94,6 +97,20 @@ def test_one_mode(tmp_path: Path) -> None:
     assert (rc, summary) == (0, ["ruff: passed", "mypy: passed", "sqlite: passed"])
     rc, summary, _ = _run(tmp_path / "other", SALON_TEST_MODES="sqlite postgres")
     assert (rc, summary[-1]) == (1, "postgres: FAILED (2)")
+
+
+@pytest.mark.parametrize(("workers", "flag"), [
+    ({}, f"-n {min(len(os.sched_getaffinity(0)), 4)} "),  # every core, at most four
+    ({"SALON_TEST_WORKERS": "16"}, "-n 4 "), ({"SALON_TEST_WORKERS": "0"}, "-n 0 ")])
+def test_pytest_runs_on_every_core(tmp_path: Path, workers: dict[str, str], flag: str) -> None:
+    checkout = _checkout(tmp_path)
+    (tmp_path / "calls").touch()
+    env = {"PATH": "/usr/bin:/bin", "CALLS": str(tmp_path / "calls"),
+           "SALON_TEST_SKIP_INSTALL": "1", "SALON_TEST_MODES": "sqlite", **workers}
+    subprocess.run(["bash", str(checkout / "scripts" / "test")], env=env, check=True,
+                   capture_output=True, timeout=60)
+    (pytest,) = [c for c in (tmp_path / "calls").read_text().splitlines() if "pytest" in c]
+    assert flag + "--dist worksteal" in pytest
 
 
 def test_ci_runs_the_script() -> None:
