@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from salon import __version__
+from salon import tasks as _tasks  # noqa: F401 - registers every job handler
 from salon.assistant import engines as text_engines
 from salon.assistant import service as assistant
 from salon.db import migrate

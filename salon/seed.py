@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from salon import tasks as _tasks  # noqa: F401 - registers every job handler
 from salon.accounts import service as accounts
 from salon.accounts.models import Account
 from salon.db.ids import utcnow

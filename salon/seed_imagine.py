@@ -7,6 +7,7 @@ import random
 from collections.abc import Callable
 from datetime import timedelta
 
+from salon import tasks as _tasks  # noqa: F401 - registers every job handler
 from salon.accounts.models import Account
 from salon.db.ids import utcnow
 from salon.db.session import Database

@@ -392,7 +392,7 @@ async def _rekey_accounts(session: AsyncSession, store: MediaStore, after: int) 
     return found[-1].id if len(found) == REKEY_BATCH else None
 
 
-@handler(EXPIRE_JOB)
+@handler(EXPIRE_JOB, recurring=True)
 async def expire(session: AsyncSession, payload: dict[str, Any]) -> None:
     """Remove candidates nobody posted once they are older than the keep time, files and
     all; generations left with nothing posted go too. Reschedules itself."""

@@ -15,7 +15,7 @@ from salon.jobs.worker import handler
 EXPIRE_MUTES_EVERY = timedelta(minutes=15)
 
 
-@handler("graph.expire_mutes")
+@handler("graph.expire_mutes", recurring=True)
 async def expire_mutes(session: AsyncSession, payload: dict[str, Any]) -> None:
     """Recurring: delete mutes that have ended (reads ignore them already), then schedule
     the next run (unless asked `once`)."""

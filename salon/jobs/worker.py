@@ -38,33 +38,22 @@ class Running:
 
 RUNNING: ContextVar[Running | None] = ContextVar("salon_running_job", default=None)
 # Maintenance jobs that reschedule themselves; a starting worker makes sure each exists.
-RECURRING = ("timelines.trim", "generation.expire", "graph.expire_mutes")
+RECURRING: list[str] = []
 
 
-def handler(kind: str) -> Callable[[Handler], Handler]:
-    """Register the function that does jobs of `kind`. It must be safe to run twice: a job
-    whose worker died mid-way runs again."""
+def handler(kind: str, *, recurring: bool = False) -> Callable[[Handler], Handler]:
+    """Register the function that does jobs of `kind` (`recurring`: it schedules its next
+    run itself, and a starting worker makes sure one is scheduled). It must be safe to run
+    twice: a job whose worker died mid-way runs again. Which handlers exist is the
+    composition root's business (salon/tasks.py), not this module's."""
 
     def register(fn: Handler) -> Handler:
         HANDLERS[kind] = fn
+        if recurring and kind not in RECURRING:
+            RECURRING.append(kind)
         return fn
 
     return register
-
-
-def load_handlers() -> dict[str, Handler]:
-    # Importing each domain's tasks module registers its handlers.
-    from salon.assistant import tasks as _assistant  # noqa: F401
-    from salon.generation import tasks as _generation  # noqa: F401
-    from salon.graph import tasks as _graph  # noqa: F401
-    from salon.meaning import tasks as _meaning  # noqa: F401
-    from salon.media import tasks as _media  # noqa: F401
-    from salon.notifications import tasks as _notifications  # noqa: F401
-    from salon.posts import tasks as _posts  # noqa: F401
-    from salon.push import tasks as _push  # noqa: F401
-    from salon.timelines import tasks as _timelines  # noqa: F401
-
-    return HANDLERS
 
 
 class Worker:
@@ -73,7 +62,7 @@ class Worker:
         self.db = db
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"
         self.lease = timedelta(seconds=db.settings.job_lease_seconds)
-        self.handlers = load_handlers()
+        self.handlers = HANDLERS
         self.wake = asyncio.Event()
         self._next_sweep = 0.0
         # Jobs are claimed a few at a time: one claim statement serves several short jobs,

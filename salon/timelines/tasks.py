@@ -139,7 +139,7 @@ async def unfollow(session: AsyncSession, payload: dict[str, Any]) -> None:
     )
 
 
-@handler("timelines.trim")
+@handler("timelines.trim", recurring=True)
 async def trim(session: AsyncSession, payload: dict[str, Any]) -> None:
     """Recurring: cap every home timeline, then schedule the next run."""
     await timeline_store().trim(session, get_settings().home_timeline_size)
