@@ -4,7 +4,8 @@ job exists exactly when the row that needs it does."""
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,6 +25,7 @@ class ClaimedJob:
     payload: dict[str, Any]
     attempts: int
     max_attempts: int
+    claimed_at: float = field(default_factory=time.monotonic)  # this process's clock
 
 
 def enqueue(

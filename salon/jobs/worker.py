@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.db.session import Database
+from salon.errors import UNAVAILABLE, storage_unreachable
 from salon.jobs import service
 
 log = logging.getLogger("salon.worker")
@@ -81,6 +82,8 @@ class Worker:
         if not self._claimed:
             return False
         job = self._claimed.popleft()
+        if time.monotonic() - job.claimed_at > self.lease.total_seconds():
+            return True  # held past its lease (storage was out of reach): another's by now
         fn = self.handlers.get(job.kind)
         try:
             if fn is None:
@@ -97,8 +100,17 @@ class Worker:
                 await service.defer(session, job, later.seconds)
         except Exception:
             log.exception("job %s (%s) failed on attempt %s", job.id, job.kind, job.attempts)
-            async with self.db.transaction() as session:
-                await service.fail(session, job, traceback.format_exc())
+            try:
+                async with self.db.transaction() as session:
+                    await service.fail(session, job, traceback.format_exc())
+            except UNAVAILABLE as exc:
+                if not storage_unreachable(exc):
+                    raise
+                # The database is out of reach, so not even the failure can be written. The
+                # job is still ours (its lease runs on): it goes first again, and runs as
+                # soon as the database is back instead of waiting out the lease.
+                self._claimed.appendleft(job)
+                raise
         return True
 
     async def _claim(self) -> None:

@@ -200,6 +200,53 @@ async def test_handler_work_rolls_back_on_failure(
     assert alice.bio == ""
 
 
+async def test_a_job_in_hand_when_the_database_goes_runs_when_it_is_back(
+    session: AsyncSession, worker: Worker, calls: list[dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database goes away while a job runs: neither it nor its failure can be written.
+    The worker keeps the job (its lease) and runs it first once the database is back,
+    rather than leaving it to wait out its lease."""
+    from sqlalchemy.exc import OperationalError
+
+    down = OperationalError("SELECT 1", {}, ConnectionRefusedError("connection refused"))
+    outage = {"on": True}
+
+    async def flaky(s: AsyncSession, payload: dict[str, Any]) -> None:
+        if outage["on"]:
+            raise down
+        calls.append(payload)
+
+    real_fail = jobs.fail
+
+    async def fail(s: AsyncSession, job: jobs.ClaimedJob, error: str) -> None:
+        if outage["on"]:
+            raise down
+        await real_fail(s, job, error)
+
+    monkeypatch.setitem(HANDLERS, "test.flaky", flaky)
+    monkeypatch.setattr(jobs, "fail", fail)
+    first, second = jobs.enqueue(session, "test.flaky", {"n": 1}), jobs.enqueue(
+        session, "test.flaky", {"n": 2})
+    await session.commit()
+    for _ in range(3):  # every try while it is down keeps the first job in hand, first
+        with pytest.raises(OperationalError):
+            await worker.run_once()
+    outage["on"] = False
+    assert await worker.drain() == 2
+    assert calls == [{"n": 1}, {"n": 2}]
+    for job in (first, second):
+        row = await job_row(session, job.id)
+        assert (row.status, row.attempts) == ("done", 1)
+
+    # Held past its lease, a job is let go: another worker has it by then.
+    monkeypatch.setattr(worker, "lease", timedelta(seconds=0))
+    jobs.enqueue(session, "test.flaky", {"n": 3})
+    await session.commit()
+    assert await worker.run_once()
+    assert calls == [{"n": 1}, {"n": 2}]
+
+
 async def test_expired_lease_lets_another_worker_reclaim(
     session: AsyncSession, db: Database, calls: list[dict[str, Any]]
 ) -> None:
