@@ -135,5 +135,8 @@ def test_postgres_restart_answers_503_then_recovers_losing_nothing(
                 assert home.status_code == 200
                 if [int(s["id"]) for s in home.json()] == wanted:
                     break
-                assert time.monotonic() < deadline, "acknowledged posts never arrived"
+                got = [int(s["id"]) for s in home.json()]
+                assert time.monotonic() < deadline, (
+                    "acknowledged posts never arrived", set(wanted) - set(got),
+                    "or others came (a post made but answered 503)", set(got) - set(wanted))
                 time.sleep(0.5)

@@ -111,11 +111,14 @@ async def create(
         in_reply_to_id=draft.in_reply_to_id, quote_of_id=draft.quote_of_id, poll=draft.poll,
         language=draft.language, application_id=context.app.id,
     )
+    # Rendered before the commit: once the post is kept, nothing read afterwards can turn
+    # the answer into an error (a 503 for a post that was made invites posting it twice).
+    body = await render.one_status(session, post, base, me.id)
     await session.commit()
     wake_worker(request)
     if remembered:
         remembered[0][remembered[1]] = (time.monotonic(), "status", post.id)
-    return JSONResponse(await render.one_status(session, post, base, me.id))
+    return JSONResponse(body)
 
 
 @router.get("")
