@@ -7,6 +7,10 @@ matrix-vector product over them (BLAS: a few ms for 100,000 on one core). float1
 halve the memory, but numpy multiplies half floats without BLAS, several times slower.
 Deleted posts stay until the process restarts, which costs memory, never visibility: every
 hit is checked against the posts table by the caller.
+
+Rows are kept in post id order, so "posts since id X" (For You's window) is a slice of the
+matrix, not a masked copy of it (copying 100,000 rows cost more than multiplying them). New
+posts arrive in order; a refresh that brings older ones (a backfill) sorts the index once.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ class MemoryIndex:
     size: int = 0
     version: int = 0  # the newest row read
     rows: dict[int, int] = field(default_factory=dict)  # post id -> row
+    ordered: bool = True  # rows in post id order
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     async def refresh(self, session: AsyncSession) -> None:
@@ -43,12 +48,13 @@ class MemoryIndex:
                     select(PostVector.post_id, PostVector.vector, PostVector.version)
                     .where(PostVector.version > self.version, PostVector.model == self.model)
                     .order_by(PostVector.version).limit(READ_BATCH)))
-                if not found:
-                    return
-                self._add([(r[0], r[1]) for r in found])
-                self.version = found[-1][2]
+                if found:
+                    self._add([(r[0], r[1]) for r in found])
+                    self.version = found[-1][2]
                 if len(found) < READ_BATCH:
-                    return
+                    break
+            if not self.ordered:
+                self._sort()
 
     def _add(self, found: list[tuple[int, bytes]]) -> None:
         vectors = [np.frombuffer(v, dtype=np.float32) for _, v in found]
@@ -62,11 +68,28 @@ class MemoryIndex:
             if row is None:
                 if self.size == len(self.ids):
                     self._grow()
+                if self.size and post_id < self.ids[self.size - 1]:
+                    self.ordered = False
                 row = self.size
                 self.size += 1
                 self.rows[post_id] = row
                 self.ids[row] = post_id
             self.matrix[row] = vector
+
+    def _sort(self) -> None:
+        order = np.argsort(self.ids[:self.size], kind="stable")
+        self.ids[:self.size] = self.ids[:self.size][order]
+        self.matrix[:self.size] = self.matrix[:self.size][order]
+        self.rows = {int(post_id): row for row, post_id in enumerate(self.ids[:self.size])}
+        self.ordered = True
+
+    def _since(self, since_id: int | None) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, matrix) of the posts since `since_id` (all without): views, not copies."""
+        ids, matrix = self.ids[:self.size], self.matrix[:self.size]
+        if since_id is None:
+            return ids, matrix
+        start = int(np.searchsorted(ids, since_id))
+        return ids[start:], matrix[start:]
 
     def _grow(self) -> None:
         more = max(GROW, len(self.ids) // 2)
@@ -78,10 +101,7 @@ class MemoryIndex:
         """(post ids, cosine similarities) of every post, or of those since `since_id`."""
         if not self.size or len(vector) != self.dim:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
-        ids, matrix = self.ids[:self.size], self.matrix[:self.size]
-        if since_id is not None:
-            keep = ids >= since_id
-            ids, matrix = ids[keep], matrix[keep]
+        ids, matrix = self._since(since_id)
         return ids, matrix @ vector.astype(np.float32, copy=False)
 
     def nearest(self, vector: np.ndarray, k: int, since_id: int | None = None
@@ -100,10 +120,7 @@ class MemoryIndex:
         product), not one per vector."""
         if not self.size or not vectors or any(len(v) != self.dim for v in vectors):
             return [self.nearest(v, k, since_id) for v in vectors]
-        ids, matrix = self.ids[:self.size], self.matrix[:self.size]
-        if since_id is not None:
-            keep = ids >= since_id
-            ids, matrix = ids[keep], matrix[keep]
+        ids, matrix = self._since(since_id)
         if not len(ids):
             return [[] for _ in vectors]
         sims = matrix @ np.stack(vectors).astype(np.float32).T  # (posts, vectors)

@@ -74,3 +74,27 @@ def test_nearest_many_finds_what_nearest_finds_for_each_vector() -> None:
             [i for i, _ in index.nearest(s, 10, since)] for s in seeds]
     assert many[0][0][0] != 1003  # below since_id: left out
     assert index.nearest_many(seeds, 10)[0][0][0] == 1003
+
+
+def test_the_memory_index_keeps_post_id_order_whatever_order_vectors_come_in() -> None:
+    """Older posts' vectors (a backfill) after newer ones: sorted once, so that a window
+    ("since id") stays a slice, and each post keeps its own vector."""
+    def unit(n: int) -> bytes:
+        found = np.zeros(4, np.float32)
+        found[n % 4] = 1.0
+        return found.tobytes()
+
+    index = MemoryIndex("m")
+    index._add([(post_id, unit(post_id)) for post_id in (50, 60, 70)])
+    assert index.ordered
+    index._add([(post_id, unit(post_id)) for post_id in (30, 10, 40, 20)])
+    assert not index.ordered
+    index._sort()
+    assert index.ordered and list(index.ids[:index.size]) == [10, 20, 30, 40, 50, 60, 70]
+    index._add([(20, unit(21))])  # re-embedded in place
+    query = np.array([0, 1, 0, 0], np.float32)  # near posts whose id % 4 == 1, and 20 now
+    assert {i for i, sim in index.nearest(query, 7) if sim > 0.9} == {20}
+    assert [i for i, _ in index.nearest(query, 7, since_id=40)] != []
+    assert all(i >= 40 for i, _ in index.nearest(query, 7, since_id=40))
+    assert [i for i, _ in index.nearest_many([query], 7, since_id=55)[0]] in ([60, 70],
+                                                                              [70, 60])
