@@ -133,7 +133,7 @@ async def nearest(session: AsyncSession, settings: Settings, vector: np.ndarray,
         return await pgvector.nearest(session, vector, k, since_id)
     index = memory_index(_database(session), found.name)
     await index.refresh(session)
-    return index.nearest(vector, k, since_id)
+    return await asyncio.to_thread(index.nearest, vector, k, since_id)  # off the loop
 
 
 async def nearest_many(session: AsyncSession, settings: Settings, vectors: list[np.ndarray],
@@ -146,7 +146,7 @@ async def nearest_many(session: AsyncSession, settings: Settings, vectors: list[
         return [await pgvector.nearest(session, v, k, since_id) for v in vectors]
     index = memory_index(_database(session), found.name)
     await index.refresh(session)
-    return index.nearest_many(vectors, k, since_id)
+    return await asyncio.to_thread(index.nearest_many, vectors, k, since_id)
 
 
 async def above(session: AsyncSession, settings: Settings, vector: np.ndarray,
@@ -159,7 +159,7 @@ async def above(session: AsyncSession, settings: Settings, vector: np.ndarray,
         return await pgvector.above(session, vector, threshold, limit, max_id)
     index = memory_index(_database(session), found.name)
     await index.refresh(session)
-    return index.above(vector, threshold, limit, max_id)
+    return await asyncio.to_thread(index.above, vector, threshold, limit, max_id)
 
 
 async def missing(session: AsyncSession, settings: Settings, limit: int,
