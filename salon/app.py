@@ -19,8 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from salon import __version__
-from salon import tasks as _tasks  # noqa: F401 - registers every job handler
+from salon import __version__, tasks
 from salon.assistant import engines as text_engines
 from salon.assistant import service as assistant
 from salon.db import migrate
@@ -76,7 +75,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         stop = asyncio.Event()
         task = None
         if run_worker:
-            worker = Worker(db)
+            worker = Worker(db, handlers=tasks.handlers())
             app.state.worker = worker
             task = asyncio.create_task(worker.run_forever(stop))
             warming = asyncio.create_task(asyncio.to_thread(warm, settings))

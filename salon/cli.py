@@ -234,7 +234,7 @@ def embed(everything: bool, only_pgvector: bool) -> None:
               help="Jobs run at once, 1 to 64 (default: SALON_WORKER_CONCURRENCY, 4).")
 def worker(concurrency: int | None) -> None:
     """Run background jobs in this process until interrupted."""
-    from salon import tasks as _tasks  # noqa: F401 - registers every job handler
+    from salon import tasks
     from salon.app import warm as _warm
     from salon.db.migrate import upgrade
     from salon.db.session import Database
@@ -260,7 +260,8 @@ def worker(concurrency: int | None) -> None:
             loop.add_signal_handler(sig, stop.set)
         warming = asyncio.create_task(asyncio.to_thread(_warm, settings))
         try:
-            await Worker(db, concurrency=concurrency).run_forever(stop)
+            await Worker(db, concurrency=concurrency,
+                         handlers=tasks.handlers()).run_forever(stop)
             await warming
         finally:
             await events.close()

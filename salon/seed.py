@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from salon import tasks as _tasks  # noqa: F401 - registers every job handler
+from salon import tasks
 from salon.accounts import service as accounts
 from salon.accounts.models import Account
 from salon.db.ids import utcnow
@@ -121,7 +121,7 @@ async def run_seed(
             echo("Imagining demo pictures with the built-in engine…")
             await imagine_posts(db, settings, people, rng, echo)
         echo("Delivering to timelines…")
-        done = await Worker(db).drain()
+        done = await Worker(db, handlers=tasks.handlers()).drain()
         echo(f"Done: {len(people)} people, {done} background jobs run.")
     finally:
         await db.dispose()

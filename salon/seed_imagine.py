@@ -7,7 +7,7 @@ import random
 from collections.abc import Callable
 from datetime import timedelta
 
-from salon import tasks as _tasks  # noqa: F401 - registers every job handler
+from salon import tasks
 from salon.accounts.models import Account
 from salon.db.ids import utcnow
 from salon.db.session import Database
@@ -60,7 +60,7 @@ async def _picture(db: Database, settings: Settings, who: Account, spec: Generat
                    people: list[Account]) -> Post | None:
     async with db.transaction() as session:
         made = await generation.request(session, settings, who, spec)
-    await Worker(db).drain()
+    await Worker(db, handlers=tasks.handlers()).drain()
     async with db.transaction() as session:
         views = (await generation.candidates(session, [made.id]))[made.id]
         picked = [v.media.id for v in views if v.media is not None][:1]

@@ -1,13 +1,23 @@
-"""The composition root's list of background jobs: importing each domain's tasks module
-registers its handlers with the jobs plumbing (salon.jobs.worker.handler). Whatever runs a
-worker (`salon serve`, `salon worker`, `salon seed`) imports this module first."""
+"""The composition root's list of background jobs: each domain's tasks module registers its
+handlers with the jobs plumbing (salon.jobs.worker.handler) when imported. Whatever runs a
+worker (`salon serve`, `salon worker`, `salon seed`) hands it `handlers()`."""
 
-from salon.assistant import tasks as _assistant  # noqa: F401
-from salon.generation import tasks as _generation  # noqa: F401
-from salon.graph import tasks as _graph  # noqa: F401
-from salon.meaning import tasks as _meaning  # noqa: F401
-from salon.media import tasks as _media  # noqa: F401
-from salon.notifications import tasks as _notifications  # noqa: F401
-from salon.posts import tasks as _posts  # noqa: F401
-from salon.push import tasks as _push  # noqa: F401
-from salon.timelines import tasks as _timelines  # noqa: F401
+from collections.abc import Mapping
+
+from salon.assistant import tasks as assistant
+from salon.generation import tasks as generation
+from salon.graph import tasks as graph
+from salon.jobs.worker import HANDLERS, Handler
+from salon.meaning import tasks as meaning
+from salon.media import tasks as media
+from salon.notifications import tasks as notifications
+from salon.posts import tasks as posts
+from salon.push import tasks as push
+from salon.timelines import tasks as timelines
+
+MODULES = (assistant, generation, graph, meaning, media, notifications, posts, push, timelines)
+
+
+def handlers() -> Mapping[str, Handler]:
+    """Every job kind's handler: those the modules above registered."""
+    return HANDLERS

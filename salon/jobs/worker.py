@@ -11,7 +11,7 @@ import socket
 import time
 import traceback
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
@@ -59,11 +59,12 @@ def handler(kind: str, *, recurring: bool = False) -> Callable[[Handler], Handle
 
 class Worker:
     def __init__(self, db: Database, name: str | None = None, batch: int = 16,
-                 concurrency: int | None = None) -> None:
+                 concurrency: int | None = None,
+                 handlers: Mapping[str, Handler] | None = None) -> None:
         self.db = db
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"
         self.lease = timedelta(seconds=db.settings.job_lease_seconds)
-        self.handlers = HANDLERS
+        self.handlers = HANDLERS if handlers is None else handlers  # salon/tasks.py's
         self.wake = asyncio.Event()
         self._next_sweep = 0.0
         # Jobs are claimed a few at a time: one claim statement serves several short jobs,
