@@ -4,8 +4,9 @@ sum of predicted engagements -> network factor, new voices, author diversity -> 
 (sources.py, scoring.py, reasons.py). docs/feeds.md tells it in full.
 
 A ranking of `for_you_page_size` posts is kept per person and client (feeds.models.Ranking)
-so paging through it is stable: a first page ranks afresh, `max_id` continues after that post in the
-kept ranking, and feedback newer than the ranking re-ranks what is not shown yet."""
+so paging through it is stable: a first page ranks afresh, `max_id` continues after that
+post in the kept ranking, and feedback newer than the ranking re-ranks what is not shown
+yet."""
 
 from __future__ import annotations
 
