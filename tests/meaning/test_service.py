@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from salon.jobs.worker import Worker
 from salon.meaning import pgvector
 from salon.meaning import service as meaning
-from salon.meaning.index import MemoryIndex
+from salon.meaning.index import EXACT_UP_TO, MemoryIndex
 from salon.meaning.models import PostVector
 from salon.posts import service as posts
 from salon.settings import Settings
@@ -98,3 +98,28 @@ def test_the_memory_index_keeps_post_id_order_whatever_order_vectors_come_in() -
     assert all(i >= 40 for i, _ in index.nearest(query, 7, since_id=40))
     assert [i for i, _ in index.nearest_many([query], 7, since_id=55)[0]] in ([60, 70],
                                                                               [70, 60])
+
+
+def test_a_large_index_finds_the_exact_nearest_through_its_int8_pass() -> None:
+    """Over EXACT_UP_TO rows the first pass runs on int8 codes (onnxruntime): the hits,
+    their order and their cosines are still the exact ones. Vectors with larger components
+    than the first ones re-code the index rather than being clipped."""
+    rng = np.random.default_rng(11)
+    index = MemoryIndex("m")
+    flat = np.sign(rng.normal(size=(8, 64))).astype(np.float32) / 8  # components of 1/8
+    random = rng.normal(size=(3 * EXACT_UP_TO, 64)).astype(np.float32)
+    random /= np.linalg.norm(random, axis=1, keepdims=True)  # components up to 0.5
+    spike = np.zeros((1, 64), np.float32)
+    spike[0, 5] = 1.0
+    rows = np.vstack([flat, random, spike])
+    for part in (flat, random, spike):
+        index._add([(1000 + index.size + i, r.tobytes()) for i, r in enumerate(part)])
+    seeds = [rows[3], rows[-1], rng.normal(size=64).astype(np.float32)]
+    for since in (None, 1000 + EXACT_UP_TO):
+        start = 0 if since is None else since - 1000
+        for seed, hits in zip(seeds, index.nearest_many(seeds, 25, since), strict=True):
+            exact = rows[start:] @ seed
+            best = np.argsort(-exact, kind="stable")[:25]
+            assert [i for i, _ in hits] == [1000 + start + int(b) for b in best]
+            assert np.allclose([s for _, s in hits], exact[best], atol=1e-5)
+    assert index.nearest(spike[0], 1)[0][0] == 1000 + len(rows) - 1
