@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from dataclasses import dataclass, field
-from datetime import timedelta
+from dataclasses import dataclass, field, fields
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -290,10 +290,38 @@ async def _similar(session: AsyncSession, settings: Settings, me: Person, limit:
     return found
 
 
+@dataclass(slots=True)
+class CandidatePost:
+    """What ranking reads of a candidate post: columns, not the ORM object (building 600
+    Post and Account objects took 8 ms of each ranking)."""
+
+    id: int
+    account_id: int
+    text: str
+    spoiler_text: str
+    created_at: datetime
+    likes_count: int
+    reposts_count: int
+    remixes_count: int
+    replies_count: int
+
+
+@dataclass(slots=True)
+class CandidateAuthor:
+    id: int
+    username: str
+    created_at: datetime
+    posts_count: int
+
+
+_POST_COLUMNS = [getattr(Post, f.name) for f in fields(CandidatePost)]
+_AUTHOR_COLUMNS = [getattr(Account, f.name) for f in fields(CandidateAuthor)]
+
+
 @dataclass
 class Candidate:
-    post: Post
-    author: Account
+    post: CandidatePost
+    author: CandidateAuthor
     sources: set[str]
     tags: dict[int, str] = field(default_factory=dict)  # tag id: name
     has_media: bool = False
@@ -310,12 +338,21 @@ async def eligible(session: AsyncSession, me: Person, found: dict[int, set[str]]
     # The window and reposts are checked here, not in SQL: there SQLite walked the whole
     # window's index range (or the repost index) instead of looking the ids up.
     rows = await session.execute(
-        select(Post, Account).join(Account, Account.id == Post.account_id)
+        select(Post.reblog_of_id, *_POST_COLUMNS, *_AUTHOR_COLUMNS)
+        .join(Account, Account.id == Post.account_id)
         .where(Post.id.in_(wanted), listed(), _top_level(), Post.account_id != me.id,
                visible_to(me.id)))
-    kept = {post.id: Candidate(post, author, found[post.id]) for post, author in rows
-            if post.id >= me.floor and post.reblog_of_id is None
-            and author.id not in me.hidden and author.id not in me.not_authors}
+    split = 1 + len(_POST_COLUMNS)
+    authors: dict[int, CandidateAuthor] = {}
+    kept: dict[int, Candidate] = {}
+    for row in rows:
+        post = CandidatePost(*row[1:split])
+        if (post.id < me.floor or row[0] is not None or post.account_id in me.hidden
+                or post.account_id in me.not_authors):
+            continue
+        author = authors.get(post.account_id) or CandidateAuthor(*row[split:])
+        authors[author.id] = author
+        kept[post.id] = Candidate(post, author, found[post.id])
     if not kept:
         return []
     for post_id, tag_id, name in await session.execute(
