@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.accounts import service as accounts
 from salon.accounts.models import Account
+from salon.db.among import among
 from salon.db.ids import utcnow
 from salon.feeds import reasons, scoring, sources
 from salon.feeds.models import Feedback, Ranking
@@ -168,9 +169,9 @@ async def _shown(session: AsyncSession, account_id: int, chosen: list[Ranked],
     named = {i for r in chosen for i in r.reason.names}
     if named:
         hidden |= set(await session.scalars(select(Account.id).where(
-            Account.id.in_(named), Account.suspended_at.is_not(None))))
+            among(Account.id, named), Account.suspended_at.is_not(None))))
     posts = {p.id: p for p in await session.scalars(select(Post).where(
-        Post.id.in_([r.post_id for r in chosen]), visible_to(account_id)))}
+        among(Post.id, [r.post_id for r in chosen]), visible_to(account_id)))}
     me = sources.Person(account_id, 0)
     history = await sources.history_posts(
         session, me, {r.reason.post for r in chosen if r.reason.post is not None})
@@ -183,5 +184,5 @@ async def _shown(session: AsyncSession, account_id: int, chosen: list[Ranked],
     if result.posts:
         for post_id, name in await session.execute(
                 select(PostTag.post_id, Tag.name).join(Tag, Tag.id == PostTag.tag_id)
-                .where(PostTag.post_id.in_([p.id for p in result.posts])).order_by(Tag.name)):
+                .where(among(PostTag.post_id, [p.id for p in result.posts])).order_by(Tag.name)):
             result.tags.setdefault(post_id, []).append(name)

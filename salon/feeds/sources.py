@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, and_, func, literal, or_, select, union_al
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.accounts.models import Account
+from salon.db.among import among
 from salon.db.ids import id_floor, utcnow
 from salon.feeds.models import Feedback
 from salon.filters.matching import Matcher, searchable_text
@@ -130,10 +131,10 @@ async def _feedback(session: AsyncSession, me: Person) -> None:
     if wanted:
         tags: dict[int, set[int]] = {}
         for post_id, tag_id in await session.execute(
-                select(PostTag.post_id, PostTag.tag_id).where(PostTag.post_id.in_(wanted))):
+                select(PostTag.post_id, PostTag.tag_id).where(among(PostTag.post_id, wanted))):
             tags.setdefault(post_id, set()).add(tag_id)
         for post_id, author_id in await session.execute(
-                select(Post.id, Post.account_id).where(Post.id.in_(wanted))):
+                select(Post.id, Post.account_id).where(among(Post.id, wanted))):
             me.feedback_posts[post_id] = (author_id, frozenset(tags.get(post_id, ())))
 
 
@@ -340,7 +341,7 @@ async def eligible(session: AsyncSession, me: Person, found: dict[int, set[str]]
     rows = await session.execute(
         select(Post.reblog_of_id, *_POST_COLUMNS, *_AUTHOR_COLUMNS)
         .join(Account, Account.id == Post.account_id)
-        .where(Post.id.in_(wanted), listed(), _top_level(), Post.account_id != me.id,
+        .where(among(Post.id, wanted), listed(), _top_level(), Post.account_id != me.id,
                visible_to(me.id)))
     split = 1 + len(_POST_COLUMNS)
     authors: dict[int, CandidateAuthor] = {}
@@ -357,12 +358,12 @@ async def eligible(session: AsyncSession, me: Person, found: dict[int, set[str]]
         return []
     for post_id, tag_id, name in await session.execute(
             select(PostTag.post_id, Tag.id, Tag.name).join(Tag, Tag.id == PostTag.tag_id)
-            .where(PostTag.post_id.in_(list(kept)))):
+            .where(among(PostTag.post_id, kept))):
         kept[post_id].tags[tag_id] = name
     descriptions: dict[int, list[str | None]] = {}
     for media_post, description in await session.execute(
             select(MediaAttachment.post_id, MediaAttachment.description)
-            .where(MediaAttachment.post_id.in_(list(kept)))):
+            .where(among(MediaAttachment.post_id, kept))):
         if media_post is not None:
             descriptions.setdefault(media_post, []).append(description)
             kept[media_post].has_media = True
@@ -388,12 +389,12 @@ async def engagers(session: AsyncSession, me: Person, post_ids: list[int]
         return {}
     followed = graph.followed_ids(me.id)
     likes = select(Like.post_id, Like.account_id, Like.id, literal("liked")).where(
-        Like.post_id.in_(post_ids), Like.account_id.in_(followed))
+        among(Like.post_id, post_ids), Like.account_id.in_(followed))
     reposts = select(Post.reblog_of_id, Post.account_id, Post.id, literal("reposted")).where(
-        Post.reblog_of_id.in_(post_ids), Post.account_id.in_(followed), visible_to(me.id))
+        among(Post.reblog_of_id, post_ids), Post.account_id.in_(followed), visible_to(me.id))
     rows: list[Any] = list(await session.execute(union_all(likes, reposts)))
     suspended = set(await session.scalars(select(Account.id).where(
-        Account.id.in_({int(r[1]) for r in rows}), Account.suspended_at.is_not(None))))
+        among(Account.id, {int(r[1]) for r in rows}), Account.suspended_at.is_not(None))))
     rows.sort(key=lambda r: r[2], reverse=True)
     found: dict[int, list[tuple[int, str]]] = {}
     for post_id, account_id, _, how in rows:
@@ -412,6 +413,6 @@ async def history_posts(session: AsyncSession, me: Person, post_ids: set[int]
     if not post_ids:
         return {}
     rows = await session.scalars(select(Post).where(
-        Post.id.in_(list(post_ids)), listed(), visible_to(me.id),
+        among(Post.id, post_ids), listed(), visible_to(me.id),
         and_(Post.account_id.not_in(graph.hidden_author_ids(me.id)))))
     return {p.id: p for p in rows}

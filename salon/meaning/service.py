@@ -13,6 +13,7 @@ import numpy as np
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from salon.db.among import among
 from salon.db.ids import new_id, utcnow
 from salon.db.session import dialect_name
 from salon.meaning import embedders, pgvector
@@ -118,7 +119,7 @@ async def vectors(session: AsyncSession, settings: Settings, post_ids: Iterable[
     if found is None or not wanted:
         return {}
     rows = await session.execute(select(PostVector.post_id, PostVector.vector).where(
-        PostVector.post_id.in_(wanted), PostVector.model == found.name))
+        among(PostVector.post_id, wanted), PostVector.model == found.name))
     return {r[0]: np.frombuffer(r[1], dtype=np.float32) for r in rows}
 
 
