@@ -72,13 +72,28 @@ async def nearest(session: AsyncSession, vector: np.ndarray, k: int,
                   since_id: int | None = None) -> list[tuple[int, float]]:
     """The k nearest by cosine similarity (HNSW: approximate; ef_search widened so that
     filters after it still leave enough)."""
+    return (await nearest_many(session, [vector], k, since_id))[0]
+
+
+async def nearest_many(session: AsyncSession, vectors: list[np.ndarray], k: int,
+                       since_id: int | None = None) -> list[list[tuple[int, float]]]:
+    """`nearest` for each vector, in one statement: an HNSW search per vector, joined
+    laterally (one round trip for For You's seeds, not one each)."""
+    if not vectors:
+        return []
     await session.execute(text(f"SET LOCAL hnsw.ef_search = {max(40, min(k, 1000))}"))
     since = "WHERE post_id >= :since " if since_id is not None else ""
     rows = await session.execute(text(
-        f"SELECT post_id, 1 - (embedding <=> CAST(:v AS vector)) FROM {TABLE} {since}"
-        "ORDER BY embedding <=> CAST(:v AS vector) LIMIT :k"),
-        {"v": literal(vector), "k": k, **({"since": since_id} if since_id else {})})
-    return [(int(r[0]), float(r[1])) for r in rows]
+        "SELECT s.n, h.post_id, h.similarity "
+        "FROM unnest(CAST(:vectors AS vector[])) WITH ORDINALITY AS s(v, n) CROSS JOIN LATERAL "
+        f"(SELECT post_id, 1 - (embedding <=> s.v) AS similarity FROM {TABLE} {since}"
+        "ORDER BY embedding <=> s.v LIMIT :k) AS h ORDER BY s.n, h.similarity DESC"),
+        {"vectors": [literal(v) for v in vectors], "k": k,
+         **({"since": since_id} if since_id is not None else {})})
+    found: list[list[tuple[int, float]]] = [[] for _ in vectors]
+    for n, post_id, similarity in rows:
+        found[int(n) - 1].append((int(post_id), float(similarity)))
+    return found
 
 
 async def above(session: AsyncSession, vector: np.ndarray, threshold: float, limit: int,

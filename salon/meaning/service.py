@@ -144,7 +144,7 @@ async def nearest_many(session: AsyncSession, settings: Settings, vectors: list[
     if found is None or not vectors:
         return [[] for _ in vectors]
     if await _uses_pgvector(session, len(vectors[0])):
-        return [await pgvector.nearest(session, v, k, since_id) for v in vectors]
+        return await pgvector.nearest_many(session, vectors, k, since_id)
     index = memory_index(_database(session), found.name)
     await index.refresh(session)
     return await asyncio.to_thread(index.nearest_many, vectors, k, since_id)

@@ -34,6 +34,18 @@ async def test_a_post_is_embedded_by_a_job_and_found_by_meaning(
     hits = await meaning.nearest(session, settings, query, 3)
     assert hits[0][0] == made[0].id
     assert hits[0][1] > hits[1][1]
+    # For You's seeds, all at once (pgvector: one statement, lateral HNSW searches): the
+    # same hits as one search each, seed by seed, and a window.
+    fruit = await meaning.embed_query(settings, "apples and pears in a dish")
+    assert fruit is not None
+    many = await meaning.nearest_many(session, settings, [query, fruit], 2)
+    one_by_one = [await meaning.nearest(session, settings, v, 2) for v in (query, fruit)]
+    assert [[i for i, _ in hits] for hits in many] == [[i for i, _ in h] for h in one_by_one]
+    assert np.allclose([s for h in many for _, s in h], [s for h in one_by_one for _, s in h],
+                       atol=1e-4)
+    assert [hits[0][0] for hits in many] == [made[0].id, made[1].id]
+    assert [[i for i, _ in hits] for hits in await meaning.nearest_many(
+        session, settings, [query, fruit], 3, since_id=made[2].id)] == [[made[2].id]] * 2
 
 
 async def test_on_postgresql_with_pgvector_the_vectors_have_an_hnsw_index(
