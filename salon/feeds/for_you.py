@@ -61,9 +61,20 @@ async def hide_filters(session: AsyncSession, account_id: int) -> Matcher | None
     return compiled.context("home")
 
 
+@dataclass
+class _Fresh:
+    """A ranking just made, with what it read that showing its first page needs again."""
+
+    ranked: list[Ranked]
+    feedback_id: int  # the newest feedback it reflects
+    hidden: set[int]  # accounts blocked either way or muted
+    history: dict[int, Post]  # history posts its reasons may quote
+    tags: dict[int, list[str]]  # each ranked post's tag names
+
+
 async def _rank(session: AsyncSession, settings: Settings, account_id: int,
-                shown: set[int]) -> tuple[list[Ranked], int]:
-    """A fresh ranking (less the posts in `shown`), and the newest feedback it reflects."""
+                shown: set[int]) -> _Fresh:
+    """A fresh ranking, less the posts in `shown`."""
     me = await sources.person(session, settings, account_id)
     me.seen |= shown
     found = await sources.candidates(session, settings, me)
@@ -76,8 +87,10 @@ async def _rank(session: AsyncSession, settings: Settings, account_id: int,
     history = await sources.history_posts(
         session, me, {s.features.match for s in best if s.features.match is not None})
     trending = set((await sources.shared(session, settings, me.floor)).tags)
-    return [Ranked(s.candidate.post.id, round(s.final, 6),
-                   reasons.explain(s, named, history, trending)) for s in best], me.feedback_id
+    return _Fresh([Ranked(s.candidate.post.id, round(s.final, 6),
+                          reasons.explain(s, named, history, trending)) for s in best],
+                  me.feedback_id, me.hidden, history,
+                  {s.candidate.post.id: sorted(s.candidate.tags.values()) for s in best})
 
 
 def _score(me: sources.Person, cands: list[sources.Candidate],
@@ -95,7 +108,7 @@ def _score(me: sources.Person, cands: list[sources.Candidate],
 
 async def rank(session: AsyncSession, settings: Settings, account_id: int) -> list[Ranked]:
     """A fresh For You ranking for the account, best first (nothing is kept)."""
-    return (await _rank(session, settings, account_id, set()))[0]
+    return (await _rank(session, settings, account_id, set())).ranked
 
 
 def _kept(ranked: list[Ranked]) -> list[list[object]]:
@@ -107,9 +120,8 @@ def _from_kept(entries: list[list[object]]) -> list[Ranked]:
             for e in entries]
 
 
-async def _keep(session: AsyncSession, account_id: int, client: str, ranked: list[Ranked],
-                feedback_id: int) -> None:
-    row = await session.get(Ranking, (account_id, client))
+async def _keep(session: AsyncSession, account_id: int, client: str, row: Ranking | None,
+                ranked: list[Ranked], feedback_id: int) -> None:
     if row is None:
         # A new client's first page: the person's rankings of a day ago are not paged any
         # more (clients signed out, tokens revoked), and go.
@@ -133,11 +145,13 @@ async def page(session: AsyncSession, settings: Settings, account_id: int,
     if cursor.since_id is not None or cursor.min_id is not None:
         return result
     kept = await session.get(Ranking, (account_id, client))
+    fresh = None
     if cursor.max_id is None or kept is None:
         if cursor.max_id is not None:
             return result  # nothing kept to continue
-        ranked, feedback_id = await _rank(session, settings, account_id, set())
-        await _keep(session, account_id, client, ranked, feedback_id)
+        fresh = await _rank(session, settings, account_id, set())
+        ranked = fresh.ranked
+        await _keep(session, account_id, client, kept, ranked, fresh.feedback_id)
         start = 0
     else:
         ranked = _from_kept(kept.entries)
@@ -148,41 +162,48 @@ async def page(session: AsyncSession, settings: Settings, account_id: int,
         newest = await session.scalar(select(func.max(Feedback.id))
                                       .where(Feedback.account_id == account_id)) or 0
         if kept.feedback_id != newest:
-            rest, newest = await _rank(session, settings, account_id, set(ids[:start]))
-            ranked = ranked[:start] + rest[:max(settings.for_you_page_size - start, 0)]
-            await _keep(session, account_id, client, ranked, newest)
+            rest = await _rank(session, settings, account_id, set(ids[:start]))
+            ranked = ranked[:start] + rest.ranked[:max(settings.for_you_page_size - start, 0)]
+            await _keep(session, account_id, client, kept, ranked, rest.feedback_id)
     chosen = ranked[start:start + cursor.limit]
     if start + cursor.limit < len(ranked) and chosen:
         result.next_max_id = chosen[-1].post_id
-    await _shown(session, account_id, chosen, result)
+    await _shown(session, account_id, chosen, result, fresh)
     return result
 
 
 async def _shown(session: AsyncSession, account_id: int, chosen: list[Ranked],
-                 result: ForYouPage) -> None:
+                 result: ForYouPage, fresh: _Fresh | None) -> None:
     """The page's posts as the person may see them now (a kept ranking may hold a post
     deleted or an account blocked since), with reasons reworded where what they named is
-    no longer to be seen."""
+    no longer to be seen. A ranking made in this request (`fresh`) has just read who is
+    hidden, the history posts and the tags."""
     if not chosen:
         return
-    hidden = set(await session.scalars(graph.hidden_author_ids(account_id)))
-    named = {i for r in chosen for i in r.reason.names}
-    if named:
-        hidden |= set(await session.scalars(select(Account.id).where(
-            among(Account.id, named), Account.suspended_at.is_not(None))))
     posts = {p.id: p for p in await session.scalars(select(Post).where(
         among(Post.id, [r.post_id for r in chosen]), visible_to(account_id)))}
-    me = sources.Person(account_id, 0)
-    history = await sources.history_posts(
-        session, me, {r.reason.post for r in chosen if r.reason.post is not None})
+    if fresh is not None:
+        hidden, history = fresh.hidden, fresh.history
+    else:
+        hidden = set(await session.scalars(graph.hidden_author_ids(account_id)))
+        named = {i for r in chosen for i in r.reason.names}
+        if named:
+            hidden |= set(await session.scalars(select(Account.id).where(
+                among(Account.id, named), Account.suspended_at.is_not(None))))
+        history = await sources.history_posts(
+            session, sources.Person(account_id, 0),
+            {r.reason.post for r in chosen if r.reason.post is not None})
     for r in chosen:
         post = posts.get(r.post_id)
         if post is None or post.account_id in hidden:
             continue
         result.posts.append(post)
         result.reasons[post.id] = reasons.still_true(r.reason, hidden, set(history))
-    if result.posts:
+    if fresh is not None:
+        result.tags = {p.id: fresh.tags[p.id] for p in result.posts if fresh.tags.get(p.id)}
+    elif result.posts:
         for post_id, name in await session.execute(
                 select(PostTag.post_id, Tag.name).join(Tag, Tag.id == PostTag.tag_id)
-                .where(among(PostTag.post_id, [p.id for p in result.posts])).order_by(Tag.name)):
+                .where(among(PostTag.post_id, [p.id for p in result.posts]))
+                .order_by(Tag.name)):
             result.tags.setdefault(post_id, []).append(name)

@@ -192,11 +192,22 @@ _LOADED: dict[tuple[Any, ...], Embedder | None] = {}
 _LOADING = threading.Lock()
 
 
+def _key(settings: Settings) -> tuple[Any, ...]:
+    return (settings.embeddings, settings.embeddings_folder, settings.embeddings_sha256,
+            settings.embeddings_openai_base_url, settings.embeddings_openai_model,
+            settings.embeddings_openai_dimensions, settings.embeddings_threads)
+
+
+def loaded(settings: Settings) -> tuple[bool, Embedder | None]:
+    """(True, the embedder) once `embedder` has made it for these settings; (False, None)
+    before: nothing is loaded here."""
+    key = _key(settings)
+    return (True, _LOADED[key]) if key in _LOADED else (False, None)
+
+
 def embedder(settings: Settings) -> Embedder | None:
     """The process's embedder for these settings, loaded once (about 0.4 s for MiniLM)."""
-    key = (settings.embeddings, settings.embeddings_folder, settings.embeddings_sha256,
-           settings.embeddings_openai_base_url, settings.embeddings_openai_model,
-           settings.embeddings_openai_dimensions, settings.embeddings_threads)
+    key = _key(settings)
     with _LOADING:  # two first uses at once load it once
         if key not in _LOADED:
             _LOADED[key] = make(settings)

@@ -33,6 +33,9 @@ _PGVECTOR: dict[str, bool] = {}
 
 async def model(settings: Settings) -> Embedder | None:
     """The configured embedder, loaded off the event loop on first use; None when off."""
+    done, found = embedders.loaded(settings)
+    if done:  # no thread for what is loaded already (a For You page asks four times)
+        return found
     return await asyncio.to_thread(embedders.embedder, settings)
 
 
