@@ -3,10 +3,11 @@
 numpy's float32 product of 100,000 vectors with For You's seven seeds took 20 ms on two
 cores (BLAS packs the whole matrix for a product that thin), and picking each seed's best
 another 1 ms a seed. onnxruntime's integer product (MLAS, with VNNI where the CPU has it)
-reads a quarter of the bytes and takes each column's top k in the same call: about 3 ms
-on one core. Codes are exact to half a step (a step is 1/127 of the largest component
-seen, with room to grow: about 0.002 for MiniLM), so a cosine is off by a few thousandths
-at most; the caller takes a few more than it needs from here and ranks those exactly.
+reads a quarter of the bytes and takes each column's top k in the same call: 3 to 5 ms
+(a For You ranking's seeds over the bench's 100,000 posts, on two threads). Codes are
+exact to half a step (a step is 1/127 of the largest component seen, with room to grow:
+about 0.002 for MiniLM), so a cosine is off by a few thousandths at most; the caller takes
+a few more than it needs from here and ranks those exactly.
 
 The graph (MatMulInteger, then TopK down the rows) is written here as ONNX protobuf bytes,
 so no `onnx` package is needed to make it.
@@ -79,8 +80,12 @@ def _session() -> object:
             import onnxruntime as ort
 
             options = ort.SessionOptions()
-            # One thread: it runs beside the event loop and the worker on the same cores.
-            options.intra_op_num_threads = 1
+            # Two threads that sleep when idle (onnxruntime's spin by default): the pass is
+            # memory-bound and a request waits on it (7 seeds over 100,000 rows in a
+            # ranking: 6.4 ms on one thread, 4.7 on two), but the cores are shared with the
+            # event loop and the worker.
+            options.intra_op_num_threads = 2
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
             _SESSION = ort.InferenceSession(graph_bytes(), options,
                                             providers=["CPUExecutionProvider"])
         return _SESSION

@@ -116,11 +116,17 @@ async def embed_posts(session: AsyncSession, settings: Settings, posts: list[Pos
 
 async def vectors(session: AsyncSession, settings: Settings, post_ids: Iterable[int]
                   ) -> dict[int, np.ndarray]:
-    """The current model's vectors of these posts (those that have one)."""
+    """The current model's vectors of these posts (those that have one): from the memory
+    index where searches use one (already in memory: no rows to read and decode), else
+    from the database."""
     found = await model(settings)
     wanted = list(set(post_ids))
     if found is None or not wanted:
         return {}
+    if not await _uses_pgvector(session, found.dim):
+        index = memory_index(_database(session), found.name)
+        await index.refresh(session)
+        return index.vectors(wanted)
     rows = await session.execute(select(PostVector.post_id, PostVector.vector).where(
         among(PostVector.post_id, wanted), PostVector.model == found.name))
     return {r[0]: np.frombuffer(r[1], dtype=np.float32) for r in rows}
