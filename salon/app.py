@@ -28,6 +28,7 @@ from salon.errors import UNAVAILABLE, SalonError, storage_unreachable
 from salon.events import bus as events_bus
 from salon.generation import engines
 from salon.jobs.worker import Worker
+from salon.mcp import http as mcp_http
 from salon.meaning import backfill, embedders
 from salon.media.store import LocalMediaStore, media_origin, media_store
 from salon.oauth.service import OAuthError
@@ -84,7 +85,8 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         gc.collect()
         gc.freeze()
         try:
-            yield
+            async with mcp_sessions.run():  # /mcp's streams end before the database goes
+                yield
         finally:
             stop.set()
             if task is not None:
@@ -137,6 +139,8 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     # no path is claimed by both).
     for router in API_ROUTERS:
         app.include_router(router)
+    mcp_app, mcp_sessions = mcp_http.app(settings, lambda: app.state.db)
+    app.router.routes.extend(mcp_http.routes(mcp_app))
     for router in ROUTERS:  # pages for people: not part of the API description
         app.include_router(router, include_in_schema=False)
     docs.mount(app)

@@ -38,6 +38,13 @@ def oauth_refusal(field: str, message: str) -> SalonError:
     return OAuthError("invalid_request", message)
 
 
+def registration_refusal(field: str, message: str) -> SalonError:
+    """RFC 7591's answer to bad client metadata: invalid_redirect_uri for the redirect URIs,
+    invalid_client_metadata for anything else."""
+    return OAuthError("invalid_redirect_uri" if field == "redirect_uris"
+                      else "invalid_client_metadata", message)
+
+
 def api_refusal(field: str, message: str) -> SalonError:
     """The Mastodon API's answer: 422 with the message."""
     return Invalid(message, field)

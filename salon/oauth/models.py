@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from salon.db.base import Base, CreatedMixin, IdMixin
@@ -20,6 +20,9 @@ class OAuthApp(IdMixin, CreatedMixin, Base):
     scopes: Mapped[str] = mapped_column(String(500))
     client_id: Mapped[str] = mapped_column(String(64), unique=True)
     client_secret: Mapped[str] = mapped_column(String(64))
+    # A public client (registered with token_endpoint_auth_method "none", RFC 7591): it
+    # keeps no secret, so its codes must come with PKCE.
+    public: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class OAuthGrant(IdMixin, CreatedMixin, Base):
@@ -34,6 +37,7 @@ class OAuthGrant(IdMixin, CreatedMixin, Base):
     scopes: Mapped[str] = mapped_column(String(500))
     code_challenge: Mapped[str | None] = mapped_column(String(200))
     code_challenge_method: Mapped[str | None] = mapped_column(String(10))
+    resource: Mapped[str | None] = mapped_column(String(500))  # RFC 8707: what it is for
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
 
@@ -47,6 +51,8 @@ class OAuthToken(IdMixin, CreatedMixin, Base):
     # None for an app's own token (client_credentials), which acts for no account.
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     scopes: Mapped[str] = mapped_column(String(500))
+    # RFC 8707: the resource (Salon's /mcp) the token is bound to; None: the Mastodon API.
+    resource: Mapped[str | None] = mapped_column(String(500))
     revoked_at: Mapped[datetime | None]
     last_used_at: Mapped[datetime | None]
 

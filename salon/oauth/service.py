@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -104,8 +105,10 @@ def _check_website(website: str | None) -> str | None:
 async def create_app(
     session: AsyncSession, name: str, redirect_uris: str | list[str],
     scopes: str | list[str] | None = None,
-    website: str | None = None,
+    website: str | None = None, *, public: bool = False,
 ) -> OAuthApp:
+    """An app as Mastodon registers one (with a secret), or a public client (dynamic
+    registration with token_endpoint_auth_method "none": PKCE instead of a secret)."""
     name = name.strip()
     if not name:
         raise Invalid("client_name is required.", "client_name")
@@ -120,6 +123,7 @@ async def create_app(
         name=name, website=_check_website(website),
         redirect_uris="\n".join(uris), scopes=" ".join(scope_rules.parse(scopes)),
         client_id=secrets.token_urlsafe(32), client_secret=secrets.token_urlsafe(32),
+        public=public,
     )
     session.add(app)
     await session.flush()
@@ -131,8 +135,11 @@ async def find_app(session: AsyncSession, client_id: str) -> OAuthApp | None:
 
 
 async def client(session: AsyncSession, client_id: str, client_secret: str | None) -> OAuthApp:
-    """The app whose id and secret these are, or invalid_client."""
+    """The app whose id and secret these are, or invalid_client. A public client has no
+    secret to give: its id is enough, and its codes are bound by PKCE."""
     app = await find_app(session, client_id or "")
+    if app is not None and app.public and client_secret is None:
+        return app
     # Bytes: compare_digest refuses str with non-ASCII characters.
     if app is None or client_secret is None or not hmac.compare_digest(
         app.client_secret.encode(), client_secret.encode()
@@ -167,17 +174,40 @@ def requested_scopes(app: OAuthApp, raw: str | None) -> list[str]:
     return wanted
 
 
+def check_resource(requested: str | None, known: Iterable[str]) -> str | None:
+    """RFC 8707's `resource`: one of the resources this server issues tokens for (its
+    /mcp), or None for the Mastodon API."""
+    if not requested:
+        return None
+    wanted = requested.rstrip("/")
+    if wanted not in {k.rstrip("/") for k in known}:
+        raise OAuthError("invalid_target", f"resource must be {' or '.join(known)}: this "
+                         "server issues tokens for nothing else.")
+    return wanted
+
+
+def check_authorization(app: OAuthApp, resource: str | None, code_challenge: str | None,
+                        code_challenge_method: str | None) -> None:
+    """PKCE (S256 only) if given; required of public clients and for a resource (the MCP
+    authorization spec requires it of every MCP client)."""
+    check_pkce(code_challenge, code_challenge_method)
+    if (app.public or resource) and not code_challenge:
+        raise OAuthError("invalid_request", "code_challenge is required (PKCE with S256) "
+                         f"{'for a public client' if app.public else 'for this resource'}.")
+
+
 async def grant_code(
     session: AsyncSession, app: OAuthApp, account: Account, redirect_uri: str,
     scopes: list[str], code_challenge: str | None = None, code_challenge_method: str | None = None,
+    resource: str | None = None,
 ) -> str:
     """The person approved: an authorization code, good once for ten minutes."""
-    check_pkce(code_challenge, code_challenge_method)
+    check_authorization(app, resource, code_challenge, code_challenge_method)
     code = secrets.token_urlsafe(32)
     session.add(OAuthGrant(
         code_hash=_hash(code), app_id=app.id, account_id=account.id, redirect_uri=redirect_uri,
         scopes=" ".join(scopes), code_challenge=code_challenge,
-        code_challenge_method="S256" if code_challenge else None,
+        code_challenge_method="S256" if code_challenge else None, resource=resource,
         expires_at=utcnow() + CODE_LIFETIME,
     ))
     await session.flush()
@@ -208,12 +238,13 @@ def _pkce_ok(grant: OAuthGrant, verifier: str | None) -> bool:
 
 
 async def _issue(session: AsyncSession, app: OAuthApp, account_id: int | None,
-                 scopes: list[str], refresh: bool = True) -> IssuedToken:
+                 scopes: list[str], refresh: bool = True, resource: str | None = None
+                 ) -> IssuedToken:
     access = secrets.token_urlsafe(32)
     refresh_token = secrets.token_urlsafe(32) if refresh and account_id else None
     token = OAuthToken(
         token_hash=_hash(access), refresh_hash=_hash(refresh_token) if refresh_token else None,
-        app_id=app.id, account_id=account_id, scopes=" ".join(scopes),
+        app_id=app.id, account_id=account_id, scopes=" ".join(scopes), resource=resource,
     )
     session.add(token)
     await session.flush()
@@ -228,7 +259,7 @@ async def issue_for(session: AsyncSession, app: OAuthApp, account: Account,
 
 async def exchange_code(
     session: AsyncSession, app: OAuthApp, code: str, redirect_uri: str | None,
-    code_verifier: str | None,
+    code_verifier: str | None, resource: str | None = None,
 ) -> IssuedToken:
     grant = await session.scalar(select(OAuthGrant).where(OAuthGrant.code_hash == _hash(code)))
     if grant is None or grant.app_id != app.id or grant.used_at is not None:
@@ -240,6 +271,8 @@ async def exchange_code(
         raise OAuthError("invalid_grant", "redirect_uri differs from the one authorized.")
     if not _pkce_ok(grant, code_verifier):
         raise OAuthError("invalid_grant", "code_verifier does not match the code_challenge.")
+    if resource is not None and resource.rstrip("/") != grant.resource:
+        raise OAuthError("invalid_target", "resource differs from the one authorized.")
     # Claimed in one statement: of requests racing with one code, one changes the row.
     claimed = await session.execute(
         update(OAuthGrant).where(OAuthGrant.id == grant.id, OAuthGrant.used_at.is_(None))
@@ -247,7 +280,8 @@ async def exchange_code(
     )
     if _rowcount(claimed) != 1:
         raise OAuthError("invalid_grant", "The authorization code is already used.")
-    return await _issue(session, app, grant.account_id, grant.scopes.split())
+    return await _issue(session, app, grant.account_id, grant.scopes.split(),
+                        resource=grant.resource)
 
 
 def _rowcount(result: Any) -> int:
@@ -256,6 +290,9 @@ def _rowcount(result: Any) -> int:
 
 async def client_credentials(session: AsyncSession, app: OAuthApp, scope: str | None
                              ) -> IssuedToken:
+    if app.public:
+        raise OAuthError("unauthorized_client", "A public client (no secret) cannot use "
+                         "client_credentials.")
     return await _issue(session, app, None, requested_scopes(app, scope), refresh=False)
 
 
@@ -281,7 +318,8 @@ async def refresh(session: AsyncSession, app: OAuthApp, refresh_token: str) -> I
     )
     if _rowcount(rotated) != 1:
         raise OAuthError("invalid_grant", "The refresh token is unknown or revoked.")
-    return await _issue(session, app, old.account_id, old.scopes.split())
+    return await _issue(session, app, old.account_id, old.scopes.split(),
+                        resource=old.resource)
 
 
 async def revoke(session: AsyncSession, app: OAuthApp, token: str) -> None:
@@ -307,13 +345,16 @@ _RESOLVE = (
 )
 
 
-async def resolve(session: AsyncSession, bearer: str) -> TokenContext | None:
-    """The live token a request carries, with its app and account; None if it is not one."""
+async def resolve(session: AsyncSession, bearer: str, resource: str | None = None
+                  ) -> TokenContext | None:
+    """The live token a request carries, with its app and account; None if it is not one,
+    or if it was issued for another resource (RFC 8707: a token for /mcp is not one for
+    the Mastodon API, whose `resource` is None, nor the other way round)."""
     found = (await session.execute(_RESOLVE, {"token_hash": _hash(bearer)})).first()
     if found is None:
         return None
     token, app, account = found
-    if token.revoked_at is not None:
+    if token.revoked_at is not None or token.resource != (resource and resource.rstrip("/")):
         return None
     # A suspended or disabled account's tokens stop working (and work again when lifted).
     if token.account_id and (account is None or account.suspended_at or account.disabled_at):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -12,9 +13,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.accounts.models import Account
 from salon.api.mastodon.deps import base_url, params, scoped
+from salon.errors import Invalid
+from salon.mcp import PATH as MCP_PATH
 from salon.oauth import scopes as scope_rules
 from salon.oauth import service as oauth
-from salon.oauth.inputs import Params, api_refusal, oauth_refusal, problem
+from salon.oauth.inputs import (
+    Params,
+    api_refusal,
+    oauth_refusal,
+    problem,
+    registration_refusal,
+)
 from salon.oauth.models import OAuthApp
 from salon.oauth.service import OOB, IssuedToken, OAuthError, TokenContext
 from salon.push import vapid
@@ -58,17 +67,34 @@ async def verify_app(context: TokenContext = Depends(scoped("read", user=False))
     return JSONResponse(application(context.app, settings, secret=False))
 
 
-async def _authorization(session: AsyncSession, p: Params) -> tuple[OAuthApp, str, list[str]]:
+def resources(settings: Settings) -> list[str]:
+    """What tokens can be bound to (RFC 8707 `resource`): Salon's MCP server."""
+    return [f"{base_url(settings)}{MCP_PATH}"]
+
+
+@dataclass
+class Authorization:
+    app: OAuthApp
+    redirect_uri: str
+    scopes: list[str]
+    resource: str | None  # None: the Mastodon API
+
+
+async def _authorization(session: AsyncSession, p: Params, settings: Settings) -> Authorization:
     if (p.text("response_type") or "code") != "code":
         raise OAuthError("unsupported_response_type", "response_type must be code.")
     app = await oauth.find_app(session, p.text("client_id") or "")
     if app is None:
         raise OAuthError("invalid_client", "Unknown client_id: register the app first.", 401)
     redirect_uri = oauth.redirect_uri_for(app, p.text("redirect_uri"))
-    wanted = oauth.requested_scopes(app, p.text("scope"))
-    oauth.check_pkce(p.text("code_challenge"), p.text("code_challenge_method"))
+    resource = oauth.check_resource(p.text("resource"), resources(settings))
+    # An MCP client that names no scope asks for what it registered (Mastodon's default,
+    # read, would leave an assistant that can post unable to).
+    wanted = oauth.requested_scopes(app, p.text("scope") or (app.scopes if resource else None))
+    oauth.check_authorization(app, resource, p.text("code_challenge"),
+                              p.text("code_challenge_method"))
     p.text("state")  # echoed in the redirect: checked like the rest
-    return app, redirect_uri, wanted
+    return Authorization(app, redirect_uri, wanted, resource)
 
 
 @consent.get("/oauth/authorize")
@@ -78,15 +104,18 @@ async def authorize_page(
     me: Account = Depends(require_account),
     current: Viewer = Depends(viewer),
     session: AsyncSession = Depends(db_session),
+    settings: Settings = Depends(get_settings),
 ) -> Response:
     p = Params(await params(request), oauth_refusal)
-    app, redirect_uri, wanted = await _authorization(session, p)
+    asked = await _authorization(session, p, settings)
+    app, redirect_uri = asked.app, asked.redirect_uri
     answer = page(request, "oauth/authorize.html", {
-        "title": f"Authorize {app.name}", "app": app, "scopes": wanted,
+        "title": f"Authorize {app.name}", "app": app, "scopes": asked.scopes,
         "fields": {k: p.text(k) for k in ("client_id", "redirect_uri", "state", "scope",
-                                          "code_challenge", "code_challenge_method")
+                                          "code_challenge", "code_challenge_method",
+                                          "resource")
                    if p.text(k)},
-        "redirect_uri": redirect_uri,
+        "redirect_uri": redirect_uri, "assistant": asked.resource is not None,
     })
     # Authorizing answers with a redirect to the app, which the browser checks against this
     # page's form-action: the app's origin (or scheme) is allowed here, and only here.
@@ -100,9 +129,11 @@ async def authorize(
     request: Request,
     me: Account = Depends(require_account),
     session: AsyncSession = Depends(db_session),
+    settings: Settings = Depends(get_settings),
 ) -> Response:
     p = Params(await params(request), oauth_refusal)
-    app, redirect_uri, wanted = await _authorization(session, p)
+    asked = await _authorization(session, p, settings)
+    app, redirect_uri = asked.app, asked.redirect_uri
     state = {"state": p.text("state") or ""} if p.text("state") else {}
     if p.text("decision") != "approve":
         if redirect_uri == OOB:
@@ -111,8 +142,9 @@ async def authorize(
         query = urlencode({"error": "access_denied", **state})
         return RedirectResponse(f"{redirect_uri}{'&' if '?' in redirect_uri else '?'}{query}",
                                 status_code=303)
-    code = await oauth.grant_code(session, app, me, redirect_uri, wanted,
-                                  p.text("code_challenge"), p.text("code_challenge_method"))
+    code = await oauth.grant_code(session, app, me, redirect_uri, asked.scopes,
+                                  p.text("code_challenge"), p.text("code_challenge_method"),
+                                  asked.resource)
     await session.commit()
     if redirect_uri == OOB:
         return page(request, "oauth/code.html", {"title": "Authorization code", "code": code,
@@ -145,7 +177,8 @@ def _token_body(issued: IssuedToken) -> dict[str, Any]:
 
 
 TOKEN_PARAMETERS = ("client_id", "client_secret", "grant_type", "code", "redirect_uri",
-                    "code_verifier", "refresh_token", "scope", "username", "password")
+                    "code_verifier", "refresh_token", "scope", "username", "password",
+                    "resource")
 
 
 @router.post("/oauth/token")
@@ -164,7 +197,7 @@ async def token(
         if not code:
             raise OAuthError("invalid_request", "code is required.")
         issued = await oauth.exchange_code(session, app, code, p.text("redirect_uri"),
-                                           p.text("code_verifier"))
+                                           p.text("code_verifier"), p.text("resource"))
     elif grant == "client_credentials":
         issued = await oauth.client_credentials(session, app, p.text("scope"))
     elif grant == "refresh_token":
@@ -205,13 +238,73 @@ async def metadata(settings: Settings = Depends(get_settings)) -> JSONResponse:
         "token_endpoint": f"{base}/oauth/token",
         "revocation_endpoint": f"{base}/oauth/revoke",
         "app_registration_endpoint": f"{base}/api/v1/apps",
+        "registration_endpoint": f"{base}/oauth/register",  # RFC 7591, for MCP clients
         "scopes_supported": sorted(scope_rules.KNOWN),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
         "code_challenge_methods_supported": ["S256"],
         "grant_types_supported": ["authorization_code", "client_credentials", "refresh_token"],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post",
+                                                  "none"],
+        "revocation_endpoint_auth_methods_supported": ["client_secret_basic",
+                                                       "client_secret_post", "none"],
     })
+
+
+REGISTERED_GRANTS = ("authorization_code", "refresh_token")
+AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none")
+DYNAMIC_SCOPES = "read write follow"  # what a client that names none may later ask for
+
+
+@router.post("/oauth/register", status_code=201)
+async def register_client(request: Request, session: AsyncSession = Depends(db_session),
+                          settings: Settings = Depends(get_settings)) -> JSONResponse:
+    """Dynamic client registration (RFC 7591), as MCP clients (ChatGPT, Claude) register
+    themselves: a public client (`token_endpoint_auth_method` "none") gets no secret and
+    must use PKCE; a confidential one gets a secret, as /api/v1/apps gives."""
+    p = Params(await params(request), registration_refusal)
+    method = p.text("token_endpoint_auth_method") or "client_secret_basic"
+    if method not in AUTH_METHODS:
+        raise registration_refusal("token_endpoint_auth_method",
+                                   f"token_endpoint_auth_method must be one of "
+                                   f"{', '.join(AUTH_METHODS)}.")
+    grants = _listed(p, "grant_types", ["authorization_code"])
+    if not set(grants) <= set(REGISTERED_GRANTS):
+        raise registration_refusal("grant_types", "grant_types may be authorization_code "
+                                   "and refresh_token.")
+    if not set(_listed(p, "response_types", ["code"])) <= {"code"}:
+        raise registration_refusal("response_types", "response_types may only be code.")
+    uris = p.texts("redirect_uris", 2000)
+    if not isinstance(uris, list) or not uris:
+        raise registration_refusal("redirect_uris", "redirect_uris must be a list of one "
+                                   "or more URIs.")
+    try:
+        app = await oauth.create_app(session, p.text("client_name", 200) or "An MCP client",
+                                     uris, p.text("scope") or DYNAMIC_SCOPES,
+                                     p.text("client_uri", 500), public=method == "none")
+    except Invalid as refused:
+        raise registration_refusal(refused.field or "", refused.message) from None
+    await session.commit()
+    body: dict[str, Any] = {
+        "client_id": app.client_id, "client_id_issued_at": int(app.created_at.timestamp()),
+        "client_name": app.name, "redirect_uris": app.redirect_uris.split("\n"),
+        "grant_types": grants, "response_types": ["code"], "scope": app.scopes,
+        "token_endpoint_auth_method": method,
+    }
+    if app.website:
+        body["client_uri"] = app.website
+    if not app.public:
+        body |= {"client_secret": app.client_secret, "client_secret_expires_at": 0}
+    return JSONResponse(body, status_code=201, headers={"Cache-Control": "no-store"})
+
+
+def _listed(p: Params, name: str, default: list[str]) -> list[str]:
+    found = p.texts(name)
+    if found is None:
+        return default
+    if not isinstance(found, list):
+        raise registration_refusal(name, f"{name} must be a list.")
+    return found
 
 
 

@@ -49,7 +49,8 @@ ROUTERS = [timelines.router, for_you.router, lists.router, oauth.router, oauth.c
 # Routes that read and change nothing of any account, so need no scope; the consent page is
 # for a person signed in by cookie (with CSRF), not a token.
 PUBLIC = frozenset({
-    "/api/v1/apps", "/oauth/token", "/oauth/revoke", "/oauth/authorize", "/oauth/authorize/",
+    "/api/v1/apps", "/oauth/register", "/oauth/token", "/oauth/revoke", "/oauth/authorize",
+    "/oauth/authorize/",
     "/.well-known/oauth-authorization-server", "/.well-known/nodeinfo", "/nodeinfo/2.0",
     "/api/v1/instance", "/api/v1/instance/", "/api/v2/instance", "/api/v2/instance/",
     "/api/v1/custom_emojis", "/api/v1/announcements", "/api/v1/trends", "/api/v1/trends/tags",

@@ -1,0 +1,124 @@
+"""Read tools: who am I, timelines (home, For You, public, local, a hashtag, a list), a
+thread, search, notifications. Each parses its arguments (the SDK validates them against
+the schema it derives from the signature), calls the service the Mastodon API calls, and
+answers a compact shape (views.py). Visibility is the services' (posts.visibility)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp_types import ToolAnnotations
+from pydantic import BaseModel, Field
+
+from salon.accounts import service as accounts
+from salon.feeds import for_you
+from salon.lists import service as lists
+from salon.mcp import views
+from salon.mcp.acting import Runtime
+from salon.meaning import search as meaning_search
+from salon.posts import reading
+from salon.posts import service as posts
+from salon.timelines import service as timelines
+from salon.timelines.schemas import Cursor
+
+READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True,
+                            open_world_hint=False)
+Limit = Annotated[int, Field(ge=1, le=40, description="how many, at most")]
+PostId = Annotated[str, Field(pattern=r"^[0-9]{1,20}$", description="a post's id")]
+MaxId = Annotated[str | None, Field(None, pattern=r"^[0-9]{1,20}$",
+                                    description="only posts older than this id (paging)")]
+
+
+class Thread(BaseModel):
+    ancestors: list[views.PostOut]
+    post: views.PostOut
+    replies: list[views.PostOut]
+
+
+class Found(BaseModel):
+    accounts: list[views.Profile] = []
+    posts: list[views.PostOut] = []
+    hashtags: list[str] = []
+
+
+def register(server: MCPServer, rt: Runtime) -> None:
+    base = rt.settings.base_url.rstrip("/")
+
+    @server.tool(title="Who am I", annotations=READ_ONLY)
+    async def whoami() -> views.Profile:
+        """The Salon account this connection acts for."""
+        async with rt.acting("read:accounts") as (_, me, _context):
+            return views.profile(me, base)
+
+    @server.tool(title="Read a timeline", annotations=READ_ONLY)
+    async def read_timeline(
+        timeline: Literal["home", "for_you", "public", "local", "hashtag", "list"] = "home",
+        hashtag: Annotated[str | None, Field(None, max_length=100,
+                                             description="for timeline=hashtag")] = None,
+        list_id: Annotated[str | None, Field(None, pattern=r"^[0-9]{1,20}$",
+                                             description="for timeline=list")] = None,
+        limit: Limit = 20, max_id: MaxId = None,
+    ) -> views.Posts:
+        """Newest first: home (people you follow), for_you (ranked, each post says why),
+        public (this server's public posts), local (the same: Salon does not federate
+        yet), a hashtag's posts, or one of your lists."""
+        cursor = Cursor(max_id=int(max_id) if max_id else None, limit=limit)
+        async with rt.acting("read:statuses") as (session, me, context):
+            if timeline == "for_you":
+                page = await for_you.page(session, rt.settings, me.id, cursor,
+                                          client=f"token:{context.token.id}")
+                shown = await reading.present(session, page.posts, me.id)
+                return views.Posts(
+                    posts=[views.post(v, base, page.reasons[v.id].text) for v in shown],
+                    next_max_id=str(page.next_max_id) if page.next_max_id else None)
+            if timeline == "home":
+                found = await timelines.home(session, rt.settings, me.id, cursor)
+            elif timeline in ("public", "local"):
+                found = await timelines.public(session, me.id, cursor)
+            elif timeline == "hashtag":
+                if not hashtag or not hashtag.strip("# "):
+                    raise ToolError("hashtag: name the hashtag to read (timeline=hashtag).")
+                found = await timelines.tag(session, hashtag.strip("# "), me.id, cursor)
+            else:
+                if not list_id:
+                    raise ToolError("list_id: give the id of one of your lists "
+                                    "(timeline=list).")
+                found = await lists.timeline(session, me.id, int(list_id), cursor)
+            return views.Posts(posts=[views.post(v, base) for v in found.items],
+                               next_max_id=str(found.next_max_id) if found.next_max_id
+                               else None)
+
+    @server.tool(title="Read a thread", annotations=READ_ONLY)
+    async def read_thread(post_id: PostId) -> Thread:
+        """A post with the posts it replies to and the replies you may see."""
+        async with rt.acting("read:statuses") as (session, me, _context):
+            post = await posts.get_visible(session, int(post_id), me.id)
+            thread = await timelines.thread(session, post.id, me.id)
+            return Thread(ancestors=[views.post(v, base) for v in thread.ancestors],
+                          post=views.post(thread.focus, base),
+                          replies=[views.post(n.view, base) for n in thread.descendants])
+
+    @server.tool(title="Search", annotations=READ_ONLY)
+    async def search(
+        query: Annotated[str, Field(min_length=1, max_length=200)],
+        kind: Literal["all", "accounts", "posts", "hashtags"] = "all",
+        limit: Limit = 10,
+    ) -> Found:
+        """Accounts by name, hashtags, and posts by words and meaning together ("sad robot
+        in the rain" finds "a lonely android under a storm")."""
+        async with rt.acting("read:search") as (session, me, _context):
+            found = Found()
+            if kind in ("all", "accounts"):
+                found.accounts = [views.profile(a, base)
+                                  for a in await accounts.search(session, query, limit)]
+            if kind in ("all", "hashtags"):
+                found.hashtags = [t.display_name for t in
+                                  await timelines.search_tags(session, query, limit)]
+            if kind in ("all", "posts"):
+                hits = await meaning_search.statuses(session, rt.settings, query, me.id,
+                                                     limit=limit)
+                found.posts = [views.post(v, base)
+                               for v in await reading.present(session, hits, me.id)]
+            return found
