@@ -85,7 +85,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         gc.collect()
         gc.freeze()
         try:
-            async with mcp_sessions.run():  # /mcp's streams end before the database goes
+            async with mcp.running():  # /mcp's streams end before the database goes
                 yield
         finally:
             stop.set()
@@ -139,8 +139,8 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     # no path is claimed by both).
     for router in API_ROUTERS:
         app.include_router(router)
-    mcp_app, mcp_sessions = mcp_http.app(settings, lambda: app.state.db)
-    app.router.routes.extend(mcp_http.routes(mcp_app))
+    mcp = mcp_http.Mount(settings, lambda: app.state.db)
+    app.router.routes.extend(mcp.routes())
     for router in ROUTERS:  # pages for people: not part of the API description
         app.include_router(router, include_in_schema=False)
     docs.mount(app)

@@ -343,6 +343,17 @@ def bench_gpu(sizes: str, dtypes: str, compiles: str, batches: str, steps: int, 
         raise click.ClickException(str(bad)) from None
 
 
+@main.command("mcp")
+@click.option("--token", envvar="SALON_MCP_TOKEN", required=True,
+              help="A Salon access token of the account to act as (Settings → Connected "
+                   "apps → New token).")
+def mcp_stdio(token: str) -> None:
+    """Serve MCP over stdio, for a local assistant that starts Salon itself."""
+    from salon.mcp import stdio
+
+    asyncio.run(stdio.run(_settings(), token))
+
+
 @main.command()
 @click.option("--quick", is_flag=True,
               help="A smaller instance (1,000 posting + 10,500 reading accounts, 50,000 "

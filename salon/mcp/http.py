@@ -6,7 +6,8 @@ are checked against SALON_BASE_URL (DNS rebinding)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -14,12 +15,18 @@ from mcp.server.auth.provider import AccessToken
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from salon.db.session import Database
 from salon.mcp import PATH, server
 from salon.mcp.acting import Runtime
 from salon.settings import Settings
+
+
+SCOPES_SUPPORTED = ("read", "write")  # what the tools need (server.SCOPES), no more
 
 
 class Verifier:
@@ -51,7 +58,7 @@ def _transport_security(settings: Settings) -> TransportSecuritySettings:
 
 def app(settings: Settings, database: Callable[[], Database]) -> tuple[Starlette, Any]:
     """The MCP app (its routes: PATH and its protected-resource metadata) and its session
-    manager, whose run() the host app's lifespan enters."""
+    manager, whose run() a lifespan enters once."""
     rt = Runtime(settings, database, resource_url(settings))
     base = settings.base_url.rstrip("/")
     auth = AuthSettings(issuer_url=f"{base}/", resource_server_url=resource_url(settings),
@@ -63,8 +70,45 @@ def app(settings: Settings, database: Callable[[], Database]) -> tuple[Starlette
     return starlette, mcp.session_manager
 
 
-def routes(starlette: Starlette) -> list[Route]:
-    """Routes for the host app that hand the MCP app's paths to it whole (its middleware
-    checks the bearer token)."""
-    return [Route(route.path, endpoint=starlette) for route in starlette.routes
-            if isinstance(route, Route)]
+class Mount:
+    """/mcp in the host app: the MCP app of the lifespan now running. The SDK's session
+    manager runs once per instance, and a host app may start again (tests do): each start
+    makes a new one."""
+
+    PATHS = (PATH, f"/.well-known/oauth-protected-resource{PATH}")
+
+    def __init__(self, settings: Settings, database: Callable[[], Database]) -> None:
+        self.settings, self.database = settings, database
+        self.current: Starlette | None = None
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        starlette, sessions = app(self.settings, self.database)
+        async with sessions.run():
+            self.current = starlette
+            try:
+                yield
+            finally:
+                self.current = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.current is None:  # not started, or stopping
+            await PlainTextResponse("Starting or stopping.", 503)(scope, receive, send)
+            return
+        await self.current(scope, receive, send)
+
+    def routes(self) -> list[Route]:
+        return [Route(PATH, endpoint=self),
+                Route(self.PATHS[1], endpoint=self.metadata, methods=["GET"])]
+
+    async def metadata(self, request: Request) -> JSONResponse:
+        """RFC 9728, served here rather than by the SDK (which would name the scopes it
+        requires of every request): `scopes_supported` is what clients ask for, by the MCP
+        spec, so it must be what the tools need (read, write) and not the authorization
+        server's whole list, admin scopes included."""
+        base = self.settings.base_url.rstrip("/")
+        return JSONResponse({
+            "resource": resource_url(self.settings), "authorization_servers": [f"{base}/"],
+            "scopes_supported": list(SCOPES_SUPPORTED), "bearer_methods_supported": ["header"],
+            "resource_name": self.settings.instance_name,
+            "resource_documentation": f"{base}/docs"})

@@ -9,7 +9,7 @@ import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -360,3 +360,47 @@ async def resolve(session: AsyncSession, bearer: str, resource: str | None = Non
     if token.account_id and (account is None or account.suspended_at or account.disabled_at):
         return None
     return TokenContext(token, app, account, token.scopes.split())
+
+
+@dataclass
+class Connection:
+    """An app (or chat assistant) with live tokens for a person: Settings → Connected apps."""
+
+    app: OAuthApp
+    scopes: list[str]  # of its tokens, together
+    assistant: bool  # its tokens are bound to a resource (Salon's /mcp)
+    since: datetime  # its first live token
+
+
+async def connections(session: AsyncSession, account_id: int) -> list[Connection]:
+    """The apps with live tokens for this account, most recently connected first."""
+    found: dict[int, Connection] = {}
+    for token, app in await session.execute(
+            select(OAuthToken, OAuthApp).join(OAuthApp, OAuthApp.id == OAuthToken.app_id)
+            .where(OAuthToken.account_id == account_id, OAuthToken.revoked_at.is_(None))
+            .order_by(OAuthToken.id)):
+        kept = found.setdefault(app.id, Connection(app, [], False, token.created_at))
+        kept.scopes = list(dict.fromkeys(kept.scopes + token.scopes.split()))
+        kept.assistant = kept.assistant or token.resource is not None
+    return sorted(found.values(), key=lambda c: c.since, reverse=True)
+
+
+async def disconnect(session: AsyncSession, account_id: int, app_id: int) -> int:
+    """Revoke every live token (and refresh token) the app holds for this account: it must
+    be authorized again. How many were revoked."""
+    revoked = list(await session.scalars(
+        update(OAuthToken)
+        .where(OAuthToken.account_id == account_id, OAuthToken.app_id == app_id,
+               OAuthToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow()).returning(OAuthToken.id)
+        .execution_options(synchronize_session=False)))
+    await push.end_for_tokens(session, revoked)
+    return len(revoked)
+
+
+async def personal_token(session: AsyncSession, account: Account, name: str,
+                         scopes: list[str]) -> IssuedToken:
+    """A token for a program of the person's own (a local MCP client started with `salon
+    mcp`, a script): an app of its name that only this token uses."""
+    app = await create_app(session, name, OOB, scopes)
+    return await _issue(session, app, account.id, scopes, refresh=False)

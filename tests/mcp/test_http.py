@@ -20,6 +20,8 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.auth import AuthorizationCodeResult, OAuthClientInformationFull, OAuthClientMetadata
 from mcp.shared.auth import OAuthToken as SdkToken
 
+from salon.mcp.server import SCOPES
+from salon.oauth.scopes import covers
 from tests.conftest import real_site
 from tests.databases import Databases
 
@@ -87,12 +89,13 @@ class Person:
 
 
 @asynccontextmanager
-async def connected(base: str, person: Person, storage: Memory | None = None,
-                    scope: str | None = "read write follow") -> AsyncIterator[Client]:
+async def connected(base: str, person: Person, storage: Memory | None = None
+                    ) -> AsyncIterator[Client]:
+    """The SDK's client with its OAuth provider, as an assistant connects: it asks for the
+    scopes the protected-resource metadata lists."""
     metadata = OAuthClientMetadata(client_name="Test assistant", redirect_uris=[REDIRECT],
                                    grant_types=["authorization_code", "refresh_token"],
-                                   response_types=["code"], token_endpoint_auth_method="none",
-                                   scope=scope)
+                                   response_types=["code"], token_endpoint_auth_method="none")
     auth = OAuthClientProvider(f"{base}/mcp", metadata, storage or Memory(),
                                redirect_handler=person.open, callback_handler=person.back)
     async with httpx2.AsyncClient(auth=auth, timeout=60) as http, Client(
@@ -113,6 +116,7 @@ async def test_an_assistant_discovers_registers_signs_in_and_acts(site: str) -> 
         assert storage.client is not None and storage.client.client_secret is None  # public
         me = structured(await client.call_tool("whoami", {}))
         assert me["acct"] == "@ada"
+        assert "read" in ada.consent and "admin" not in ada.consent
         names = {t.name for t in (await client.list_tools()).tools}
         assert {"whoami", "read_timeline", "create_post", "like_post"} <= names
         made = structured(await client.call_tool("create_post", {
@@ -138,6 +142,9 @@ def test_without_a_token_mcp_answers_401_naming_its_metadata(site: str) -> None:
     metadata = httpx.get(found.group(1)).json()
     assert metadata["resource"] == f"{site}/mcp"
     assert metadata["authorization_servers"] == [f"{site}/"]
+    # What clients ask for: enough for every tool, never the admin scopes.
+    assert metadata["scopes_supported"] == ["read", "write"]
+    assert all(covers(metadata["scopes_supported"], needed) for needed in SCOPES.values())
     server = httpx.get(f"{site}/.well-known/oauth-authorization-server").json()
     assert server["issuer"] == f"{site}/"
     assert server["registration_endpoint"] == f"{site}/oauth/register"

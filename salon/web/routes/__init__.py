@@ -17,6 +17,7 @@ from salon.web.routes import (  # noqa: E402
     accounts,
     admin,
     auth,
+    connected_apps,
     feeds,
     for_you,
     imagine,
@@ -27,4 +28,5 @@ from salon.web.routes import (  # noqa: E402
 
 # imagine before posts: its /posts/{id}/recipe must win over /posts/{id}/{action}.
 ROUTERS = [auth.router, feeds.router, for_you.router, imagine.router, similar.router,
-           posts.router, admin.router, accounts.router, sentence_feeds.router]
+           posts.router, admin.router, accounts.router, sentence_feeds.router,
+           connected_apps.router]
