@@ -25,7 +25,6 @@ from salon.mcp import PATH, server
 from salon.mcp.acting import Runtime
 from salon.settings import Settings
 
-
 SCOPES_SUPPORTED = ("read", "write")  # what the tools need (server.SCOPES), no more
 
 

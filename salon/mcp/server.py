@@ -12,7 +12,7 @@ from mcp.server.mcpserver import MCPServer
 from mcp_types import ListToolsResult, PaginatedRequestParams
 
 from salon import __version__
-from salon.mcp import reading, writing
+from salon.mcp import pictures, reading, writing
 from salon.mcp.acting import Runtime
 from salon.oauth import scopes as scope_rules
 
@@ -20,8 +20,11 @@ SCOPE = "salon/scope"  # the `_meta` key naming the OAuth scope a tool needs
 INSTRUCTIONS = """Salon is a social network for making and sharing pictures. These tools act
 as the signed-in person, with their visibility and limits: read their timelines (home,
 For You with the reason for each post, public, hashtags, lists), threads and search; post,
-reply, quote, edit and delete their own posts; like, repost, bookmark and follow. Ids are
-strings of digits. Ask before posting, deleting or following on the person's behalf."""
+reply, quote, edit and delete their own posts; like, repost, bookmark and follow; make
+pictures from a prompt (generate_pictures shows the candidates; nothing is posted until
+create_post is called with their picture_ids), remix a post's picture and read recipes.
+Ids are strings of digits. Ask before posting, deleting or following on the person's
+behalf."""
 
 # Each tool's scope, as Mastodon's API asks for the same action.
 SCOPES = {
@@ -30,7 +33,8 @@ SCOPES = {
     "create_post": "write:statuses", "edit_post": "write:statuses",
     "delete_post": "write:statuses", "like_post": "write:favourites",
     "repost_post": "write:statuses", "bookmark_post": "write:bookmarks",
-    "follow_account": "write:follows",
+    "follow_account": "write:follows", "generate_pictures": "write:media",
+    "read_recipe": "read:statuses",
 }
 
 
@@ -55,6 +59,7 @@ def build(rt: Runtime, *, auth: AuthSettings | None = None,
     server = SalonMCP(rt, auth=auth, token_verifier=token_verifier)
     reading.register(server, rt)
     writing.register(server, rt)
+    pictures.register(server, rt)
     for tool in server._tool_manager.list_tools():
         tool.meta = {**(tool.meta or {}), SCOPE: SCOPES[tool.name]}
     return server

@@ -57,9 +57,14 @@ def register(server: MCPServer, rt: Runtime) -> None:
         poll_expires_in: Annotated[int, Field(ge=300, le=2_629_746,
                                               description="seconds")] = 86_400,
         poll_multiple: bool = False,
+        picture_ids: Annotated[list[Annotated[str, Field(pattern=r"^[0-9]{1,20}$")]] | None,
+                               Field(None, max_length=4, description="candidates from "
+                                     "generate_pictures to post")] = None,
+        hide_recipe: Annotated[bool, Field(description="post the pictures without their "
+                                           "prompt and settings")] = False,
     ) -> views.PostOut:
         """Post as the connected account: private is for followers only, direct for the
-        people it mentions. A reply, a quote and a poll are optional."""
+        people it mentions. A reply, a quote, a poll and pictures are optional."""
         async with rt.acting("write:statuses") as (session, me, context):
             post = await posts.create_post(
                 session, me, text, rules=posts.Rules.from_settings(rt.settings),
@@ -68,6 +73,7 @@ def register(server: MCPServer, rt: Runtime) -> None:
                 quote_of_id=int(quote_of_id) if quote_of_id else None,
                 poll=PollSpec(poll_options, poll_expires_in, poll_multiple)
                 if poll_options else None,
+                media_ids=[int(i) for i in picture_ids or ()], recipe_hidden=hide_recipe,
                 application_id=context.app.id)
             return await shown(session, post, me.id)
 

@@ -5,6 +5,7 @@ PKCE and `resource` (RFC 8707), then tools as the person who approved; a token b
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -185,3 +186,42 @@ async def test_dns_rebinding_is_refused(site: str) -> None:
     assert evil_origin.status_code == 403
     assert evil_host.status_code in (403, 421)
     assert fine.status_code == 200, fine.text
+
+
+async def test_an_assistant_makes_a_picture_posts_it_and_followers_see_it(site: str) -> None:
+    """The issue's end to end: connect with nothing but the URL, sign in, make pictures
+    (with progress), post one; a follower's home shows it with its recipe and "via"."""
+    follower = Person(site, "fan")
+    artist = Person(site, "artist")
+    async with connected(site, follower) as fan:
+        assert structured(await fan.call_tool("follow_account",
+                                              {"account": "@artist"}))["following"]
+    progress: list[float] = []
+
+    async def told(done: float, total: float | None, message: str | None) -> None:
+        progress.append(done)
+
+    async with connected(site, artist) as client:
+        made = await client.call_tool("generate_pictures", {
+            "prompt": "a lighthouse at dusk, watercolor", "count": 2, "seed": 7},
+            progress_callback=told)
+        body = structured(made)
+        assert body["state"] == "succeeded" and len(body["candidates"]) == 2
+        images = [c for c in made.content if c.type == "image"]
+        assert len(images) == 2 and images[0].mime_type.startswith("image/")
+        assert body["candidates"][0]["recipe"]["prompt"] == "a lighthouse at dusk, watercolor"
+        posted = structured(await client.call_tool("create_post", {
+            "text": "Made with my assistant", "picture_ids": [body["candidates"][1]["id"]]}))
+        assert posted["via"] == "Test assistant"
+        assert posted["pictures"][0]["recipe"]["seed"] == body["candidates"][1]["recipe"]["seed"]
+        recipe = structured(await client.call_tool("read_recipe", {"post_id": posted["id"]}))
+        assert recipe["result"][0]["recipe"]["prompt"] == "a lighthouse at dusk, watercolor"
+    assert progress  # at least one notification while it ran
+    async with connected(site, follower) as fan:
+        for _ in range(50):  # the fan-out job runs in the worker
+            home = structured(await fan.call_tool("read_timeline", {"timeline": "home"}))
+            if any(p["id"] == posted["id"] for p in home["posts"]):
+                break
+            await asyncio.sleep(0.2)
+        seen = next(p for p in home["posts"] if p["id"] == posted["id"])
+        assert seen["via"] == "Test assistant" and seen["pictures"][0]["recipe"]["engine"]
