@@ -196,10 +196,10 @@ async def test_an_assistant_makes_a_picture_posts_it_and_followers_see_it(site: 
     async with connected(site, follower) as fan:
         assert structured(await fan.call_tool("follow_account",
                                               {"account": "@artist"}))["following"]
-    progress: list[float] = []
+    notified: list[float] = []
 
-    async def told(done: float, total: float | None, message: str | None) -> None:
-        progress.append(done)
+    async def told(progress: float, total: float | None, message: str | None) -> None:
+        notified.append(progress)
 
     async with connected(site, artist) as client:
         made = await client.call_tool("generate_pictures", {
@@ -216,7 +216,7 @@ async def test_an_assistant_makes_a_picture_posts_it_and_followers_see_it(site: 
         assert posted["pictures"][0]["recipe"]["seed"] == body["candidates"][1]["recipe"]["seed"]
         recipe = structured(await client.call_tool("read_recipe", {"post_id": posted["id"]}))
         assert recipe["result"][0]["recipe"]["prompt"] == "a lighthouse at dusk, watercolor"
-    assert progress  # at least one notification while it ran
+    assert notified  # at least one notification while it ran
     async with connected(site, follower) as fan:
         for _ in range(50):  # the fan-out job runs in the worker
             home = structured(await fan.call_tool("read_timeline", {"timeline": "home"}))
