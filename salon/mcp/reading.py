@@ -8,16 +8,19 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from mcp.server.mcpserver import MCPServer
-from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
 from mcp_types import ToolAnnotations
 from pydantic import BaseModel, Field
 
 from salon.accounts import service as accounts
+from salon.api.mastodon.entities.common import timestamp
+from salon.errors import NotFound
 from salon.feeds import for_you
 from salon.lists import service as lists
 from salon.mcp import views
 from salon.mcp.acting import Runtime
 from salon.meaning import search as meaning_search
+from salon.notifications import service as notifications
 from salon.posts import reading
 from salon.posts import service as posts
 from salon.timelines import service as timelines
@@ -35,6 +38,20 @@ class Thread(BaseModel):
     ancestors: list[views.PostOut]
     post: views.PostOut
     replies: list[views.PostOut]
+
+
+class NotificationOut(BaseModel):
+    id: str
+    type: str = Field(description="mention, reply, favourite, reblog, quote, follow, "
+                      "follow_request, poll, ...")
+    created_at: str
+    account: views.Person
+    post: views.PostOut | None = None
+
+
+class Notifications(BaseModel):
+    notifications: list[NotificationOut]
+    next_max_id: str | None = None
 
 
 class Found(BaseModel):
@@ -122,3 +139,39 @@ def register(server: MCPServer, rt: Runtime) -> None:
                 found.posts = [views.post(v, base)
                                for v in await reading.present(session, hits, me.id)]
             return found
+
+    @server.tool(title="Read notifications", annotations=READ_ONLY)
+    async def read_notifications(limit: Limit = 20, max_id: MaxId = None) -> Notifications:
+        """Mentions, replies, likes, reposts, quotes, follows and ended polls, newest
+        first."""
+        cursor = Cursor(max_id=int(max_id) if max_id else None, limit=limit)
+        async with rt.acting("read:notifications") as (session, me, _context):
+            found = await notifications.page(session, me.id, cursor)
+            return Notifications(notifications=[NotificationOut(
+                id=str(n.id), type=n.type, created_at=timestamp(n.notification.created_at),
+                account=views.person(n.from_account, base),
+                post=views.post(n.post, base) if n.post is not None else None)
+                for n in found.items],
+                next_max_id=str(found.next_max_id) if found.next_max_id else None)
+
+    @server.resource("salon://posts/{post_id}", name="post", mime_type="application/json",
+                     description="A post you may see, with its pictures and recipes")
+    async def post_resource(post_id: str) -> str:
+        async with rt.acting("read:statuses") as (session, me, _context):
+            if not post_id.isascii() or not post_id.isdigit() or len(post_id) > 20:
+                raise ResourceNotFoundError("A post id is digits.")
+            try:
+                post = await posts.get_visible(session, int(post_id), me.id)
+            except NotFound as missing:
+                raise ResourceNotFoundError(missing.message) from None
+            [view] = await reading.present(session, [post], me.id)
+            return views.post(view, base).model_dump_json()
+
+    @server.resource("salon://accounts/{username}", name="profile",
+                     mime_type="application/json", description="An account's profile")
+    async def profile_resource(username: str) -> str:
+        async with rt.acting("read:accounts") as (session, _me, _context):
+            found = await accounts.find_by_username(session, username.lstrip("@")[:100])
+            if found is None or found.suspended_at is not None:
+                raise ResourceNotFoundError(f"No account @{username.lstrip('@')} here.")
+            return views.profile(found, base).model_dump_json()

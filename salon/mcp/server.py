@@ -34,7 +34,7 @@ SCOPES = {
     "delete_post": "write:statuses", "like_post": "write:favourites",
     "repost_post": "write:statuses", "bookmark_post": "write:bookmarks",
     "follow_account": "write:follows", "generate_pictures": "write:media",
-    "read_recipe": "read:statuses",
+    "read_recipe": "read:statuses", "read_notifications": "read:notifications",
 }
 
 

@@ -5,6 +5,7 @@ see; a disconnected assistant stops at once."""
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from collections.abc import Iterator
@@ -16,6 +17,8 @@ import httpx2
 import pytest
 from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
+from mcp.shared.exceptions import MCPError
+from mcp_types import ReadResourceResult, TextResourceContents
 
 from tests.api.mastodon.test_oauth import pkce
 from tests.conftest import real_site
@@ -33,6 +36,12 @@ def site_env(tmp_path_factory: pytest.TempPathFactory, databases: Databases
 @pytest.fixture(scope="module")
 def site(site_env: tuple[str, dict[str, str]]) -> str:
     return site_env[0]
+
+
+def text_of(read: ReadResourceResult) -> str:
+    [content] = read.contents
+    assert isinstance(content, TextResourceContents)
+    return content.text
 
 
 def error_of(result: object) -> str:
@@ -96,7 +105,8 @@ async def test_bad_input_and_refusals_are_tool_errors_naming_what_to_change(site
 
 
 async def test_a_tool_never_shows_what_the_account_may_not_see(site: str) -> None:
-    async with connected(site, Person(site, "owner")) as owner:
+    owner_person = Person(site, "owner")
+    async with connected(site, owner_person) as owner:
         shown = {v: structured(await owner.call_tool("create_post", {
             "text": f"a {v} fox in the snow", "visibility": v}))["id"]
             for v in ("public", "unlisted", "private", "direct")}
@@ -126,6 +136,17 @@ async def test_a_tool_never_shows_what_the_account_may_not_see(site: str) -> Non
         assert seen["post"]["visibility"] == "private"
         assert (await stranger.call_tool("read_thread",
                                          {"post_id": shown["direct"]})).is_error
+        # Resources answer by the same rule.
+        read = await stranger.read_resource(f"salon://posts/{shown['private']}")
+        assert json.loads(text_of(read))["visibility"] == "private"
+        with pytest.raises(MCPError, match="not visible"):
+            await stranger.read_resource(f"salon://posts/{shown['direct']}")
+        profile = await stranger.read_resource("salon://accounts/owner")
+        assert json.loads(text_of(profile))["followers_count"] == 1
+    async with connected(site, owner_person) as owner:
+        told = structured(await owner.call_tool("read_notifications", {}))
+        assert [(n["type"], n["account"]["acct"]) for n in told["notifications"]][:1] == [
+            ("follow", "@stranger")]
 
 
 async def test_a_disconnected_assistant_stops_at_once(site: str) -> None:
