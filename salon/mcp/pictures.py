@@ -16,6 +16,7 @@ from mcp_types import CallToolResult, ImageContent, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
 from salon.api.mastodon.entities.common import media_url
+from salon.api.mastodon.entities.salon import recipe as recipe_entity
 from salon.generation import service as generation
 from salon.generation.models import FINISHED, Generation, State
 from salon.generation.schemas import GenerationSpec
@@ -80,7 +81,7 @@ def register(server: MCPServer, rt: Runtime) -> None:
                       candidates=[views.Picture(
                           id=str(m.id), url=media_url(base, m.file_key),
                           alt=m.description, width=m.width, height=m.height,
-                          recipe=views.recipe(generation.recipe(made, c.candidate.seed)))
+                          recipe=recipe_entity(generation.recipe(made, c.candidate.seed)))
                           for c in found if (m := c.media) is not None])
         said = (f"{len(pictures)} pictures for “{made.prompt}” ({made.engine}); post the "
                 "ones you like with create_post(picture_ids=[...])."

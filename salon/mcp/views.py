@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from salon.accounts.models import Account
 from salon.api.mastodon.entities.common import account_url, media_url, status_url, timestamp
-from salon.generation.schemas import Recipe
+from salon.api.mastodon.entities.salon import RecipeEntity, recipe
 from salon.posts.schemas import PostView
 from salon.posts.text import plain
 
@@ -30,29 +30,13 @@ class Profile(Person):
     locked: bool = Field(description="follow requests need approval")
 
 
-class RecipeOut(BaseModel):
-    """How a picture was made: enough to make it again."""
-
-    prompt: str
-    negative_prompt: str
-    engine: str
-    model: str
-    seed: int | None
-    steps: int | None
-    guidance: float | None
-    width: int
-    height: int
-    style: str
-    aspect: str
-
-
 class Picture(BaseModel):
     id: str
     url: str
     alt: str
     width: int
     height: int
-    recipe: RecipeOut | None = Field(None, description="absent when not generated, or when "
+    recipe: RecipeEntity | None = Field(None, description="absent when not generated, or when "
                                      "its author hid the recipe")
 
 
@@ -95,13 +79,6 @@ def profile(acc: Account, base: str) -> Profile:
     return Profile(**person(acc, base).model_dump(), bio=plain(acc.bio_html or ""),
                    followers_count=acc.followers_count, following_count=acc.following_count,
                    posts_count=acc.posts_count, locked=acc.locked)
-
-
-def recipe(found: Recipe) -> RecipeOut:
-    return RecipeOut(prompt=found.prompt, negative_prompt=found.negative_prompt,
-                     engine=found.engine, model=found.model, seed=found.seed,
-                     steps=found.steps, guidance=found.guidance, width=found.width,
-                     height=found.height, style=found.style, aspect=found.aspect)
 
 
 def post(view: PostView, base: str, why: str | None = None) -> PostOut:
