@@ -18,6 +18,9 @@ UNCOUNTED = ("/api/v1/streaming", "/static/", "/media/")
 # Answers streamed while a model writes them in a thread (Explain this post): seconds of
 # waiting, little of the core.
 UNCOUNTED_ENDINGS = ("/explain",)
+# MCP (salon/mcp): a tool call's answer is a stream that may wait minutes on pictures
+# (generate_pictures), mostly sleeping; four of them must not hold every slot.
+UNCOUNTED_PATHS = ("/mcp",)
 
 
 class Admission:
@@ -30,7 +33,8 @@ class Admission:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (self.limit <= 0 or scope["type"] != "http"
                 or str(scope["path"]).startswith(UNCOUNTED)
-                or str(scope["path"]).rstrip("/").endswith(UNCOUNTED_ENDINGS)):
+                or str(scope["path"]).rstrip("/").endswith(UNCOUNTED_ENDINGS)
+                or scope["path"] in UNCOUNTED_PATHS):
             await self.app(scope, receive, send)
             return
         loop = asyncio.get_running_loop()

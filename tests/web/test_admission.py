@@ -52,8 +52,9 @@ async def test_streams_and_files_are_not_counted() -> None:
     inner = Slow()
     await _requests(Admission(inner, limit=1),
                     ["/api/v1/streaming/user", "/static/app.css", "/media/a.png",
-                     "/api/v1/salon/statuses/1/explain", "/posts/2/explain", "/home"])
-    assert inner.most == 6
+                     "/api/v1/salon/statuses/1/explain", "/posts/2/explain", "/mcp",
+                     "/home"])
+    assert inner.most == 7
 
 
 async def test_no_limit() -> None:
