@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from salon.accounts import service as accounts
 from salon.api.mastodon.entities.common import timestamp
+from salon.assistant import explaining
 from salon.errors import NotFound
 from salon.feeds import for_you
 from salon.lists import service as lists
@@ -52,6 +53,12 @@ class NotificationOut(BaseModel):
 class Notifications(BaseModel):
     notifications: list[NotificationOut]
     next_max_id: str | None = None
+
+
+class Explained(BaseModel):
+    text: str = Field(description="the assistant's explanation, for the asker alone")
+    engine: str
+    model: str
 
 
 class Found(BaseModel):
@@ -175,3 +182,20 @@ def register(server: MCPServer, rt: Runtime) -> None:
             if found is None or found.suspended_at is not None:
                 raise ResourceNotFoundError(f"No account @{username.lstrip('@')} here.")
             return views.profile(found, base).model_dump_json()
+
+    @server.tool(title="Explain a post", annotations=ToolAnnotations(
+        read_only_hint=True, destructive_hint=False, idempotent_hint=False,
+        open_world_hint=False))
+    async def explain_post(post_id: PostId) -> Explained:
+        """Salon's assistant explains a post (what it shows, how its pictures were made,
+        the thread around it) to you alone: never posted. Counts against your daily
+        answers from the assistant."""
+        async with rt.acting("read:statuses") as (session, me, _context):
+            ask_id = await explaining.start(session, rt.settings, me, int(post_id))
+        async for kind, data in explaining.explanation(rt.database(), rt.settings, ask_id):
+            if kind == explaining.DONE:
+                return Explained(text=data["text"], engine=data["engine"],
+                                 model=data["model"])
+            if kind == explaining.ERROR:
+                raise ToolError(data["error"])
+        raise ToolError(explaining.FAILED)

@@ -35,6 +35,7 @@ SCOPES = {
     "repost_post": "write:statuses", "bookmark_post": "write:bookmarks",
     "follow_account": "write:follows", "generate_pictures": "write:media",
     "read_recipe": "read:statuses", "read_notifications": "read:notifications",
+    "explain_post": "read:statuses",  # as the API's explain: reads, posts nothing
 }
 
 

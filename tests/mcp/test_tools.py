@@ -136,6 +136,11 @@ async def test_a_tool_never_shows_what_the_account_may_not_see(site: str) -> Non
         assert seen["post"]["visibility"] == "private"
         assert (await stranger.call_tool("read_thread",
                                          {"post_id": shown["direct"]})).is_error
+        explained = structured(await stranger.call_tool("explain_post",
+                                                        {"post_id": shown["public"]}))
+        assert explained["text"] and explained["engine"] == "builtin"
+        assert "not visible" in error_of(await stranger.call_tool(
+            "explain_post", {"post_id": shown["direct"]}))
         # Resources answer by the same rule.
         read = await stranger.read_resource(f"salon://posts/{shown['private']}")
         assert json.loads(text_of(read))["visibility"] == "private"
