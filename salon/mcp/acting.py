@@ -1,14 +1,15 @@
 """Who a tool call acts for, and what it may do: the bearer token of the request (over HTTP,
 checked by the SDK's auth middleware with `http.Verifier`) or the one `salon mcp` was given
 (stdio), resolved by `oauth.resolve` on every call, so a token revoked mid-conversation
-stops working at once. Scopes are Salon's (`oauth.scopes.covers`), as for the Mastodon API.
+stops working at once. Scopes are Salon's (`oauth.scopes.covers`), as for the Mastodon API;
+so are the person's filters (`filtered`).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.mcpserver.exceptions import ToolError
@@ -17,9 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from salon.accounts.models import Account
 from salon.db.session import Database
 from salon.errors import SalonError
+from salon.filters import matching
+from salon.filters import service as filter_service
+from salon.filters.matching import FilterCache
 from salon.oauth import scopes as scope_rules
 from salon.oauth import service as oauth
 from salon.oauth.service import TokenContext
+from salon.posts.schemas import PostView
 from salon.settings import Settings
 
 
@@ -29,6 +34,15 @@ class Runtime:
     database: Callable[[], Database]  # the app's, made in its lifespan
     resource: str | None  # what tokens must be bound to: the /mcp URL; None over stdio
     token: str | None = None  # stdio: the token `salon mcp` was given
+    filter_cache: FilterCache = field(default_factory=FilterCache)
+
+    async def filtered(self, session: AsyncSession, me: Account, where: str | None,
+                       views: Sequence[PostView]) -> list[PostView]:
+        """What the person's filters let through in context `where` (home, public,
+        thread, notifications; None marks and hides nothing), as the API shows it."""
+        compiled = await filter_service.compiled(session, self.filter_cache, me.id,
+                                                 me.filters_version)
+        return matching.apply(compiled.context(where), views)
 
     def bearer(self) -> str | None:
         if self.token is not None:

@@ -110,7 +110,9 @@ def register(server: MCPServer, rt: Runtime) -> None:
                     raise ToolError("list_id: give the id of one of your lists "
                                     "(timeline=list).")
                 found = await lists.timeline(session, me.id, int(list_id), cursor)
-            return views.Posts(posts=[views.post(v, base) for v in found.items],
+            where = "public" if timeline in ("public", "local", "hashtag") else "home"
+            shown = await rt.filtered(session, me, where, found.items)
+            return views.Posts(posts=[views.post(v, base) for v in shown],
                                next_max_id=str(found.next_max_id) if found.next_max_id
                                else None)
 
@@ -120,9 +122,14 @@ def register(server: MCPServer, rt: Runtime) -> None:
         async with rt.acting("read:statuses") as (session, me, _context):
             post = await posts.get_visible(session, int(post_id), me.id)
             thread = await timelines.thread(session, post.id, me.id)
-            return Thread(ancestors=[views.post(v, base) for v in thread.ancestors],
-                          post=views.post(thread.focus, base),
-                          replies=[views.post(n.view, base) for n in thread.descendants])
+            around = await rt.filtered(session, me, "thread", [
+                *thread.ancestors, *(n.view for n in thread.descendants)])
+            [focus] = await rt.filtered(session, me, None, [thread.focus])
+            before = {v.id for v in thread.ancestors}
+            return Thread(ancestors=[views.post(v, base) for v in around if v.id in before],
+                          post=views.post(focus, base),
+                          replies=[views.post(v, base) for v in around
+                                   if v.id not in before])
 
     @server.tool(title="Search", annotations=READ_ONLY)
     async def search(
@@ -154,11 +161,13 @@ def register(server: MCPServer, rt: Runtime) -> None:
         cursor = Cursor(max_id=int(max_id) if max_id else None, limit=limit)
         async with rt.acting("read:notifications") as (session, me, _context):
             found = await notifications.page(session, me.id, cursor)
+            posts_shown = {v.id for v in await rt.filtered(
+                session, me, "notifications", [n.post for n in found.items if n.post])}
             return Notifications(notifications=[NotificationOut(
                 id=str(n.id), type=n.type, created_at=timestamp(n.notification.created_at),
                 account=views.person(n.from_account, base),
                 post=views.post(n.post, base) if n.post is not None else None)
-                for n in found.items],
+                for n in found.items if n.post is None or n.post.id in posts_shown],
                 next_max_id=str(found.next_max_id) if found.next_max_id else None)
 
     @server.resource("salon://posts/{post_id}", name="post", mime_type="application/json",

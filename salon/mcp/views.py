@@ -63,6 +63,8 @@ class PostOut(BaseModel):
     reposted_by: Person | None = Field(None, description="set when this item of a "
                                        "timeline is a repost of the post")
     why: str | None = Field(None, description="For You: why the post is there")
+    filtered: list[str] = Field([], description="titles of the reader's filters that "
+                                "warn about it: show it folded, with these")
 
 
 class Posts(BaseModel):
@@ -101,4 +103,4 @@ def post(view: PostView, base: str, why: str | None = None) -> PostOut:
                           width=m.width, height=m.height, recipe=found.get(m.id))
                   for m in view.media],
         made_with=view.made_label, via=view.application[0] if view.application else None,
-        why=why)
+        why=why, filtered=view.filtered)

@@ -205,3 +205,32 @@ async def test_salon_mcp_over_stdio_with_a_token_from_settings(
     with pytest.raises(Exception):  # noqa: B017 - the server exits before the handshake
         async with Client(refused) as client:
             await client.call_tool("whoami", {})
+
+
+async def test_the_persons_filters_apply_as_in_the_api(site: str) -> None:
+    """A hide filter leaves its posts out of timelines and threads; a warn filter marks
+    them (`filtered`), as Mastodon apps show them."""
+    async with connected(site, Person(site, "poster")) as poster:
+        fox = structured(await poster.call_tool("create_post", {"text": "a red fox at dawn"}))
+        owl = structured(await poster.call_tool("create_post", {"text": "an owl at night"}))
+    reader = Person(site, "picky")
+    async with httpx.AsyncClient(base_url=site) as web:  # filters are made in an app
+        app = (await web.post("/api/v1/apps", data={
+            "client_name": "Filters", "redirect_uris": REDIRECT, "scopes": "read write"})).json()
+        await reader.open("/oauth/authorize?" + urlencode({
+            "response_type": "code", "client_id": app["client_id"], "redirect_uri": REDIRECT,
+            "scope": "read write"}))
+        token = (await web.post("/oauth/token", data={
+            "grant_type": "authorization_code", "code": reader.redirect["code"][0],
+            "redirect_uri": REDIRECT, "client_id": app["client_id"],
+            "client_secret": app["client_secret"]})).json()["access_token"]
+        for title, action, word in (("No foxes", "hide", "fox"), ("Owls", "warn", "owl")):
+            made = await web.post("/api/v2/filters", headers={"Authorization": f"Bearer {token}"},
+                                  json={"title": title, "context": ["public", "thread"],
+                                        "filter_action": action,
+                                        "keywords_attributes": [{"keyword": word}]})
+            assert made.status_code == 200, made.text
+    async with connected(site, reader) as client:
+        public = structured(await client.call_tool("read_timeline", {"timeline": "public"}))
+        shown = {p["id"]: p for p in public["posts"]}
+        assert fox["id"] not in shown and shown[owl["id"]]["filtered"] == ["Owls"]
