@@ -21,6 +21,7 @@ from salon.lists import service as lists
 from salon.mcp import views
 from salon.mcp.acting import Runtime
 from salon.meaning import search as meaning_search
+from salon.media.models import MediaAttachment
 from salon.notifications import service as notifications
 from salon.posts import reading
 from salon.posts import service as posts
@@ -53,6 +54,11 @@ class NotificationOut(BaseModel):
 class Notifications(BaseModel):
     notifications: list[NotificationOut]
     next_max_id: str | None = None
+
+
+class ListOut(BaseModel):
+    id: str = Field(description="read it with read_timeline(timeline='list', list_id=...)")
+    title: str
 
 
 class Explained(BaseModel):
@@ -208,3 +214,28 @@ def register(server: MCPServer, rt: Runtime) -> None:
             if kind == explaining.ERROR:
                 raise ToolError(data["error"])
         raise ToolError(explaining.FAILED)
+
+    @server.tool(title="Your lists", annotations=READ_ONLY)
+    async def read_lists() -> list[ListOut]:
+        """Your lists of accounts (read one with read_timeline, timeline=list)."""
+        async with rt.acting("read:lists") as (session, me, _context):
+            return [ListOut(id=str(found.id), title=found.title)
+                    for found in await lists.owned(session, me.id)]
+
+    @server.resource("salon://pictures/{picture_id}", name="picture",
+                     mime_type="application/json",
+                     description="A picture of a post you may see, with its recipe")
+    async def picture_resource(picture_id: str) -> str:
+        async with rt.acting("read:statuses") as (session, me, _context):
+            if not picture_id.isascii() or not picture_id.isdigit() or len(picture_id) > 20:
+                raise ResourceNotFoundError("A picture id is digits.")
+            found = await session.get(MediaAttachment, int(picture_id))
+            try:
+                if found is None or found.post_id is None:
+                    raise NotFound("This picture is not in a post you may see.")
+                post = await posts.get_visible(session, found.post_id, me.id)
+            except NotFound as missing:
+                raise ResourceNotFoundError(missing.message) from None
+            [view] = await reading.present(session, [post], me.id)
+            [picture] = [p for p in views.post(view, base).pictures if p.id == picture_id]
+            return picture.model_dump_json()

@@ -36,6 +36,7 @@ SCOPES = {
     "follow_account": "write:follows", "generate_pictures": "write:media",
     "read_recipe": "read:statuses", "read_notifications": "read:notifications",
     "explain_post": "read:statuses",  # as the API's explain: reads, posts nothing
+    "read_lists": "read:lists",
 }
 
 

@@ -6,6 +6,7 @@ PKCE and `resource` (RFC 8707), then tools as the person who approved; a token b
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -20,6 +21,7 @@ from mcp.client.auth import OAuthClientProvider
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.auth import AuthorizationCodeResult, OAuthClientInformationFull, OAuthClientMetadata
 from mcp.shared.auth import OAuthToken as SdkToken
+from mcp_types import ReadResourceResult, TextResourceContents
 
 from salon.mcp.server import SCOPES
 from salon.oauth.scopes import covers
@@ -102,6 +104,12 @@ async def connected(base: str, person: Person, storage: Memory | None = None
     async with httpx2.AsyncClient(auth=auth, timeout=60) as http, Client(
             streamable_http_client(f"{base}/mcp", http_client=http)) as client:
         yield client
+
+
+def as_json(read: ReadResourceResult) -> Any:
+    [content] = read.contents
+    assert isinstance(content, TextResourceContents)
+    return json.loads(content.text)
 
 
 def structured(result: Any) -> Any:
@@ -216,6 +224,9 @@ async def test_an_assistant_makes_a_picture_posts_it_and_followers_see_it(site: 
         assert posted["pictures"][0]["recipe"]["seed"] == body["candidates"][1]["recipe"]["seed"]
         recipe = structured(await client.call_tool("read_recipe", {"post_id": posted["id"]}))
         assert recipe["result"][0]["recipe"]["prompt"] == "a lighthouse at dusk, watercolor"
+        secret = structured(await client.call_tool("create_post", {
+            "text": "No recipe for this one", "hide_recipe": True,
+            "picture_ids": [body["candidates"][0]["id"]]}))
     assert notified  # at least one notification while it ran
     async with connected(site, follower) as fan:
         for _ in range(50):  # the fan-out job runs in the worker
@@ -225,3 +236,8 @@ async def test_an_assistant_makes_a_picture_posts_it_and_followers_see_it(site: 
             await asyncio.sleep(0.2)
         seen = next(p for p in home["posts"] if p["id"] == posted["id"])
         assert seen["via"] == "Test assistant" and seen["pictures"][0]["recipe"]["engine"]
+        picture = await fan.read_resource(f"salon://pictures/{seen['pictures'][0]['id']}")
+        assert as_json(picture)["recipe"]["prompt"] == "a lighthouse at dusk, watercolor"
+        hidden = await fan.read_resource(f"salon://pictures/{secret['pictures'][0]['id']}")
+        assert as_json(hidden)["recipe"] is None and as_json(hidden)["url"]
+        assert structured(await fan.call_tool("read_lists", {})) == {"result": []}

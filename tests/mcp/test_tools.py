@@ -98,6 +98,11 @@ async def test_bad_input_and_refusals_are_tool_errors_naming_what_to_change(site
         assert "characters" in error_of(long)
         nobody = await client.call_tool("follow_account", {"account": "@nobody"})
         assert "nobody" in error_of(nobody) or "not" in error_of(nobody)
+        long_prompt = await client.call_tool("generate_pictures", {"prompt": "x" * 3000})
+        assert "prompt" in error_of(long_prompt)
+        no_engine = await client.call_tool("generate_pictures", {"prompt": "a cat",
+                                                                 "engine": "dalle-9"})
+        assert "dalle-9" in error_of(no_engine) or "engine" in error_of(no_engine)
         unknown = await client.call_tool("make_coffee", {})
         assert "make_coffee" in error_of(unknown)
         # The session is still whole.
