@@ -63,7 +63,10 @@ def app(settings: Settings, database: Callable[[], Database]) -> tuple[Starlette
     auth = AuthSettings(issuer_url=f"{base}/", resource_server_url=resource_url(settings),
                         validate_token_resource=True, service_documentation_url=f"{base}/docs")
     mcp = server.build(rt, auth=auth, token_verifier=Verifier(rt))
-    starlette = mcp.streamable_http_app(streamable_http_path=PATH,
+    # Stateless: with `salon serve --workers N` or several hosts, a client's next request
+    # may reach another process, which would not know a session of the handshake
+    # (2026-07-28 requests have none anyway; progress still streams within a request).
+    starlette = mcp.streamable_http_app(streamable_http_path=PATH, stateless_http=True,
                                         transport_security=_transport_security(settings),
                                         max_request_body_size=settings.max_body_bytes)
     return starlette, mcp.session_manager
