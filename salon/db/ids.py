@@ -56,3 +56,8 @@ def id_param(name: str) -> BindParameter[int]:
 def ids_param(name: str) -> BindParameter[int]:
     """A list of ids, spread into `IN (…)` when the statement runs."""
     return bindparam(name, expanding=True, type_=BigInteger)
+
+
+def is_id(raw: str) -> bool:
+    """ASCII digits that fit an id: str.isdigit() alone also accepts '²', which int() refuses."""
+    return raw.isascii() and raw.isdigit() and len(raw) <= 18

@@ -21,9 +21,10 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from salon.db.session import Database
-from salon.mcp import PATH, server
+from salon.mcp import PATH, resource_url, server
 from salon.mcp.acting import Runtime
 from salon.settings import Settings
+from salon.web.admission import Admission
 
 SCOPES_SUPPORTED = ("read", "write")  # what the tools need (server.SCOPES), no more
 
@@ -42,10 +43,6 @@ class Verifier:
             return None
         return AccessToken(token=token, client_id=caller.app.client_id, scopes=caller.scopes,
                            resource=caller.token.resource)
-
-
-def resource_url(settings: Settings) -> str:
-    return f"{settings.base_url.rstrip('/')}{PATH}"
 
 
 def _transport_security(settings: Settings) -> TransportSecuritySettings:
@@ -82,6 +79,9 @@ class Mount:
     def __init__(self, settings: Settings, database: Callable[[], Database]) -> None:
         self.settings, self.database = settings, database
         self.current: Starlette | None = None
+        # The site's limit on requests at once, for MCP's alone: its calls may wait
+        # minutes on pictures, so they queue among themselves, not in the site's line.
+        self.admitted = Admission(self._serve, settings.max_active_requests)
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
@@ -94,6 +94,9 @@ class Mount:
                 self.current = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.admitted(scope, receive, send)
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.current is None:  # not started, or stopping
             await PlainTextResponse("Starting or stopping.", 503)(scope, receive, send)
             return

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import logging
 import time
 from typing import Annotated, Literal
 
@@ -22,13 +23,14 @@ from salon.generation.models import FINISHED, Generation, State
 from salon.generation.schemas import GenerationSpec
 from salon.mcp import views
 from salon.mcp.acting import Runtime
-from salon.mcp.reading import READ_ONLY, PostId
+from salon.mcp.reading import ID, READ_ONLY, PostId
 from salon.media.store import media_store
 from salon.posts import reading
 from salon.posts import service as posts
 
 MAKES = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False,
                         open_world_hint=False)
+log = logging.getLogger("salon.mcp")
 WAIT_SECONDS = 300  # then the answer says it is still running, with its id
 POLL_SECONDS = 0.5
 IMAGE_TYPES = {"webp": "image/webp", "jpg": "image/jpeg", "jpeg": "image/jpeg",
@@ -60,7 +62,7 @@ def register(server: MCPServer, rt: Runtime) -> None:
         count: Annotated[int, Field(ge=1, le=4)] = 4,
         seed: Annotated[int | None, Field(None, ge=0, le=2**32 - 1)] = None,
         style: Annotated[str, Field(max_length=40)] = "",
-        remix_of_id: Annotated[str | None, Field(None, pattern=r"^[0-9]{1,20}$",
+        remix_of_id: Annotated[str | None, Field(None, pattern=ID,
                                                  description="remix this post's picture: "
                                                  "its recipe is the starting point")] = None,
     ) -> Annotated[CallToolResult, Made]:
@@ -89,7 +91,7 @@ def register(server: MCPServer, rt: Runtime) -> None:
                 f"The generation {made.state}{': ' + made.error if made.error else ''}."
                 if made.state in FINISHED else
                 f"Still {made.state} after {WAIT_SECONDS} s: generation {made.id}.")
-        images = [await _image(rt, m.thumb_key or m.file_key) for m in pictures]
+        images = [i for m in pictures if (i := await _image(rt, m.thumb_key or m.file_key))]
         return CallToolResult(content=[TextContent(type="text", text=said), *images],
                               structured_content=result.model_dump(mode="json"),
                               is_error=made.state in (State.failed, State.cancelled))
@@ -117,7 +119,13 @@ async def _wait(rt: Runtime, generation_id: int, ctx: Context) -> Generation:
         await asyncio.sleep(POLL_SECONDS)
 
 
-async def _image(rt: Runtime, key: str) -> ImageContent:
-    data = await media_store(rt.settings).get(key)
+async def _image(rt: Runtime, key: str) -> ImageContent | None:
+    """A candidate's thumbnail, inline; None when the store cannot give it now (the
+    answer still has its address)."""
+    try:
+        data = await media_store(rt.settings).get(key)
+    except Exception:  # noqa: BLE001 - a missing file or an unreachable store
+        log.warning("no thumbnail for %s in the answer", key, exc_info=True)
+        return None
     kind = IMAGE_TYPES.get(key.rsplit(".", 1)[-1].lower(), "image/webp")
     return ImageContent(type="image", data=base64.b64encode(data).decode(), mime_type=kind)

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from salon.accounts import service as accounts
 from salon.api.mastodon.entities.common import timestamp
 from salon.assistant import explaining
+from salon.db.ids import is_id
 from salon.errors import NotFound
 from salon.feeds import for_you
 from salon.lists import service as lists
@@ -31,8 +32,10 @@ from salon.timelines.schemas import Cursor
 READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True,
                             open_world_hint=False)
 Limit = Annotated[int, Field(ge=1, le=40, description="how many, at most")]
-PostId = Annotated[str, Field(pattern=r"^[0-9]{1,20}$", description="a post's id")]
-MaxId = Annotated[str | None, Field(None, pattern=r"^[0-9]{1,20}$",
+# Ids are 64-bit: 18 digits at most (db.ids.is_id); more could not name anything.
+ID = r"^[0-9]{1,18}$"
+PostId = Annotated[str, Field(pattern=ID, description="a post's id")]
+MaxId = Annotated[str | None, Field(None, pattern=ID,
                                     description="only posts older than this id (paging)")]
 
 
@@ -87,7 +90,7 @@ def register(server: MCPServer, rt: Runtime) -> None:
         timeline: Literal["home", "for_you", "public", "local", "hashtag", "list"] = "home",
         hashtag: Annotated[str | None, Field(None, max_length=100,
                                              description="for timeline=hashtag")] = None,
-        list_id: Annotated[str | None, Field(None, pattern=r"^[0-9]{1,20}$",
+        list_id: Annotated[str | None, Field(None, pattern=ID,
                                              description="for timeline=list")] = None,
         limit: Limit = 20, max_id: MaxId = None,
     ) -> views.Posts:
@@ -99,7 +102,8 @@ def register(server: MCPServer, rt: Runtime) -> None:
             if timeline == "for_you":
                 page = await for_you.page(session, rt.settings, me.id, cursor,
                                           client=f"token:{context.token.id}")
-                shown = await reading.present(session, page.posts, me.id)
+                shown = await rt.filtered(session, me, "home", await reading.present(
+                    session, page.posts, me.id))  # filters made since it was ranked
                 return views.Posts(
                     posts=[views.post(v, base, page.reasons[v.id].text) for v in shown],
                     next_max_id=str(page.next_max_id) if page.next_max_id else None)
@@ -180,8 +184,8 @@ def register(server: MCPServer, rt: Runtime) -> None:
                      description="A post you may see, with its pictures and recipes")
     async def post_resource(post_id: str) -> str:
         async with rt.acting("read:statuses") as (session, me, _context):
-            if not post_id.isascii() or not post_id.isdigit() or len(post_id) > 20:
-                raise ResourceNotFoundError("A post id is digits.")
+            if not is_id(post_id):
+                raise ResourceNotFoundError("A post id is up to 18 digits.")
             try:
                 post = await posts.get_visible(session, int(post_id), me.id)
             except NotFound as missing:
@@ -193,9 +197,10 @@ def register(server: MCPServer, rt: Runtime) -> None:
                      mime_type="application/json", description="An account's profile")
     async def profile_resource(username: str) -> str:
         async with rt.acting("read:accounts") as (session, _me, _context):
-            found = await accounts.find_by_username(session, username.lstrip("@")[:100])
-            if found is None or found.suspended_at is not None:
-                raise ResourceNotFoundError(f"No account @{username.lstrip('@')} here.")
+            try:
+                found = await accounts.get_by_username(session, username[:100])
+            except NotFound as missing:
+                raise ResourceNotFoundError(missing.message) from None
             return views.profile(found, base).model_dump_json()
 
     @server.tool(title="Explain a post", annotations=ToolAnnotations(
@@ -227,8 +232,8 @@ def register(server: MCPServer, rt: Runtime) -> None:
                      description="A picture of a post you may see, with its recipe")
     async def picture_resource(picture_id: str) -> str:
         async with rt.acting("read:statuses") as (session, me, _context):
-            if not picture_id.isascii() or not picture_id.isdigit() or len(picture_id) > 20:
-                raise ResourceNotFoundError("A picture id is digits.")
+            if not is_id(picture_id):
+                raise ResourceNotFoundError("A picture id is up to 18 digits.")
             found = await session.get(MediaAttachment, int(picture_id))
             try:
                 if found is None or found.post_id is None:
@@ -237,5 +242,6 @@ def register(server: MCPServer, rt: Runtime) -> None:
             except NotFound as missing:
                 raise ResourceNotFoundError(missing.message) from None
             [view] = await reading.present(session, [post], me.id)
-            [picture] = [p for p in views.post(view, base).pictures if p.id == picture_id]
+            [picture] = [p for p in views.post(view, base).pictures
+                         if int(p.id) == int(picture_id)]
             return picture.model_dump_json()

@@ -16,7 +16,7 @@ from salon.accounts import service as accounts
 from salon.graph import service as graph
 from salon.mcp import views
 from salon.mcp.acting import Runtime
-from salon.mcp.reading import PostId
+from salon.mcp.reading import ID, PostId
 from salon.posts import interactions, reading
 from salon.posts import service as posts
 from salon.posts.models import Post
@@ -28,7 +28,7 @@ TOGGLES = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempote
                           open_world_hint=False)
 DELETES = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=True,
                           open_world_hint=False)
-OptionalPostId = Annotated[str | None, Field(None, pattern=r"^[0-9]{1,20}$")]
+OptionalPostId = Annotated[str | None, Field(None, pattern=ID)]
 
 
 class Followed(BaseModel):
@@ -57,7 +57,7 @@ def register(server: MCPServer, rt: Runtime) -> None:
         poll_expires_in: Annotated[int, Field(ge=300, le=2_629_746,
                                               description="seconds")] = 86_400,
         poll_multiple: bool = False,
-        picture_ids: Annotated[list[Annotated[str, Field(pattern=r"^[0-9]{1,20}$")]] | None,
+        picture_ids: Annotated[list[Annotated[str, Field(pattern=ID)]] | None,
                                Field(None, max_length=4, description="candidates from "
                                      "generate_pictures to post")] = None,
         hide_recipe: Annotated[bool, Field(description="post the pictures without their "

@@ -47,6 +47,11 @@ class MemoryIndex:
     rows: dict[int, int] = field(default_factory=dict)  # post id -> row
     ordered: bool = True  # rows in post id order
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # What searches read: (ids, matrix, codes) of the rows added, coded and sorted so far,
+    # published in one assignment when a batch is whole. A search runs in a thread while
+    # the event loop adds, codes, grows or sorts: it keeps the arrays it started with.
+    published: tuple[np.ndarray, np.ndarray, np.ndarray] = field(default_factory=lambda: (
+        np.zeros(0, np.int64), np.zeros((0, 0), np.float32), np.zeros((0, 0), np.uint8)))
 
     async def refresh(self, session: AsyncSession) -> None:
         """Read what was (re)embedded since the last refresh."""
@@ -88,6 +93,11 @@ class MemoryIndex:
             changed.append(row)
         if changed:
             self._encode(np.array(changed))
+        self._publish()
+
+    def _publish(self) -> None:
+        self.published = (self.ids[:self.size], self.matrix[:self.size],
+                          self.codes[:self.size])
 
     def _encode(self, rows: np.ndarray) -> None:
         """The int8 codes of these rows; all of them afresh, in new arrays, when one has a
@@ -111,12 +121,12 @@ class MemoryIndex:
         self.codes = np.concatenate([self.codes[:self.size][order], self.codes[self.size:]])
         self.rows = {int(post_id): row for row, post_id in enumerate(self.ids[:self.size])}
         self.ordered = True
+        self._publish()
 
     def _since(self, since_id: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(ids, matrix, codes) of the posts since `since_id` (all without): views, not
-        copies."""
-        ids, matrix = self.ids[:self.size], self.matrix[:self.size]
-        codes = self.codes[:self.size]
+        """(ids, matrix, codes) of the posts since `since_id` (all without), as last
+        published: views, not copies."""
+        ids, matrix, codes = self.published
         if since_id is None:
             return ids, matrix, codes
         start = int(np.searchsorted(ids, since_id))
@@ -129,16 +139,19 @@ class MemoryIndex:
         self.codes = np.concatenate([self.codes, np.zeros((more, self.dim), np.uint8)])
 
     def vectors(self, post_ids: list[int]) -> dict[int, np.ndarray]:
-        """The vectors of those of these posts that have one."""
-        rows, matrix = self.rows, self.matrix
-        return {i: matrix[rows[i]] for i in post_ids if i in rows}
+        """The vectors of those of these posts that have one: copies, which a re-embedding
+        does not change under a caller that scores with them in a thread."""
+        rows = self.rows
+        found = [i for i in post_ids if i in rows]
+        block = self.matrix[[rows[i] for i in found]]  # one gather: a copy
+        return dict(zip(found, block, strict=True))
 
     def scores(self, vector: np.ndarray, since_id: int | None = None
                ) -> tuple[np.ndarray, np.ndarray]:
         """(post ids, cosine similarities) of every post, or of those since `since_id`."""
-        if not self.size or len(vector) != self.dim:
-            return np.zeros(0, np.int64), np.zeros(0, np.float32)
         ids, matrix, _ = self._since(since_id)
+        if not len(ids) or len(vector) != self.dim:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
         return ids, matrix @ vector.astype(np.float32, copy=False)
 
     def nearest(self, vector: np.ndarray, k: int, since_id: int | None = None
@@ -149,9 +162,9 @@ class MemoryIndex:
                      ) -> list[list[tuple[int, float]]]:
         """The k nearest posts (cosine) to each of several vectors, best first: one pass
         over the rows for all of them."""
-        if not self.size or any(len(v) != self.dim for v in vectors):
-            return [[] for _ in vectors]
         ids, matrix, codes = self._since(since_id)
+        if not len(ids) or any(len(v) != self.dim for v in vectors):
+            return [[] for _ in vectors]
         k = min(k, len(ids))
         if not k or not vectors:
             return [[] for _ in vectors]

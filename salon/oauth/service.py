@@ -386,8 +386,8 @@ async def connections(session: AsyncSession, account_id: int) -> list[Connection
 
 
 async def disconnect(session: AsyncSession, account_id: int, app_id: int) -> int:
-    """Revoke every live token (and refresh token) the app holds for this account: it must
-    be authorized again. How many were revoked."""
+    """Revoke every live token (and refresh token) the app holds for this account, and its
+    codes not yet exchanged: it must be authorized again. How many tokens were revoked."""
     revoked = list(await session.scalars(
         update(OAuthToken)
         .where(OAuthToken.account_id == account_id, OAuthToken.app_id == app_id,
@@ -395,6 +395,11 @@ async def disconnect(session: AsyncSession, account_id: int, app_id: int) -> int
         .values(revoked_at=utcnow()).returning(OAuthToken.id)
         .execution_options(synchronize_session=False)))
     await push.end_for_tokens(session, revoked)
+    # Codes granted and not yet exchanged would make new tokens: they end too.
+    await session.execute(
+        update(OAuthGrant).where(OAuthGrant.account_id == account_id,
+                                 OAuthGrant.app_id == app_id, OAuthGrant.used_at.is_(None))
+        .values(used_at=utcnow()).execution_options(synchronize_session=False))
     return len(revoked)
 
 

@@ -19,7 +19,8 @@ UNCOUNTED = ("/api/v1/streaming", "/static/", "/media/")
 # waiting, little of the core.
 UNCOUNTED_ENDINGS = ("/explain",)
 # MCP (salon/mcp): a tool call's answer is a stream that may wait minutes on pictures
-# (generate_pictures), mostly sleeping; four of them must not hold every slot.
+# (generate_pictures), mostly sleeping; four of them must not hold every slot of the site.
+# They have slots of their own instead (mcp.http.Mount).
 UNCOUNTED_PATHS = ("/mcp",)
 
 

@@ -9,8 +9,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # Mastodon's rack-cors resources, and the static files its nginx serves with `*` (apps
 # load the default avatar with crossorigin to read its colours).
-PATHS = ("/api/", "/oauth/token", "/oauth/revoke", "/.well-known/", "/nodeinfo/", "/media/",
-         "/static/")
+PATHS = ("/api/", "/oauth/token", "/oauth/revoke", "/oauth/register", "/.well-known/",
+         "/nodeinfo/", "/media/", "/static/")
 METHODS = b"GET, POST, PUT, DELETE, PATCH, OPTIONS"
 EXPOSED = b"Link, X-RateLimit-Reset, X-RateLimit-Limit, X-RateLimit-Remaining, X-Request-Id"
 MAX_AGE = b"86400"

@@ -7,9 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from salon.oauth import service as oauth
 from tests.api.mastodon.test_oauth import REDIRECT, bearer, code_from, pkce
-from tests.conftest import Site, WebUser
+from tests.conftest import People, Site, WebUser
 
 
 def register(site: Site, **metadata: Any) -> Any:
@@ -115,3 +117,21 @@ def test_registration_refuses_bad_metadata_naming_it(site: Site, metadata: dict[
     refused = register(site, **metadata)
     assert refused.status_code == 400, refused.text
     assert refused.json()["error"] == error and says in refused.json()["error_description"]
+
+
+async def test_disconnecting_ends_tokens_refresh_tokens_and_codes_not_yet_used(
+        session: AsyncSession, people: People) -> None:
+    ada = await people.make("ada")
+    app = await oauth.create_app(session, "Claude", [REDIRECT], "read write", public=True)
+    verifier, challenge = pkce()
+    token = await oauth.issue_for(session, app, ada, ["read"])
+    code = await oauth.grant_code(session, app, ada, REDIRECT, ["read"], challenge, "S256",
+                                  "http://127.0.0.1:8000/mcp")
+    assert [c.app.name for c in await oauth.connections(session, ada.id)] == ["Claude"]
+    assert await oauth.disconnect(session, ada.id, app.id) == 1
+    assert await oauth.connections(session, ada.id) == []
+    assert await oauth.resolve(session, token.access_token) is None
+    with pytest.raises(oauth.OAuthError, match="unknown, already used"):
+        await oauth.exchange_code(session, app, code, REDIRECT, verifier)
+    with pytest.raises(oauth.OAuthError, match="unknown or revoked"):
+        await oauth.refresh(session, app, token.refresh_token or "")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from salon.accounts.models import Account
 from salon.api.mastodon.deps import base_url, params, scoped
 from salon.errors import Invalid
-from salon.mcp import PATH as MCP_PATH
+from salon.mcp import resource_url as mcp_resource
 from salon.oauth import scopes as scope_rules
 from salon.oauth import service as oauth
 from salon.oauth.inputs import (
@@ -69,7 +69,7 @@ async def verify_app(context: TokenContext = Depends(scoped("read", user=False))
 
 def resources(settings: Settings) -> list[str]:
     """What tokens can be bound to (RFC 8707 `resource`): Salon's MCP server."""
-    return [f"{base_url(settings)}{MCP_PATH}"]
+    return [mcp_resource(settings)]
 
 
 @dataclass
@@ -116,6 +116,8 @@ async def authorize_page(
                                           "resource")
                    if p.text(k)},
         "redirect_uri": redirect_uri, "assistant": asked.resource is not None,
+        # Anyone may register a client under any name: where the code goes says who it is.
+        "redirect_host": urlsplit(redirect_uri).netloc or urlsplit(redirect_uri).scheme,
     })
     # Authorizing answers with a redirect to the app, which the browser checks against this
     # page's form-action: the app's origin (or scheme) is allowed here, and only here.

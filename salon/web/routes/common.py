@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
 
 from salon.accounts import service as accounts
+from salon.db.ids import is_id
 from salon.errors import Invalid
 from salon.filters import service as filter_service
 from salon.filters.matching import FilterCache, apply
@@ -29,11 +30,6 @@ def form_text(form: FormData, name: str, *, multiline: bool = False) -> str:
     refused with a 422 naming the field."""
     value = form.get(name)
     return clean_text(value, name, multiline=multiline) if isinstance(value, str) else ""
-
-
-def is_id(raw: str) -> bool:
-    """ASCII digits that fit an id: str.isdigit() alone also accepts '²', which int() refuses."""
-    return raw.isascii() and raw.isdigit() and len(raw) <= 18
 
 
 def form_id(form: FormData, name: str, what: str = "an id") -> int | None:

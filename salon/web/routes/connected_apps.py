@@ -56,4 +56,6 @@ async def new_token(request: Request, me: Account = Depends(require_account),
     wanted = [s for s in TOKEN_SCOPES if form.get(f"scope_{s}")] or ["read"]
     issued = await oauth.personal_token(session, me, name, wanted)
     await session.commit()
-    return await _page(request, session, current, me, issued, name)
+    answer = await _page(request, session, current, me, issued, name)
+    answer.headers["Cache-Control"] = "no-store"  # the token, shown this once
+    return answer

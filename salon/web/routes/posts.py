@@ -15,6 +15,7 @@ from salon.accounts.models import Account
 from salon.api.mastodon.assistant import streamed
 from salon.assistant import explaining
 from salon.assistant import service as assistant
+from salon.db.ids import is_id
 from salon.errors import Forbidden, Invalid, NotFound, SalonError, TooLarge
 from salon.media import service as media
 from salon.moderation import service as moderation
@@ -35,7 +36,7 @@ from salon.web.deps import (
     wake_worker,
 )
 from salon.web.render import back, is_htmx, page, safe_next
-from salon.web.routes.common import filtered, form_id, form_text, frame, is_id
+from salon.web.routes.common import filtered, form_id, form_text, frame
 
 router = APIRouter(dependencies=[Depends(verify_csrf)])
 POLL_DURATIONS = {
