@@ -4,17 +4,23 @@ One world per module: an author writes one post per visibility, each a reply to 
 public parent, each with a unique marker word and hashtag, each mentioning two people, and
 each carrying a generated picture (its prompt holds the marker) that remixes the parent's. Then
 every (viewer, visibility, place) cell checks that the marker shows exactly when the rule
-allows it. Every response is also checked not to be a 5xx."""
+allows it: pages, the API, and the MCP tools and resources an assistant reads. Every
+response is also checked not to be a 5xx."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import pytest
+from mcp import Client
+from mcp.shared.exceptions import MCPError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.accounts import service as accounts
+from salon.mcp import server as mcp_server
+from salon.mcp.acting import Runtime
 from salon.oauth import service as oauth
 from salon.settings import Settings
 from tests.databases import Databases
@@ -295,6 +301,72 @@ def actions(world: World, viewer: str, visibility: str) -> bool:
     return True
 
 
+def mcp_text(world: World, viewer: str, tool: str, **arguments: str) -> str:
+    """What a tool answers the viewer's assistant (the MCP server in-process, acting with
+    the viewer's token as `salon mcp` does), read once; a refusal reads as nothing."""
+    key = (viewer, f"mcp:{tool}:{sorted(arguments.items())}")
+    if viewer not in world.tokens:
+        return ""  # no token, no assistant
+    if key not in world.pages:
+        site = world.site
+        token = world.tokens[viewer]["Authorization"].split()[1]
+
+        async def ask() -> str:
+            server = mcp_server.build(Runtime(site.settings, lambda: site.app.state.db,
+                                              None, token))
+            async with Client(server) as client:
+                if tool.startswith("salon://"):
+                    try:
+                        read = await client.read_resource(tool)
+                    except MCPError:
+                        return ""
+                    return " ".join(getattr(c, "text", "") for c in read.contents)
+                result = await client.call_tool(tool, arguments)
+            return "" if result.is_error else json.dumps(result.structured_content)
+
+        portal = site._clients[0].portal
+        assert portal is not None
+        world.pages[key] = (200, portal.call(ask))
+    return world.pages[key][1]
+
+
+def mcp_home(world: World, viewer: str, visibility: str) -> bool:
+    return marker(visibility) in mcp_text(world, viewer, "read_timeline", timeline="home")
+
+
+def mcp_public(world: World, viewer: str, visibility: str) -> bool:
+    return marker(visibility) in mcp_text(world, viewer, "read_timeline", timeline="public")
+
+
+def mcp_thread(world: World, viewer: str, visibility: str) -> bool:
+    return marker(visibility) in mcp_text(world, viewer, "read_thread",
+                                          post_id=str(world.posts[visibility]))
+
+
+def mcp_parent_thread(world: World, viewer: str, visibility: str) -> bool:
+    return marker(visibility) in mcp_text(world, viewer, "read_thread",
+                                          post_id=str(world.parent))
+
+
+def mcp_search(world: World, viewer: str, visibility: str) -> bool:
+    return marker(visibility) in mcp_text(world, viewer, "search", query=marker(visibility),
+                                          kind="posts")
+
+
+def mcp_notifications(world: World, viewer: str, visibility: str) -> bool:
+    return marker(visibility) in mcp_text(world, viewer, "read_notifications")
+
+
+def mcp_post(world: World, viewer: str, visibility: str) -> bool:
+    return marker(visibility) in mcp_text(world, viewer,
+                                          f"salon://posts/{world.posts[visibility]}")
+
+
+def signed_in(rule: Callable[[str, str], bool]) -> Callable[[str, str], bool]:
+    """A rule for a place only someone with a token reaches (an assistant)."""
+    return lambda viewer, visibility: viewer != "anonymous" and rule(viewer, visibility)
+
+
 PLACES: dict[str, tuple[Place, Callable[[str, str], bool]]] = {
     "home": (home, on_home),
     "public": (public, listed),
@@ -314,6 +386,13 @@ PLACES: dict[str, tuple[Place, Callable[[str, str], bool]]] = {
     "api_by_id": (api_by_id, may_see),
     "api_list": (api_list, on_list),
     "api_conversations": (api_conversations, in_conversation),
+    "mcp_home": (mcp_home, on_home),
+    "mcp_public": (mcp_public, signed_in(listed)),
+    "mcp_thread": (mcp_thread, signed_in(may_see)),
+    "mcp_parent_thread": (mcp_parent_thread, signed_in(may_see)),
+    "mcp_search": (mcp_search, signed_in(may_see)),
+    "mcp_notifications": (mcp_notifications, notified),
+    "mcp_post": (mcp_post, signed_in(may_see)),
 }
 
 
