@@ -5,14 +5,17 @@ made here names the connected app as `via`, as Mastodon shows `application`."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Literal
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import ToolAnnotations
 from pydantic import BaseModel, Field
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.accounts import service as accounts
+from salon.accounts.models import Account
 from salon.graph import service as graph
 from salon.mcp import views
 from salon.mcp.acting import Runtime
@@ -29,6 +32,7 @@ TOGGLES = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempote
 DELETES = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=True,
                           open_world_hint=False)
 OptionalPostId = Annotated[str | None, Field(None, pattern=ID)]
+Interaction = Callable[[AsyncSession, Account, int], Awaitable[Post]]  # like, unlike, ...
 
 
 class Followed(BaseModel):
@@ -40,8 +44,8 @@ class Followed(BaseModel):
 def register(server: MCPServer, rt: Runtime) -> None:
     base = rt.settings.base_url.rstrip("/")
 
-    async def shown(session: object, post: Post, viewer_id: int) -> views.PostOut:
-        [view] = await reading.present(session, [post], viewer_id)  # type: ignore[arg-type]
+    async def shown(session: AsyncSession, post: Post, viewer_id: int) -> views.PostOut:
+        [view] = await reading.present(session, [post], viewer_id)
         return views.post(view, base)
 
     @server.tool(title="Post", annotations=WRITES)
@@ -109,17 +113,18 @@ def register(server: MCPServer, rt: Runtime) -> None:
         "bookmark_post": ("write:bookmarks", interactions.bookmark, interactions.unbookmark,
                           "Bookmark a post, privately (undo=true removes it)."),
     }
+    def toggle(scope: str, do: Interaction, undo_it: Interaction
+               ) -> Callable[[str, bool], Awaitable[views.PostOut]]:
+        async def act(post_id: PostId, undo: bool = False) -> views.PostOut:
+            async with rt.acting(scope) as (session, me, _context):
+                post = await (undo_it if undo else do)(session, me, int(post_id))
+                return await shown(session, post, me.id)
+        return act
+
     for name, (scope, do, undo_it, description) in toggles.items():
-        def make(scope: str = scope, do: object = do, undo_it: object = undo_it
-                 ) -> object:
-            async def toggle(post_id: PostId, undo: bool = False) -> views.PostOut:
-                async with rt.acting(scope) as (session, me, _context):
-                    act = undo_it if undo else do
-                    post = await act(session, me, int(post_id))  # type: ignore[operator]
-                    return await shown(session, post, me.id)
-            return toggle
-        server.add_tool(make(), name=name, title=name.replace("_", " ").capitalize(),  # type: ignore[arg-type]
-                        description=description, annotations=TOGGLES)
+        server.add_tool(toggle(scope, do, undo_it), name=name,
+                        title=name.replace("_", " ").capitalize(), description=description,
+                        annotations=TOGGLES)
 
     @server.tool(title="Follow an account", annotations=TOGGLES)
     async def follow_account(

@@ -16,6 +16,7 @@ so no `onnx` package is needed to make it.
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import numpy as np
 
@@ -69,11 +70,11 @@ def graph_bytes() -> bytes:
     return _field(1, 8) + _field(8, opset) + _field(7, graph)  # IR version 8, opset 17
 
 
-_SESSION: object | None = None
+_SESSION: Any = None  # onnxruntime's InferenceSession, made on first use
 _SESSION_LOCK = threading.Lock()
 
 
-def _session() -> object:
+def _session() -> Any:
     global _SESSION
     with _SESSION_LOCK:
         if _SESSION is None:
@@ -111,5 +112,5 @@ def top_rows(codes: np.ndarray, queries: np.ndarray, k: int) -> np.ndarray:
     scaled = np.rint(queries / np.maximum(largest, 1e-12) * 127).astype(np.int8)
     feed = {"codes": codes, "queries": np.ascontiguousarray(scaled.T),
             "zero": np.array(OFFSET, np.uint8), "k": np.array([k], np.int64)}
-    rows = _session().run(["rows"], feed)[0]  # type: ignore[attr-defined]
+    rows = _session().run(["rows"], feed)[0]
     return np.ascontiguousarray(rows.T)

@@ -130,6 +130,30 @@ async def create_app(
     return app
 
 
+REGISTERED_GRANTS = ("authorization_code", "refresh_token")
+AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none")
+DYNAMIC_SCOPES = "read write follow"  # what a client that names none may later ask for
+
+
+async def register_client(session: AsyncSession, name: str | None, redirect_uris: list[str],
+                          scopes: str | None, website: str | None, *, method: str,
+                          grants: list[str], response_types: list[str]) -> OAuthApp:
+    """Dynamic client registration (RFC 7591): a public client (`method` "none") keeps no
+    secret and must use PKCE; what it may not do is refused as Invalid naming the field."""
+    if method not in AUTH_METHODS:
+        raise Invalid(f"token_endpoint_auth_method must be one of {', '.join(AUTH_METHODS)}.",
+                      "token_endpoint_auth_method")
+    if not set(grants) <= set(REGISTERED_GRANTS):
+        raise Invalid("grant_types may be authorization_code and refresh_token.",
+                      "grant_types")
+    if not set(response_types) <= {"code"}:
+        raise Invalid("response_types may only be code.", "response_types")
+    if not redirect_uris:
+        raise Invalid("redirect_uris must be a list of one or more URIs.", "redirect_uris")
+    return await create_app(session, name or "An MCP client", redirect_uris,
+                            scopes or DYNAMIC_SCOPES, website, public=method == "none")
+
+
 async def find_app(session: AsyncSession, client_id: str) -> OAuthApp | None:
     return await session.scalar(select(OAuthApp).where(OAuthApp.client_id == client_id))
 

@@ -18,7 +18,7 @@ import pytest
 from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
-from mcp_types import ReadResourceResult, TextResourceContents
+from mcp_types import CallToolResult, ReadResourceResult, TextContent, TextResourceContents
 
 from tests.api.mastodon.test_oauth import pkce
 from tests.conftest import real_site
@@ -44,9 +44,9 @@ def text_of(read: ReadResourceResult) -> str:
     return content.text
 
 
-def error_of(result: object) -> str:
-    assert getattr(result, "is_error", False), result
-    return " ".join(c.text for c in result.content)  # type: ignore[attr-defined]
+def error_of(result: CallToolResult) -> str:
+    assert result.is_error, result
+    return " ".join(c.text for c in result.content if isinstance(c, TextContent))
 
 
 async def read_only_token(site: str, person: Person) -> str:
