@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -36,8 +37,8 @@ class Verifier:
         self.rt = rt
 
     async def verify_token(self, token: str) -> AccessToken | None:
-        rt = Runtime(self.rt.settings, self.rt.database, self.rt.resource, token)
-        async with self.rt.database().sessions() as session:
+        rt = replace(self.rt, token=token)  # the caller of this request, not the server's
+        async with rt.database().sessions() as session:
             caller = await rt.caller(session)
         if caller is None:
             return None

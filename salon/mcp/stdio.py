@@ -13,12 +13,13 @@ from salon.settings import Settings
 
 async def run(settings: Settings, token: str) -> None:
     db = Database(settings)
+    rt = Runtime(settings, lambda: db, None, token)
     try:
         async with db.sessions() as session:
-            found = await Runtime(settings, lambda: db, None, token).caller(session)
+            found = await rt.caller(session)
         if found is None:
             raise SystemExit("salon mcp: that token is not a live token of an account "
                              "(revoked, or for another resource?)")
-        await server.build(Runtime(settings, lambda: db, None, token)).run_stdio_async()
+        await server.build(rt).run_stdio_async()
     finally:
         await db.dispose()
