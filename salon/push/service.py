@@ -13,13 +13,15 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from salon import outbound
 from salon.errors import Invalid
 from salon.jobs import service as jobs
-from salon.push import addresses, ece
+from salon.push import ece
 from salon.push.models import PushSubscription
 from salon.settings import Settings
 
 DELIVER = "push.deliver"
+ENDPOINT = "subscription[endpoint]"  # the field a bad address is named by
 # Alerts an app may ask for (Mastodon's, quote from 4.5, and Salon's remix); all off unless
 # asked for, as on Mastodon.
 ALERTS = ("mention", "status", "reblog", "follow", "follow_request", "favourite", "poll",
@@ -83,7 +85,7 @@ async def subscribe(
     endpoint: str, keys: Keys, standard: bool, alerts: dict[str, bool], policy: str,
 ) -> PushSubscription:
     """The token's subscription, replacing the one it had (one per token, as on Mastodon)."""
-    addresses.check_endpoint(endpoint, settings.push_allow_private)
+    outbound.check_url(endpoint, settings.push_allow_private, ENDPOINT, "a push service")
     await unsubscribe(session, token_id)
     subscription = PushSubscription(
         account_id=account_id, token_id=token_id, endpoint=endpoint, key_p256dh=keys.p256dh,

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import json
 import logging
-import ssl
 from typing import Any
 
-import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from salon import outbound
 from salon.accounts.models import Account
 from salon.graph import service as graph
 from salon.jobs.worker import handler
@@ -22,7 +21,7 @@ from salon.media.store import absolute_url, media_store
 from salon.notifications import service as notifications
 from salon.notifications.service import NotificationView
 from salon.oauth.models import OAuthToken
-from salon.push import addresses, ece, service, vapid
+from salon.push import ece, service, vapid
 from salon.push.models import PushSubscription
 from salon.settings import Settings, get_settings
 from salon.timelines.schemas import Cursor
@@ -40,14 +39,6 @@ TITLES = {
     "salon.remix": "{name} remixed your picture", "admin.sign_up": "{name} signed up",
     "admin.report": "New report from {name}",
 }
-_tls: ssl.SSLContext | None = None  # made once: building one reads the CA bundle
-
-
-def _tls_context() -> ssl.SSLContext:
-    global _tls
-    if _tls is None:
-        _tls = ssl.create_default_context()
-    return _tls
 
 
 class Undelivered(Exception):
@@ -129,21 +120,10 @@ def request_for(settings: Settings, subscription: PushSubscription, message: byt
 
 async def post(settings: Settings, endpoint: str, body: bytes, headers: dict[str, str]
                ) -> int:
-    """POST to the endpoint at the address just checked (the TLS name stays the host's);
-    no redirects, bounded time, and the answer's body is not read."""
-    address = await addresses.resolve(endpoint, settings.push_allow_private)
-    url = httpx.URL(endpoint)
-    pinned = url.copy_with(host=address)
-    timeout = httpx.Timeout(settings.push_timeout, connect=min(5.0, settings.push_timeout))
-    async with httpx.AsyncClient(verify=_tls_context(), timeout=timeout, trust_env=False,
-                                 follow_redirects=False) as client:
-        request = client.build_request(
-            "POST", pinned, content=body, headers={**headers, "Host": url.netloc.decode()},
-            extensions={"sni_hostname": url.host},
-        )
-        response = await client.send(request, stream=True)
-        await response.aclose()
-        return response.status_code
+    """POST to the endpoint at an address checked now; the answer's body is not read."""
+    sent = await outbound.send("POST", endpoint, allow_private=settings.push_allow_private,
+                               seconds=settings.push_timeout, headers=headers, content=body)
+    return sent.status
 
 
 @handler(service.DELIVER)
@@ -170,7 +150,7 @@ async def deliver(session: AsyncSession, payload_in: dict[str, Any]) -> None:
     body, headers = request_for(settings, subscription, message)
     try:
         status = await post(settings, subscription.endpoint, body, headers)
-    except addresses.Refused as refused:
+    except outbound.Refused as refused:
         log.warning("push subscription %s ended: %s", subscription.id, refused)
         await session.delete(subscription)
         return

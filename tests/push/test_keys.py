@@ -13,7 +13,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from salon.push import addresses, ece, vapid
+from salon import outbound
+from salon.push import ece, vapid
 from salon.settings import Settings
 from tests.conftest import Site
 
@@ -77,6 +78,6 @@ def test_both_codings_decrypt_with_http_ece(size: int) -> None:
 async def test_delivery_refuses_names_that_resolve_inside() -> None:
     """A name checked as public when subscribing may point inside later (DNS rebinding):
     each delivery resolves it again, and connects only to an address it checked."""
-    with pytest.raises(addresses.Refused):
-        await addresses.resolve("https://localhost:8443/push", allow_private=False)
-    assert await addresses.resolve("http://127.0.0.1:9/push", allow_private=True) == "127.0.0.1"
+    with pytest.raises(outbound.Refused):
+        await outbound.resolve("https://localhost:8443/push", allow_private=False)
+    assert await outbound.resolve("http://127.0.0.1:9/push", allow_private=True) == "127.0.0.1"
