@@ -103,8 +103,8 @@ async def send(method: str, url: str, *, allow_private: bool, seconds: float,
                headers: dict[str, str] | None = None, content: bytes | None = None,
                limit: int = 0) -> Answer:
     """One request to the address just checked (the TLS name stays the host's), no
-    redirects, at most `seconds` for each step; the answer's body is read up to `limit` bytes (TooLarge past
-    it). Refused, OSError and httpx.HTTPError are the caller's to handle."""
+    redirects, at most `seconds` for each step; the answer's body is read up to `limit`
+    bytes (TooLarge past it). Refused, OSError and httpx.HTTPError are the caller's."""
     address = await resolve(url, allow_private)
     target = httpx.URL(url)
     pinned = target.copy_with(host=address)
