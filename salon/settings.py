@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     registrations_open: bool = True
     registrations_approval: bool = False  # new accounts wait for a moderator's approval
     oauth_password_grant: bool = False  # the OAuth password grant; off, as on Mastodon
+    # OAuth clients known by the https URL of their metadata document (Client ID Metadata
+    # Documents, as MCP clients use): fetched from public addresses only, unless the second
+    # is set (tests and development; the server then fetches whatever address is named).
+    client_documents: bool = True
+    client_documents_allow_private: bool = False
     embedded_worker: bool = True  # run the job worker inside `salon serve`
     worker_poll_seconds: float = 0.5
     # Jobs one worker process runs at once: fan-out and notifications wait on the database,

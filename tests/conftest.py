@@ -266,19 +266,21 @@ def salon_serve(env: dict[str, str], log_path: Path, port: int, *args: str) -> I
 
 
 @contextmanager
-def real_site(tmp_path_factory: pytest.TempPathFactory, databases: Databases
+def real_site(tmp_path_factory: pytest.TempPathFactory, databases: Databases,
+              extra: dict[str, str] | None = None, *args: str
               ) -> Iterator[tuple[str, dict[str, str]]]:
     """`salon serve` in its own process, with its in-process worker, on a free port; yields
-    its URL and the environment a `salon` command needs to act on the same site."""
+    its URL and the environment a `salon` command needs to act on the same site. `extra`
+    adds to its environment, `args` to its command line."""
     data = tmp_path_factory.mktemp("real-site")
     port = _free_port()
     database = databases.fresh(data)
     # A short heartbeat: a client closing its stream waits for the next line to notice.
     env = {**process_env(settings_for(data, database)), "SALON_WORKER_POLL_SECONDS": "0.1",
            "SALON_STREAMING_HEARTBEAT_SECONDS": "1",
-           "SALON_BASE_URL": f"http://127.0.0.1:{port}"}
+           "SALON_BASE_URL": f"http://127.0.0.1:{port}", **(extra or {})}
     try:
-        with salon_serve(env, data / "server.log", port) as base:
+        with salon_serve(env, data / "server.log", port, *args) as base:
             yield base, env
     finally:
         databases.drop(database)

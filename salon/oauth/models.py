@@ -18,11 +18,15 @@ class OAuthApp(IdMixin, CreatedMixin, Base):
     website: Mapped[str | None] = mapped_column(String(500))
     redirect_uris: Mapped[str] = mapped_column(Text)  # one per line
     scopes: Mapped[str] = mapped_column(String(500))
-    client_id: Mapped[str] = mapped_column(String(64), unique=True)
+    # Random for a registered app; the https URL of its metadata document for a client
+    # known by one (Client ID Metadata Documents).
+    client_id: Mapped[str] = mapped_column(String(500), unique=True)
     client_secret: Mapped[str] = mapped_column(String(64))
     # A public client (registered with token_endpoint_auth_method "none", RFC 7591): it
     # keeps no secret, so its codes must come with PKCE.
     public: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # A client known by its metadata document: when that is to be fetched again.
+    document_expires_at: Mapped[datetime | None]
 
 
 class OAuthGrant(IdMixin, CreatedMixin, Base):

@@ -67,7 +67,7 @@ _SCHEME = re.compile(r"[a-z][a-z0-9+.-]*")
 _CHALLENGE = re.compile(r"[A-Za-z0-9._~-]{43,128}")  # RFC 7636 section 4.2
 
 
-def _check_redirect_uri(uri: str) -> str:
+def check_redirect_uri(uri: str) -> str:
     uri = uri.strip()
     if uri == OOB:
         return uri
@@ -87,7 +87,7 @@ def _check_redirect_uri(uri: str) -> str:
     return uri
 
 
-def _check_website(website: str | None) -> str | None:
+def check_website(website: str | None) -> str | None:
     """Only a web page is shown as a link on the consent page."""
     website = (website or "").strip()
     if not website:
@@ -105,24 +105,25 @@ def _check_website(website: str | None) -> str | None:
 async def create_app(
     session: AsyncSession, name: str, redirect_uris: str | list[str],
     scopes: str | list[str] | None = None,
-    website: str | None = None, *, public: bool = False,
+    website: str | None = None, *, public: bool = False, client_id: str | None = None,
 ) -> OAuthApp:
     """An app as Mastodon registers one (with a secret), or a public client (dynamic
-    registration with token_endpoint_auth_method "none": PKCE instead of a secret)."""
+    registration with token_endpoint_auth_method "none": PKCE instead of a secret). A
+    client known by its metadata document's URL gives that as its `client_id`."""
     name = name.strip()
     if not name:
         raise Invalid("client_name is required.", "client_name")
     if len(name) > 200:
         raise Invalid("client_name must be at most 200 characters.", "client_name")
     raw = redirect_uris.split() if isinstance(redirect_uris, str) else redirect_uris
-    uris = [_check_redirect_uri(u) for u in raw if u.strip()]
+    uris = [check_redirect_uri(u) for u in raw if u.strip()]
     if not uris:
         raise Invalid(f"redirect_uris is required (use {OOB} if you have none).",
                       "redirect_uris")
     app = OAuthApp(
-        name=name, website=_check_website(website),
+        name=name, website=check_website(website),
         redirect_uris="\n".join(uris), scopes=" ".join(scope_rules.parse(scopes)),
-        client_id=secrets.token_urlsafe(32), client_secret=secrets.token_urlsafe(32),
+        client_id=client_id or secrets.token_urlsafe(32), client_secret=secrets.token_urlsafe(32),
         public=public,
     )
     session.add(app)
@@ -135,11 +136,10 @@ AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none")
 DYNAMIC_SCOPES = "read write follow"  # what a client that names none may later ask for
 
 
-async def register_client(session: AsyncSession, name: str | None, redirect_uris: list[str],
-                          scopes: str | None, website: str | None, *, method: str,
-                          grants: list[str], response_types: list[str]) -> OAuthApp:
-    """Dynamic client registration (RFC 7591): a public client (`method` "none") keeps no
-    secret and must use PKCE; what it may not do is refused as Invalid naming the field."""
+def check_registration(redirect_uris: list[str], *, method: str, grants: list[str],
+                       response_types: list[str]) -> None:
+    """What dynamic registration (RFC 7591) and metadata documents may ask for; else
+    Invalid naming the field."""
     if method not in AUTH_METHODS:
         raise Invalid(f"token_endpoint_auth_method must be one of {', '.join(AUTH_METHODS)}.",
                       "token_endpoint_auth_method")
@@ -150,6 +150,15 @@ async def register_client(session: AsyncSession, name: str | None, redirect_uris
         raise Invalid("response_types may only be code.", "response_types")
     if not redirect_uris:
         raise Invalid("redirect_uris must be a list of one or more URIs.", "redirect_uris")
+
+
+async def register_client(session: AsyncSession, name: str | None, redirect_uris: list[str],
+                          scopes: str | None, website: str | None, *, method: str,
+                          grants: list[str], response_types: list[str]) -> OAuthApp:
+    """Dynamic client registration (RFC 7591): a public client (`method` "none") keeps no
+    secret and must use PKCE; what it may not do is refused as Invalid naming the field."""
+    check_registration(redirect_uris, method=method, grants=grants,
+                       response_types=response_types)
     return await create_app(session, name or "An MCP client", redirect_uris,
                             scopes or DYNAMIC_SCOPES, website, public=method == "none")
 
@@ -183,7 +192,7 @@ def redirect_uri_for(app: OAuthApp, requested: str | None) -> str:
         raise OAuthError("invalid_request", "redirect_uri does not match one registered for "
                          "this app.")
     try:  # registered before today's rules: refuse to send a code there
-        return _check_redirect_uri(requested)
+        return check_redirect_uri(requested)
     except Invalid as error:
         raise OAuthError("invalid_request", error.message) from None
 

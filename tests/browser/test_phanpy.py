@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime
 import functools
-import ipaddress
 import json
 import os
 import threading
@@ -22,13 +21,10 @@ from typing import Any
 
 import httpx
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from tests.browser.helpers import GUARD_MS, GUARD_S
 from tests.browser.test_journey import _png
+from tests.certificates import self_signed
 from tests.conftest import PASSWORD, _free_port, salon_serve, settings_for
 from tests.databases import Databases, process_env
 from tests.security.live import signed_up
@@ -42,26 +38,6 @@ def _phanpy() -> Path:
     if not (found / "index.html").exists():
         pytest.fail(f"Phanpy's build is missing at {found}: set SALON_PHANPY_DIR")
     return found
-
-
-def _self_signed(folder: Path) -> tuple[Path, Path]:
-    """A certificate for 127.0.0.1 and its key, as `openssl req -x509` would make them."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(minutes=5))
-            .not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName(
-                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-            .sign(key, hashes.SHA256()))
-    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                           serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    return cert_path, key_path
 
 
 class Quiet(SimpleHTTPRequestHandler):
@@ -113,7 +89,7 @@ def salon(tmp_path_factory: pytest.TempPathFactory, databases: Databases) -> Ite
     bob = signed_up(settings, "bob")
     alice = signed_up(settings, "alice")
     carol = signed_up(settings, "carol")
-    cert, key = _self_signed(data)
+    cert, key = self_signed(data)
     env = {**process_env(settings), "SALON_WORKER_POLL_SECONDS": "0.1",
            "SALON_BASE_URL": f"https://127.0.0.1:{port}"}
     try:

@@ -92,15 +92,17 @@ class Person:
 
 
 @asynccontextmanager
-async def connected(base: str, person: Person, storage: Memory | None = None
-                    ) -> AsyncIterator[Client]:
+async def connected(base: str, person: Person, storage: Memory | None = None,
+                    document: str | None = None) -> AsyncIterator[Client]:
     """The SDK's client with its OAuth provider, as an assistant connects: it asks for the
-    scopes the protected-resource metadata lists."""
+    scopes the protected-resource metadata lists. With `document`, the URL of its client
+    metadata document is its client_id; without, it registers."""
     metadata = OAuthClientMetadata(client_name="Test assistant", redirect_uris=[REDIRECT],
                                    grant_types=["authorization_code", "refresh_token"],
                                    response_types=["code"], token_endpoint_auth_method="none")
     auth = OAuthClientProvider(f"{base}/mcp", metadata, storage or Memory(),
-                               redirect_handler=person.open, callback_handler=person.back)
+                               redirect_handler=person.open, callback_handler=person.back,
+                               client_metadata_url=document)
     async with httpx2.AsyncClient(auth=auth, timeout=60) as http, Client(
             streamable_http_client(f"{base}/mcp", http_client=http)) as client:
         yield client

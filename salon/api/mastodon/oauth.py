@@ -15,6 +15,7 @@ from salon.accounts.models import Account
 from salon.api.mastodon.deps import base_url, params, scoped
 from salon.errors import Invalid
 from salon.mcp import resource_url as mcp_resource
+from salon.oauth import documents
 from salon.oauth import scopes as scope_rules
 from salon.oauth import service as oauth
 from salon.oauth.inputs import (
@@ -83,7 +84,7 @@ class Authorization:
 async def _authorization(session: AsyncSession, p: Params, settings: Settings) -> Authorization:
     if (p.text("response_type") or "code") != "code":
         raise OAuthError("unsupported_response_type", "response_type must be code.")
-    app = await oauth.find_app(session, p.text("client_id") or "")
+    app = await documents.app_for(session, settings, p.text("client_id") or "")
     if app is None:
         raise OAuthError("invalid_client", "Unknown client_id: register the app first.", 401)
     redirect_uri = oauth.redirect_uri_for(app, p.text("redirect_uri"))
@@ -108,6 +109,7 @@ async def authorize_page(
 ) -> Response:
     p = Params(await params(request), oauth_refusal)
     asked = await _authorization(session, p, settings)
+    await session.commit()  # a client's metadata document, if it was fetched
     app, redirect_uri = asked.app, asked.redirect_uri
     answer = page(request, "oauth/authorize.html", {
         "title": f"Authorize {app.name}", "app": app, "scopes": asked.scopes,
@@ -118,6 +120,8 @@ async def authorize_page(
         "redirect_uri": redirect_uri, "assistant": asked.resource is not None,
         # Anyone may register a client under any name: where the code goes says who it is.
         "redirect_host": urlsplit(redirect_uri).netloc or urlsplit(redirect_uri).scheme,
+        # A client known by its metadata document: whose site vouches for the name.
+        "document_host": urlsplit(app.client_id).netloc if app.document_expires_at else None,
     })
     # Authorizing answers with a redirect to the app, which the browser checks against this
     # page's form-action: the app's origin (or scheme) is allowed here, and only here.
@@ -241,6 +245,7 @@ async def metadata(settings: Settings = Depends(get_settings)) -> JSONResponse:
         "revocation_endpoint": f"{base}/oauth/revoke",
         "app_registration_endpoint": f"{base}/api/v1/apps",
         "registration_endpoint": f"{base}/oauth/register",  # RFC 7591, for MCP clients
+        "client_id_metadata_document_supported": settings.client_documents,
         "scopes_supported": sorted(scope_rules.KNOWN),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
