@@ -139,7 +139,12 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     # no path is claimed by both).
     for router in API_ROUTERS:
         app.include_router(router)
-    mcp = mcp_http.Mount(settings, lambda: app.state.db)
+    def wake_worker() -> None:  # what an MCP client wrote is worked on now, not next poll
+        worker = getattr(app.state, "worker", None)
+        if worker is not None:
+            worker.wake.set()
+
+    mcp = mcp_http.Mount(settings, lambda: app.state.db, wake_worker)
     app.router.routes.extend(mcp.routes())
     for router in ROUTERS:  # pages for people: not part of the API description
         app.include_router(router, include_in_schema=False)

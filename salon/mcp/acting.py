@@ -34,6 +34,9 @@ class Runtime:
     database: Callable[[], Database]  # the app's, made in its lifespan
     resource: str | None  # what tokens must be bound to: the /mcp URL; None over stdio
     token: str | None = None  # stdio: the token `salon mcp` was given
+    # Called after a write commits: the in-process worker starts on its jobs (fan-out,
+    # a generation) now rather than at its next poll. Over stdio there is none to wake.
+    wake: Callable[[], None] = lambda: None
     filter_cache: FilterCache = field(default_factory=FilterCache)
 
     async def filtered(self, session: AsyncSession, me: Account, where: str | None,
@@ -66,7 +69,7 @@ class Runtime:
         """A transaction as the caller, who must have `needed`; committed when the tool
         returns, rolled back when it raises. What a service refuses (not found, invalid,
         forbidden, over a limit) becomes a tool error saying what to change."""
-        async with self.database().transaction() as session:
+        async with self._transaction(needed) as session:
             context = await self.caller(session)
             if context is None:
                 raise ToolError("This connection's token is no longer valid (revoked, or its "
@@ -81,3 +84,10 @@ class Runtime:
                 field = getattr(refused, "field", None)
                 raise ToolError(f"{field}: {refused.message}" if field else refused.message
                                 ) from refused
+
+    @asynccontextmanager
+    async def _transaction(self, needed: str) -> AsyncIterator[AsyncSession]:
+        async with self.database().transaction() as session:
+            yield session
+        if needed.startswith("write"):
+            self.wake()

@@ -53,10 +53,11 @@ def _transport_security(settings: Settings) -> TransportSecuritySettings:
                                      allowed_hosts=[parts.netloc], allowed_origins=[origin])
 
 
-def app(settings: Settings, database: Callable[[], Database]) -> tuple[Starlette, Any]:
+def app(settings: Settings, database: Callable[[], Database], wake: Callable[[], None]
+        ) -> tuple[Starlette, Any]:
     """The MCP app (its routes: PATH and its protected-resource metadata) and its session
     manager, whose run() a lifespan enters once."""
-    rt = Runtime(settings, database, resource_url(settings))
+    rt = Runtime(settings, database, resource_url(settings), wake=wake)
     base = settings.base_url.rstrip("/")
     auth = AuthSettings(issuer_url=f"{base}/", resource_server_url=resource_url(settings),
                         validate_token_resource=True, service_documentation_url=f"{base}/docs")
@@ -77,8 +78,9 @@ class Mount:
 
     PATHS = (PATH, f"/.well-known/oauth-protected-resource{PATH}")
 
-    def __init__(self, settings: Settings, database: Callable[[], Database]) -> None:
-        self.settings, self.database = settings, database
+    def __init__(self, settings: Settings, database: Callable[[], Database],
+                 wake: Callable[[], None]) -> None:
+        self.settings, self.database, self.wake = settings, database, wake
         self.current: Starlette | None = None
         # The site's limit on requests at once, for MCP's alone: its calls may wait
         # minutes on pictures, so they queue among themselves, not in the site's line.
@@ -86,7 +88,7 @@ class Mount:
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
-        starlette, sessions = app(self.settings, self.database)
+        starlette, sessions = app(self.settings, self.database, self.wake)
         async with sessions.run():
             self.current = starlette
             try:
