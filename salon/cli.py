@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from salon.datasets.cli import dataset
 from salon.logs import redact_handlers, uvicorn_log_config
 from salon.settings import Settings, comma_list, configure, served_url
 
@@ -480,3 +481,6 @@ def verify(file: str) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+main.add_command(dataset)  # salon dataset export

@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     # is set (tests and development; the server then fetches whatever address is named).
     client_documents: bool = True
     client_documents_allow_private: bool = False
+    # The licence `salon dataset export` writes in its dataset card (a Hugging Face licence
+    # id such as cc-by-4.0); "other" until the operator decides what people agreed to.
+    dataset_license: str = "other"
     embedded_worker: bool = True  # run the job worker inside `salon serve`
     worker_poll_seconds: float = 0.5
     # Jobs one worker process runs at once: fan-out and notifications wait on the database,

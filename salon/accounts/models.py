@@ -31,7 +31,6 @@ class Account(IdMixin, CreatedMixin, Base):
     bot: Mapped[bool] = mapped_column(default=False, server_default=false())  # automated
     # The instance's assistant (salon/assistant): one account, whatever it is named.
     is_assistant: Mapped[bool] = mapped_column(default=False, server_default=false())
-    allows_ai_training: Mapped[bool] = mapped_column(default=False)
     # Follows wait for the owner's approval (Mastodon's `locked`): see graph.FollowRequest.
     locked: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Profile fields: [{"name", "value" (as typed), "value_html" (rendered, safe)}]; None: none.

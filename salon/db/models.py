@@ -2,6 +2,7 @@
 
 from salon.accounts import models as accounts
 from salon.assistant import models as assistant
+from salon.datasets import models as datasets
 from salon.db.base import Base
 from salon.feeds import models as feeds
 from salon.filters import models as filters
@@ -23,6 +24,7 @@ __all__ = [
     "Base",
     "accounts",
     "assistant",
+    "datasets",
     "feeds",
     "filters",
     "generation",

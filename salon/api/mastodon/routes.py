@@ -9,6 +9,7 @@ from salon.api.mastodon import (
     accounts,
     admin,
     assistant,
+    consent,
     conversations,
     discovery,
     extras,
@@ -44,7 +45,7 @@ ROUTERS = [timelines.router, for_you.router, lists.router, oauth.router, oauth.c
            notifications.router, notifications.markers, discovery.router,
            tags.router, streaming.router, extras.router, generations.router, webfinger.router,
            filters.router, admin.router, scheduled.router, conversations.router, push.router,
-           assistant.router, similar.router, sentence_feeds.router]
+           assistant.router, similar.router, sentence_feeds.router, consent.router]
 
 # Routes that read and change nothing of any account, so need no scope; the consent page is
 # for a person signed in by cookie (with CSRF), not a token.

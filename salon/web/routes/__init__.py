@@ -21,6 +21,7 @@ from salon.web.routes import (  # noqa: E402
     feeds,
     for_you,
     imagine,
+    my_data,
     posts,
     sentence_feeds,
     similar,
@@ -29,4 +30,4 @@ from salon.web.routes import (  # noqa: E402
 # imagine before posts: its /posts/{id}/recipe must win over /posts/{id}/{action}.
 ROUTERS = [auth.router, feeds.router, for_you.router, imagine.router, similar.router,
            posts.router, admin.router, accounts.router, sentence_feeds.router,
-           connected_apps.router]
+           connected_apps.router, my_data.router]
