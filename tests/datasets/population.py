@@ -32,8 +32,15 @@ def png(colour: tuple[int, int, int]) -> bytes:
 @dataclass
 class Person:
     account: Account
-    marker: str  # in every text and prompt they write
-    post_ids: list[int] = field(default_factory=list)  # public text posts
+    marker: str  # in all they write: marker-text in posts, -prompt, -alt
+
+    @property
+    def words(self) -> dict[str, str]:
+        """Per kind of data, the word that shows any of it is in a file."""
+        return {"posts": f"{self.marker}-text", "generated": f"{self.marker}-prompt",
+                "uploads": f"{self.marker}-alt"}
+    post_ids: list[int] = field(default_factory=list)  # public posts: picture, upload, reply
+    public_text_ids: list[int] = field(default_factory=list)  # every public post with text
     generated_ids: list[int] = field(default_factory=list)  # media of public posts
     upload_ids: list[int] = field(default_factory=list)
     private_ids: list[int] = field(default_factory=list)  # media and posts never exported
@@ -46,36 +53,38 @@ async def populate(session: AsyncSession, settings: Settings, worker: Worker, pe
     store = media_store(settings)
     for i, name in enumerate(names):
         account = await people.make(name)
-        person = Person(account, f"mark{name}")
+        person = Person(account, f"mk{i}q")  # no username inside: those must never show
         made.append(person)
         pictures = await generate(session, settings, worker, account,
-                                  f"a lighthouse {person.marker}", count=3)
+                                  f"a lighthouse {person.marker}-prompt", count=3)
         person.candidate_ids = [m.id for m in pictures]
-        shown = await posts.create_post(session, account, f"Lighthouse {person.marker}",
+        shown = await posts.create_post(session, account, f"Lighthouse {person.marker}-text",
                                         media_ids=[pictures[0].id])
         person.post_ids.append(shown.id)
         person.generated_ids.append(pictures[0].id)
-        hidden = await posts.create_post(session, account, f"Secret {person.marker}",
+        hidden = await posts.create_post(session, account, f"Secret {person.marker}-text",
                                          media_ids=[pictures[1].id], recipe_hidden=True)
-        person.private_ids += [hidden.id, pictures[1].id]
+        person.private_ids.append(pictures[1].id)
+        person.public_text_ids.append(hidden.id)  # its text is public; its recipe is not
         upload = await media.upload(session, settings, store, account.id,
                                     png((40 * i % 255, 90, 200)), "a.png",
-                                    f"alt {person.marker}")
-        uploaded = await posts.create_post(session, account, f"Upload {person.marker}",
+                                    f"alt {person.marker}-alt")
+        uploaded = await posts.create_post(session, account, f"Upload {person.marker}-text",
                                            media_ids=[upload.id])
         person.post_ids.append(uploaded.id)
         person.upload_ids.append(upload.id)
-        quiet = await posts.create_post(session, account, f"Friends only {person.marker}",
+        quiet = await posts.create_post(session, account, f"Friends only {person.marker}-private",
                                         visibility="private")
         person.private_ids.append(quiet.id)
         if made[:-1]:
             other = made[i - 1]
             said = await posts.create_post(
-                session, account, f"@{other.account.username} hello {person.marker}",
+                session, account, f"@{other.account.username} hello {person.marker}-text",
                 in_reply_to_id=other.post_ids[0])
             person.post_ids.append(said.id)
             await interactions.like(session, account, other.post_ids[0])
             await interactions.repost(session, account, other.post_ids[1])
+        person.public_text_ids += person.post_ids
         await session.commit()
     await worker.drain()
     return made

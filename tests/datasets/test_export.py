@@ -71,8 +71,8 @@ async def test_each_part_loads_in_one_line_with_its_features(
     picture = by_source["generated"]["image"]
     assert isinstance(picture, Image.Image) and picture.width > 0
     assert not {"parameters", "c2pa", "exif", "xmp"} & set(picture.info)  # no metadata
-    assert by_source["generated"]["prompt"] == "a lighthouse markada"
-    assert by_source["uploaded"]["alt_text"] == "alt markada"
+    assert by_source["generated"]["prompt"] == "a lighthouse mk0q-prompt"
+    assert by_source["uploaded"]["alt_text"] == "alt mk0q-alt"
     assert by_source["uploaded"]["prompt"] is None
 
     pairs = load(folder, "preferences")
@@ -83,13 +83,13 @@ async def test_each_part_loads_in_one_line_with_its_features(
         assert {pair["label_0"], pair["label_1"]} == {0.0, 1.0}
         best = pair["image_0_uid"] if pair["label_0"] == 1.0 else pair["image_1_uid"]
         assert best == pair["best_image_uid"] == str(ada.generated_ids[0])
-        assert pair["caption"] == pair["prompt"] == "a lighthouse markada"
+        assert pair["caption"] == pair["prompt"] == "a lighthouse mk0q-prompt"
 
     texts = load(folder, "posts")
     assert texts.features["text"] == hf.Value("string")
     said = {row["id"]: row for row in texts}
     reply = said[str(bob.post_ids[2])]
-    assert reply["text"] == "@user hello markbob"  # no handle names anyone
+    assert reply["text"] == "@user hello mk1q-text"  # no handle names anyone
     assert reply["in_reply_to_id"] == str(ada.post_ids[0])
     assert said[str(ada.post_ids[0])]["like_count"] == 0  # bob's like: not his to give
     assert said[str(ada.post_ids[0])]["reply_count"] == 1
@@ -98,7 +98,7 @@ async def test_each_part_loads_in_one_line_with_its_features(
     card = (folder / "README.md").read_text()
     assert card.startswith("---\nlicense: other\n") and "size_categories:\n- n<1K" in card
     assert "config_name: preferences" in card and "Consent" in card
-    assert "mark" not in card and "@ada" not in card and "@bob" not in card
+    assert "mk0q" not in card and "mk1q" not in card and "@ada" not in card
     manifest = json.loads((folder / "manifest.json").read_text())
     assert set(manifest["files"]) >= {"README.md", "data/images/00000.parquet"}
     for name, entry in manifest["files"].items():
@@ -134,11 +134,18 @@ async def test_an_export_goes_on_where_it_stopped_and_since_adds_only_new_items(
         await export(db, settings, folder)
     assert (folder / ".export-state.json").exists()
     monkeypatch.setattr(files, "write_shard", real)
+    # Taken back while the export was stopped: the picture already written goes.
+    await consent.set_consent(session, ada.account.id, {"generated": False})
+    await session.commit()
     again = await export(db, settings, folder)
-    assert again.resumed and again.counts == {"images": 2, "preferences": 1, "posts": 3}
-    assert len(rows(folder, "images")) == 2
+    assert again.resumed and again.counts == {"images": 1, "preferences": 0, "posts": 3}
+    assert [r["source"] for r in rows(folder, "images")] == ["uploaded"]
+    assert (await consent.inclusions(session, ada.account.id))[0].counts == {
+        "posts": 3, "uploads": 1}
+    await consent.set_consent(session, ada.account.id, {"generated": True})
+    await session.commit()
 
-    later = await posts.create_post(session, ada.account, "New since markada")
+    later = await posts.create_post(session, ada.account, "New since mk0q")
     await session.commit()
     newer = tmp_path / "newer"
     added = await export(db, settings, newer, since="last")
