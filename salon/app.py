@@ -40,6 +40,7 @@ from salon.web.admission import Admission
 from salon.web.bodies import BodyLimits
 from salon.web.cors import Cors
 from salon.web.deps import LoginRequired
+from salon.web.media_signals import MediaSignals
 from salon.web.proxies import TrustedProxies
 from salon.web.render import is_htmx, page
 from salon.web.security import HeadAsGet, SecurityHeaders
@@ -129,7 +130,8 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     if isinstance(app.state.store, LocalMediaStore):  # an object store serves its own files
         settings.media_dir.mkdir(parents=True, exist_ok=True)
-        app.mount("/media", StaticFiles(directory=settings.media_dir), name="media")
+        app.mount("/media", MediaSignals(StaticFiles(directory=settings.media_dir)),
+                  name="media")
     _errors(app)
 
     from salon.api.mastodon.routes import ROUTERS as API_ROUTERS

@@ -4,14 +4,18 @@ One world per module: an author writes one post per visibility, each a reply to 
 public parent, each with a unique marker word and hashtag, each mentioning two people, and
 each carrying a generated picture (its prompt holds the marker) that remixes the parent's. Then
 every (viewer, visibility, place) cell checks that the marker shows exactly when the rule
-allows it: pages, the API, and the MCP tools and resources an assistant reads. Every
+allows it: pages, the API, the MCP tools and resources an assistant reads, and a dataset
+export (the author consents to everything: only public posts may be in it). Every
 response is also checked not to be a 5xx."""
 
 from __future__ import annotations
 
+import functools
 import json
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 from mcp import Client
@@ -19,11 +23,13 @@ from mcp.shared.exceptions import MCPError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.accounts import service as accounts
+from salon.datasets.export.run import export
 from salon.mcp import server as mcp_server
 from salon.mcp.acting import Runtime
 from salon.oauth import service as oauth
 from salon.settings import Settings
 from tests.databases import Databases
+from tests.datasets.test_consent_property import every_byte
 from tests.web import CheckedSite, WebUser, articles, make_settings, open_site
 
 VISIBILITIES = ["public", "unlisted", "private", "direct"]
@@ -94,6 +100,7 @@ class World:
     pages: dict[tuple[str, str], tuple[int, str]] = field(default_factory=dict)
     tokens: dict[str, dict[str, str]] = field(default_factory=dict)  # API headers by viewer
     lists: dict[str, str] = field(default_factory=dict)  # each signed-in viewer's list id
+    exported: bytes | None = None  # the dataset export's every cell, made once
 
 
 def imagine(site: CheckedSite, person: WebUser, prompt: str, remix_of: int | None = None
@@ -128,6 +135,11 @@ def world(tmp_path_factory: pytest.TempPathFactory, databases: Databases) -> Ite
             site.anon.client.post(f"/api/v1/lists/{made['id']}/accounts", headers=headers,
                                   data={"account_ids[]": author_id})
         author = people["author"]
+        # The author lets everything be used for training: only visibility keeps a post out
+        # of a dataset export.
+        assert site.anon.client.put("/api/v1/salon/consent", headers=tokens["author"], json={
+            "posts": True, "generated": True, "uploads": True, "choices": True,
+        }).status_code == 200
         parent = site.compose(author, "author", {"text": "zqparent the public parent",
                                                  "media_id": imagine(site, author, "zqsource")})
         posts = {}
@@ -357,6 +369,18 @@ def mcp_notifications(world: World, viewer: str, visibility: str) -> bool:
     return marker(visibility) in mcp_text(world, viewer, "read_notifications")
 
 
+def in_export(world: World, viewer: str, visibility: str) -> bool:
+    """A dataset export is for whoever gets it: what it holds, anyone may read."""
+    if world.exported is None:
+        folder = Path(tempfile.mkdtemp(prefix="matrix-export-"))
+        portal = world.site._clients[0].portal
+        assert portal is not None
+        portal.call(functools.partial(export, world.site.app.state.db, world.site.settings,
+                                      folder))
+        world.exported = every_byte(folder)
+    return marker(visibility).encode() in world.exported
+
+
 def mcp_post(world: World, viewer: str, visibility: str) -> bool:
     return marker(visibility) in mcp_text(world, viewer,
                                           f"salon://posts/{world.posts[visibility]}")
@@ -393,6 +417,7 @@ PLACES: dict[str, tuple[Place, Callable[[str, str], bool]]] = {
     "mcp_search": (mcp_search, signed_in(may_see)),
     "mcp_notifications": (mcp_notifications, notified),
     "mcp_post": (mcp_post, signed_in(may_see)),
+    "export": (in_export, lambda viewer, visibility: visibility == "public"),
 }
 
 

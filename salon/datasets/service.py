@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -58,7 +59,13 @@ async def set_consent(session: AsyncSession, account_id: int,
     return await consent(session, account_id)
 
 
-def consenting(kind: str) -> object:
+async def grants(session: AsyncSession, account_id: int, kind: str) -> bool:
+    """Whether the person consents to `kind` now."""
+    return bool(await session.scalar(select(Consent.granted).where(
+        Consent.account_id == account_id, Consent.kind == kind)))
+
+
+def consenting(kind: str) -> Any:
     """A subquery of the accounts that consent to `kind` now, for an export's queries."""
     return (select(Consent.account_id)
             .where(Consent.kind == kind, Consent.granted.is_(True)).scalar_subquery())

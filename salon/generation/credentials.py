@@ -242,7 +242,17 @@ def digital_source_type(trained: bool) -> str:
     return TRAINED_ALGORITHMIC_MEDIA if trained else ALGORITHMIC_MEDIA
 
 
-def manifest_definition(software_agent: str, title: str, trained: bool) -> dict[str, Any]:
+TRAINING_MINING = "cawg.training-mining"
+TRAINING_USES = ("cawg.ai_generative_training", "cawg.ai_inference", "cawg.ai_training",
+                 "cawg.data_mining")
+
+
+def manifest_definition(software_agent: str, title: str, trained: bool,
+                        training: bool = False) -> dict[str, Any]:
+    """`training`: whether the author allowed their generated pictures to be used for
+    training and mining (the CAWG training-and-mining assertion says allowed or
+    notAllowed; consent given later is not written into files already signed)."""
+    use = "allowed" if training else "notAllowed"
     return {
         "claim_generator_info": [{"name": "Salon", "version": __version__}],
         "title": title,
@@ -253,17 +263,20 @@ def manifest_definition(software_agent: str, title: str, trained: bool) -> dict[
                 "digitalSourceType": digital_source_type(trained),
                 "softwareAgent": {"name": software_agent},  # v2 actions name an agent object
             }]},
+        }, {
+            "label": TRAINING_MINING,
+            "data": {"entries": {entry: {"use": use} for entry in TRAINING_USES}},
         }],
     }
 
 
 def sign(data: bytes, content_type: str, *, software_agent: str, trained: bool,
-         settings: Settings, title: str = "Generated image") -> bytes:
+         settings: Settings, title: str = "Generated image", training: bool = False) -> bytes:
     """`data` with a signed C2PA manifest embedded; nothing may change the bytes afterwards.
     `trained`: the engine's, which decides the digital source type."""
     chain, key = signer_paths(settings)
     signer = _signer(chain, key)
-    builder = c2pa.Builder(manifest_definition(software_agent, title, trained),
+    builder = c2pa.Builder(manifest_definition(software_agent, title, trained, training),
                            context=_builder_context())
     out = io.BytesIO()
     with builder:

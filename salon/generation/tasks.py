@@ -26,6 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.accounts import service as accounts
 from salon.accounts.models import Account
+from salon.datasets import service as datasets
+from salon.datasets.schemas import GENERATED
 from salon.db.ids import new_id, utcnow
 from salon.db.session import side_transaction
 from salon.generation import credentials, engines, previews, provenance, service
@@ -79,20 +81,23 @@ def _software_agent(engine: Engine) -> str:
 
 
 def _signed_png(settings: Settings, agent: str, trained: bool, picture: Image.Image,
-                recipe: dict[str, object] | None) -> bytes:
+                recipe: dict[str, object] | None, training: bool) -> bytes:
     """A PNG with the recipe (if any) and content credentials; signing comes last."""
     return credentials.sign(provenance.encode_png(picture, recipe), "image/png",
-                            software_agent=agent, trained=trained, settings=settings)
+                            software_agent=agent, trained=trained, settings=settings,
+                            training=training)
 
 
 def _encode(settings: Settings, engine: Engine, picture: Image.Image,
-            recipe: dict[str, object]) -> tuple[bytes, bytes, images.EncodedImage, str]:
-    """Both signed copies (with and without the recipe), the thumbnail and the blurhash."""
+            recipe: dict[str, object], training: bool
+            ) -> tuple[bytes, bytes, images.EncodedImage, str]:
+    """Both signed copies (with and without the recipe), the thumbnail and the blurhash;
+    `training`: whether the author allows training on their generated pictures."""
     agent = _software_agent(engine)
     with_recipe = provenance.encode_png(picture, recipe)
     plain = provenance.strip_recipe(with_recipe)  # same pixels, no second PNG encode
     sign = functools.partial(credentials.sign, content_type="image/png", software_agent=agent,
-                             trained=engine.trained, settings=settings)
+                             trained=engine.trained, settings=settings, training=training)
     with_recipe, plain = sign(with_recipe), sign(plain)
     thumbnail, blurhash = images.preview(picture)
     return with_recipe, plain, thumbnail, blurhash
@@ -216,10 +221,11 @@ async def _run(session: AsyncSession, generation_id: int, turn: set[str]) -> Non
         started = time.perf_counter()
         output = await asyncio.to_thread(engine.generate, request, progress.report)
         pictures = _checked(engine, request, output)
+        training = await datasets.grants(session, generation.account_id, GENERATED)
         encoded = [
             await asyncio.to_thread(
                 _encode, settings, engine, picture,
-                service.recipe(generation, generation.seed + i).as_dict())
+                service.recipe(generation, generation.seed + i).as_dict(), training)
             for i, picture in enumerate(pictures)
         ]
         log.info("generation %s: %d images in %.2fs", generation_id, len(pictures),
@@ -312,8 +318,10 @@ async def restore_recipe(session: AsyncSession, payload: dict[str, Any]) -> None
             continue
         picture = Image.open(io.BytesIO(await store.get(candidate.plain_key))).convert("RGB")
         agent = f"Salon {generation.engine} engine ({generation.model})"
+        training = await datasets.grants(session, generation.account_id, GENERATED)
         data = await asyncio.to_thread(_signed_png, settings, agent, generation.trained, picture,
-                                       service.recipe(generation, candidate.seed).as_dict())
+                                       service.recipe(generation, candidate.seed).as_dict(),
+                                       training)
         key = f"{new_folder(generation.account_id, post.visibility in OPEN)}/recipe.png"
         await store.put(key, data, "image/png")
         candidate.recipe_key = item.file_key = key

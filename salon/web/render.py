@@ -80,13 +80,18 @@ def page(
     request: Request, name: str, context: dict[str, Any] | None = None, status: int = 200
 ) -> HTMLResponse:
     viewer: Viewer | None = getattr(request.state, "viewer", None)
+    # What AI crawlers may train on: a route that knows whose posts it shows says so in
+    # request.state.robots (datasets.signals); anything else allows nothing.
+    robots = getattr(request.state, "robots", None) or "noai, noimageai"
     ctx = {
         "viewer": viewer,
         "me": viewer.account if viewer else None,
         "settings": request.app.state.settings,
+        "robots": robots,
         **(context or {}),
     }
     response = templates.TemplateResponse(request, name, ctx, status_code=status)
+    response.headers["x-robots-tag"] = robots
     keep_csrf_cookie(request, response)
     return response
 

@@ -18,6 +18,8 @@ HEADERS = [
     (b"referrer-policy", b"same-origin"),
     (b"x-frame-options", b"DENY"),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+    # No training on anything unless a route knows everyone shown said yes (datasets.signals).
+    (b"x-robots-tag", b"noai, noimageai"),
 ]
 
 

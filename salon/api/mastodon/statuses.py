@@ -25,6 +25,7 @@ from salon.api.mastodon.deps import (
     viewer_filters,
     viewer_of,
 )
+from salon.datasets import signals
 from salon.oauth.service import TokenContext
 from salon.posts import interactions, reading, thread_mutes
 from salon.posts import scheduled as scheduling
@@ -142,9 +143,13 @@ async def show(request: Request, post_id: str, context: TokenContext | None = De
                settings: Settings = Depends(get_settings)) -> JSONResponse:
     viewer_id = viewer_of(context)
     post = await posts.get_visible(session, path_id(post_id), viewer_id)
-    return JSONResponse(await render.one_status(
-        session, post, base_url(settings), viewer_id,
-        await viewer_filters(request, session, context, None)))
+    body = await render.one_status(session, post, base_url(settings), viewer_id,
+                                   await viewer_filters(request, session, context, None))
+    shown = {int(body["account"]["id"])}
+    if body.get("reblog"):
+        shown.add(int(body["reblog"]["account"]["id"]))
+    return JSONResponse(body, headers={"x-robots-tag": await signals.for_accounts(session,
+                                                                                  shown)})
 
 
 @router.delete("/{post_id}")

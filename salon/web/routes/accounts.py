@@ -9,6 +9,7 @@ from starlette.datastructures import UploadFile
 
 from salon.accounts import service as accounts
 from salon.accounts.models import Account
+from salon.datasets import signals
 from salon.errors import Invalid, NotFound, SalonError
 from salon.graph import requests as follow_requests
 from salon.graph import service as graph
@@ -134,6 +135,8 @@ async def profile(
     # Blocks are part of the visibility rule: a blocked viewer's page of posts is empty.
     feed = await timelines.profile(session, account.id, current.id, cursor(request), filters,
                                    tagged=tag_key)
+    request.state.robots = await signals.for_accounts(
+        session, {account.id, *(v.author.id for v in feed.items)})  # reposts: theirs too
     return await feed_page(
         request,
         session,

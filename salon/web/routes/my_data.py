@@ -5,11 +5,12 @@ datasets", each export that holds any of it, with how much of each kind."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.accounts.models import Account
 from salon.datasets import service as datasets
+from salon.datasets import signals
 from salon.datasets.schemas import DESCRIPTIONS, KINDS
 from salon.web.deps import Viewer, db_session, require_account, verify_csrf, viewer
 from salon.web.render import page
@@ -37,3 +38,8 @@ async def change(request: Request, me: Account = Depends(require_account),
     await datasets.set_consent(session, me.id, {k: form.get(k) == "on" for k in KINDS})
     await session.commit()
     return RedirectResponse("/settings/data?saved=1", status_code=303)
+
+
+@router.get("/ai.txt")
+async def ai_txt(request: Request) -> Response:
+    return PlainTextResponse(signals.ai_txt(request.app.state.settings.base_url))

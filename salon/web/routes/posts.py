@@ -15,6 +15,7 @@ from salon.accounts.models import Account
 from salon.api.mastodon.assistant import streamed
 from salon.assistant import explaining
 from salon.assistant import service as assistant
+from salon.datasets import signals
 from salon.db.ids import is_id
 from salon.errors import Forbidden, Invalid, NotFound, SalonError, TooLarge
 from salon.media import service as media
@@ -174,6 +175,8 @@ async def thread_page(
     shown = {id(v) for v in await filtered(request, session, current,
                                            [n.view for n in thread.descendants], "thread")}
     thread.descendants = [n for n in thread.descendants if id(n.view) in shown]
+    request.state.robots = await signals.for_accounts(session, {v.author.id for v in (
+        *thread.ancestors, thread.focus, *(n.view for n in thread.descendants))})
     return page(
         request,
         "thread.html",
