@@ -81,15 +81,14 @@ def test_pages_files_and_answers_say_what_may_be_trained_on(site: Site,
         assert shown.headers["x-robots-tag"] == NEITHER == robots_meta(shown.text), path
 
     # Picture files: by their author's consent to their kind.
-    for who, files, said in ((ada, ("file", "thumb"), "all"), (bob, ("file", "thumb"), NEITHER),
-                             (cat, ("file", "thumb"), NEITHER)):
-        for name in files:
-            served = visitor.client.get(f"/media/{who[name]}")
+    for made, said in ((ada, "all"), (bob, NEITHER), (cat, NEITHER)):
+        for name in ("file", "thumb"):
+            served = visitor.client.get(f"/media/{made[name]}")
             assert served.status_code == 200 and served.headers["x-robots-tag"] == said
 
     # API answers: a status by its author; a timeline, nothing.
-    for who, said in ((ada, "all"), (bob, NEITHER), (cat, "noimageai")):
-        answer = visitor.client.get(f"/api/v1/statuses/{who['post']}")
+    for made, said in ((ada, "all"), (bob, NEITHER), (cat, "noimageai")):
+        answer = visitor.client.get(f"/api/v1/statuses/{made['post']}")
         assert answer.status_code == 200 and answer.headers["x-robots-tag"] == said
     assert visitor.client.get("/api/v1/timelines/public").headers["x-robots-tag"] == NEITHER
 
@@ -98,8 +97,8 @@ def test_pages_files_and_answers_say_what_may_be_trained_on(site: Site,
     assert "X-Robots-Tag" in text.text and text.headers["content-type"].startswith("text/plain")
 
     # Content credentials: allowed only for whoever allowed their generated pictures.
-    for who, use in ((ada, "allowed"), (bob, "notAllowed"), (cat, "notAllowed")):
-        data = visitor.client.get(f"/media/{who['file']}").content
+    for made, use in ((ada, "allowed"), (bob, "notAllowed"), (cat, "notAllowed")):
+        data = visitor.client.get(f"/media/{made['file']}").content
         read = credentials.read(data, "image/png", settings)
         assert read.valid, read.explanations
         [mining] = [a for a in read.manifest["assertions"]
