@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from salon.datasets.cli import dataset
+from salon.datasets.cli import bench_export, dataset
 from salon.logs import redact_handlers, uvicorn_log_config
 from salon.settings import Settings, comma_list, configure, served_url
 
@@ -479,8 +479,8 @@ def verify(file: str) -> None:
     sys.exit(0 if creds.valid else 1)
 
 
+main.add_command(dataset)  # salon dataset export
+main.add_command(bench_export)
+
 if __name__ == "__main__":
     main()
-
-
-main.add_command(dataset)  # salon dataset export

@@ -17,8 +17,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -232,33 +232,27 @@ async def _generations(url: str, token: str, count: int) -> float:
         return count / (time.perf_counter() - started)
 
 
-async def run_bench(base: Settings, scale: Scale, quick: bool, results_dir: Path,
-                    echo: Callable[[str], None] = print, workers: int = 1) -> Path:
-    load.wrk_version()  # fail early, before minutes of seeding
-    await _reachable(base)
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per request
+@asynccontextmanager
+async def instance(base: Settings, changes: dict[str, object]
+                   ) -> AsyncIterator[tuple[Settings, Database]]:
+    """A throwaway instance in the configured mode (its own data folder, its own PostgreSQL
+    database and Redis prefix), migrated; all of it is gone afterwards."""
     with tempfile.TemporaryDirectory(prefix="salon-bench-") as tmp:
         tag = f"{os.getpid()}_{secrets.token_hex(2)}"
-        changes: dict[str, object] = {"data_dir": Path(tmp), "env": "production",
-                                      "secret_key": secrets.token_hex(32),
-                                      "redis_prefix": f"salon-bench-{tag}:", "media_url": "",
-                                      **_assistant_settings(base)}
+        made: dict[str, object] = {"data_dir": Path(tmp), "env": "production",
+                                   "secret_key": secrets.token_hex(32),
+                                   "redis_prefix": f"salon-bench-{tag}:", "media_url": "",
+                                   **changes}
         if not base.is_sqlite:
             name = f"salon_bench_{tag}"
             await _postgres_admin(base.database_url, f'CREATE DATABASE "{name}"')
-            changes["database_url"] = _database_url(base.database_url, name)
+            made["database_url"] = _database_url(base.database_url, name)
         # A new object, not model_copy(): db_url is cached on the old one.
-        settings = configure(Settings(**{**base.model_dump(), **changes}))
-        mode = report.mode_of(settings)
-        echo(f"salon bench ({'quick' if quick else 'full'}) on {mode}: {scale.describe()}")
+        settings = configure(Settings(**{**base.model_dump(), **made}))
         db = Database(settings)
         try:
             await upgrade(settings)
-            data = await build(db, scale, echo)
-            env = {**os.environ, **report.environment(settings)}
-            with _server(settings, env, _free_port(), workers) as url:
-                figures = await _measure(db, url, data, scale, echo, workers)
-            figures.versions = await report.versions(db, settings)
+            yield settings, db
         finally:
             await db.dispose()
             # Best effort: a failure here must not hide the error that got us here.
@@ -268,6 +262,21 @@ async def run_bench(base: Settings, scale: Scale, quick: bool, results_dir: Path
                                           f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
                 if settings.redis_url:
                     await _forget_redis(settings)
+
+
+async def run_bench(base: Settings, scale: Scale, quick: bool, results_dir: Path,
+                    echo: Callable[[str], None] = print, workers: int = 1) -> Path:
+    load.wrk_version()  # fail early, before minutes of seeding
+    await _reachable(base)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per request
+    async with instance(base, _assistant_settings(base)) as (settings, db):
+        mode = report.mode_of(settings)
+        echo(f"salon bench ({'quick' if quick else 'full'}) on {mode}: {scale.describe()}")
+        data = await build(db, scale, echo)
+        env = {**os.environ, **report.environment(settings)}
+        with _server(settings, env, _free_port(), workers) as url:
+            figures = await _measure(db, url, data, scale, echo, workers)
+        figures.versions = await report.versions(db, settings)
     path = report.write(results_dir, settings, scale, quick, figures, workers)
     for line in path.read_text().splitlines():
         echo(line)

@@ -79,3 +79,23 @@ def export(folder: Path, name: str | None, since: str | None) -> None:
                + ", ".join(f"{n:,} {part}" for part, n in result.counts.items())
                + f"; {result.bytes / 1e6:,.1f} MB in {seconds:,.1f} s "
                f"({items / seconds:,.0f} items/s, {result.bytes / 1e6 / seconds:,.1f} MB/s).")
+
+
+@click.command("bench-export")
+@click.option("--quick", is_flag=True, help="The smaller instance of `salon bench --quick`.")
+@click.option("--results", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("bench/results"), show_default=True,
+              help="Folder for the Markdown report.")
+def bench_export(quick: bool, results: Path) -> None:
+    """Measure `salon dataset export` (items/s, MB/s) on salon bench's instance with a
+    quarter of its people consenting, in the configured mode."""
+    from salon.bench.dataset import Scale
+    from salon.bench.export import run_export_bench
+    from salon.bench.run import BenchError
+    from salon.cli import _settings
+
+    try:
+        asyncio.run(run_export_bench(_settings(), Scale.quick() if quick else Scale.full(),
+                                     quick, results, click.echo))
+    except BenchError as missing:
+        raise click.ClickException(str(missing)) from None

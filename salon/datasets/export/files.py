@@ -54,7 +54,10 @@ def write_shard(path: Path, columns: Columns, rows: list[dict[str, Any]]) -> int
     path.parent.mkdir(parents=True, exist_ok=True)
     table = pa.Table.from_pylist(rows, schema=schema(columns))
     partial = path.with_suffix(".partial")
-    pq.write_table(table, partial, compression="zstd")
+    # Pictures are compressed already: no dictionary of them (hashing every picture), and
+    # zstd on the rest.
+    text_like = [name for name, (kind, _) in columns if kind != IMAGE]
+    pq.write_table(table, partial, compression="zstd", use_dictionary=text_like)
     os.replace(partial, path)
     return path.stat().st_size
 

@@ -7,6 +7,7 @@ per export, mentions become "@user", and pictures lose their metadata."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import random
@@ -88,15 +89,38 @@ async def _likes(session: AsyncSession, post_ids: list[int]) -> dict[int, int]:
     return await _count(session, Like.post_id, post_ids, _consents(CHOICES, Like.account_id))
 
 
-async def _clean(store: MediaStore, key: str, skipped: Counter[str]) -> bytes | None:
-    """The picture without its metadata (recipe, C2PA, Exif); None if it cannot be."""
-    try:
-        return provenance.strip_recipe(await store.get(key))
-    except FileNotFoundError:
-        skipped["picture file missing"] += 1
-    except ValueError:
-        skipped["not a PNG, JPEG or WebP picture (an animated GIF, say)"] += 1
-    return None
+READS_AT_ONCE = 8
+
+
+async def _pictures(store: MediaStore, keys: list[str], skipped: Counter[str]
+                    ) -> dict[str, bytes]:
+    """The pictures under `keys` without their metadata (recipe, C2PA, Exif), read a few
+    at a time and cleaned off the event loop; a key that cannot be is left out, counted."""
+    gate = asyncio.Semaphore(READS_AT_ONCE)
+
+    async def read(key: str) -> bytes | None:
+        async with gate:
+            try:
+                return await store.get(key)
+            except FileNotFoundError:
+                skipped["picture file missing"] += 1
+                return None
+
+    unique = list(dict.fromkeys(keys))
+    found = await asyncio.gather(*(read(k) for k in unique))
+
+    def clean() -> dict[str, bytes]:
+        cleaned = {}
+        for key, data in zip(unique, found, strict=True):
+            if data is None:
+                continue
+            try:
+                cleaned[key] = provenance.strip_recipe(data)
+            except ValueError:
+                skipped["not a PNG, JPEG or WebP picture (an animated GIF, say)"] += 1
+        return cleaned
+
+    return await asyncio.to_thread(clean)
 
 
 # --- images -----------------------------------------------------------------------------------
@@ -156,8 +180,9 @@ async def images(session: AsyncSession, store: MediaStore, window: Window, after
     sources = await _remix_sources(session, window,
                                    [r.remix_of_id for r in rows if r.remix_of_id])
     batch = Batch([], rows[-1].id if len(rows) == limit else None)
+    pictures = await _pictures(store, [r.file_key for r in rows], batch.skipped)
     for r in rows:
-        data = await _clean(store, r.file_key, batch.skipped)
+        data = pictures.get(r.file_key)
         if data is None:
             continue
         generated = r.prompt is not None
@@ -224,14 +249,18 @@ async def preferences(session: AsyncSession, store: MediaStore, window: Window, 
                or_(Candidate.post_id.is_(None),
                    and_(_exported_post(window, posted), posted.recipe_hidden.is_(False))))
         .order_by(Candidate.generation_id, Candidate.position))).all()
+    pictures = await _pictures(store, [c.file_key for c in candidates], batch.skipped)
+    of: dict[int, list[Any]] = {}
+    for c in candidates:
+        of.setdefault(c.generation_id, []).append(c)
     for g in generations:
-        mine = [c for c in candidates if c.generation_id == g.id]
+        mine = of.get(g.id, [])
         chosen = [c for c in mine if c.post_id is not None]
         rejected = [c for c in mine if c.post_id is None]
         for won in chosen:
             for lost in rejected:
-                won_data = await _clean(store, won.file_key, batch.skipped)
-                lost_data = await _clean(store, lost.file_key, batch.skipped)
+                won_data = pictures.get(won.file_key)
+                lost_data = pictures.get(lost.file_key)
                 if won_data is None or lost_data is None:
                     continue
                 batch.rows.append(_pair(window, g, won.id, won_data, lost.id, lost_data))
