@@ -32,9 +32,22 @@ class TooLarge(Exception):
     """An answer longer than the caller's limit."""
 
 
+NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+
+
 def _public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    """Global and not multicast, looking through the IPv6 forms that carry an IPv4 address
+    (mapped, 6to4, Teredo, NAT64, the old compatible form): each could reach inside."""
+    if isinstance(address, ipaddress.IPv6Address):
+        if address in IPV4_COMPATIBLE:
+            return False
+        inner = (address.ipv4_mapped or address.sixtofour
+                 or (address.teredo[1] if address.teredo else None)
+                 or (ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+                     if any(address in n for n in NAT64) else None))
+        if inner is not None:
+            return _public(inner)
     return address.is_global and not address.is_multicast
 
 
@@ -55,6 +68,10 @@ def check_url(url: str, allow_private: bool, field: str, what: str) -> str:
         raise Invalid(f"{field} must be a URL.", field)
     if parts.scheme not in schemes or not host or parts.username or parts.password:
         raise Invalid(f"{field} must be an https:// URL of {what}.", field)
+    try:
+        host.encode("idna")  # what resolving it will need: empty or over-long labels fail
+    except UnicodeError:
+        raise Invalid(f"{field} must name a valid host.", field) from None
     if allow_private:
         return url
     try:
@@ -103,8 +120,15 @@ async def send(method: str, url: str, *, allow_private: bool, seconds: float,
                headers: dict[str, str] | None = None, content: bytes | None = None,
                limit: int = 0) -> Answer:
     """One request to the address just checked (the TLS name stays the host's), no
-    redirects, at most `seconds` for each step; the answer's body is read up to `limit`
-    bytes (TooLarge past it). Refused, OSError and httpx.HTTPError are the caller's."""
+    redirects, at most `seconds` in all (a server that trickles its answer is cut off);
+    the answer's body is read up to `limit` bytes as sent (no decompression: TooLarge past
+    it). Refused, TimeoutError, OSError and httpx.HTTPError are the caller's."""
+    async with asyncio.timeout(seconds):
+        return await _send(method, url, allow_private, seconds, headers, content, limit)
+
+
+async def _send(method: str, url: str, allow_private: bool, seconds: float,
+                headers: dict[str, str] | None, content: bytes | None, limit: int) -> Answer:
     address = await resolve(url, allow_private)
     target = httpx.URL(url)
     pinned = target.copy_with(host=address)
@@ -113,14 +137,15 @@ async def send(method: str, url: str, *, allow_private: bool, seconds: float,
                                  follow_redirects=False) as client:
         request = client.build_request(
             method, pinned, content=content,
-            headers={**(headers or {}), "Host": target.netloc.decode()},
+            headers={"Accept-Encoding": "identity", **(headers or {}),
+                     "Host": target.netloc.decode()},
             extensions={"sni_hostname": target.host},
         )
         response = await client.send(request, stream=True)
         body = bytearray()
         try:
             if limit:
-                async for chunk in response.aiter_bytes():
+                async for chunk in response.aiter_raw():
                     body += chunk
                     if len(body) > limit:
                         raise TooLarge(f"{target.host} answered more than {limit} bytes")

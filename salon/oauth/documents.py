@@ -8,7 +8,9 @@ cannot be fetched or read ends the authorization: nothing of it is kept."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import re
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -27,6 +29,9 @@ from salon.oauth.models import OAuthApp
 from salon.settings import Settings
 
 LIMIT = 5 * 1024  # bytes: the MCP spec's advice for a document
+AT_ONCE = 4  # fetches in a process at once
+_fetching = asyncio.Semaphore(AT_ONCE)
+log = logging.getLogger("salon.oauth")
 SECONDS = 5.0
 MAX_URL = 500  # the column's length
 KEEP_DEFAULT = timedelta(hours=1)  # when the server gives no max-age
@@ -50,15 +55,15 @@ def check_url(client_id: str, allow_private: bool) -> str:
     if not client_id.startswith("https://"):
         raise oauth.OAuthError("invalid_client", "client_id must be an https URL or the id "
                                "of a registered app.")
+    if len(client_id) > MAX_URL:
+        raise oauth.OAuthError("invalid_client", f"client_id must be at most {MAX_URL} "
+                               "characters.")
     try:
         outbound.check_url(client_id, allow_private, "client_id", "a client metadata document")
     except Invalid as refused:
         raise oauth.OAuthError("invalid_client", refused.message) from None
     parts = urlsplit(client_id)
     segments = parts.path.split("/")
-    if len(client_id) > MAX_URL:
-        raise oauth.OAuthError("invalid_client", f"client_id must be at most {MAX_URL} "
-                               "characters.")
     if parts.path in ("", "/") or "." in segments or ".." in segments or "#" in client_id:
         raise oauth.OAuthError("invalid_client", "client_id must be an https URL with a path, "
                                "without . or .. segments or a #fragment.")
@@ -77,17 +82,26 @@ def _keep_for(headers: httpx.Headers) -> timedelta:
 
 
 async def _fetch(client_id: str, settings: Settings) -> tuple[dict[str, object], timedelta]:
-    try:
-        answer = await outbound.send(
-            "GET", client_id, allow_private=settings.client_documents_allow_private,
-            seconds=SECONDS, headers={"Accept": "application/json"}, limit=LIMIT)
-    except outbound.Refused as refused:
-        raise _refused(client_id, f"is on an address this server does not reach: {refused}."
-                       ) from None
-    except outbound.TooLarge:
-        raise _refused(client_id, f"is larger than {LIMIT} bytes.") from None
-    except (OSError, httpx.HTTPError) as failed:
-        raise _refused(client_id, f"could not be fetched: {type(failed).__name__}.") from None
+    # A request waits on another site while it holds a database connection: only a few at
+    # once, so that slow documents cannot take them all; the rest are told to try again.
+    if _fetching.locked():
+        raise oauth.OAuthError("temporarily_unavailable", "Too many client documents are "
+                               "being fetched right now: try again in a moment.", 503)
+    async with _fetching:
+        try:
+            answer = await outbound.send(
+                "GET", client_id, allow_private=settings.client_documents_allow_private,
+                seconds=SECONDS, headers={"Accept": "application/json"}, limit=LIMIT)
+        except outbound.Refused as refused:
+            log.info("client document %s refused: %s", client_id, refused)
+            raise _refused(client_id, "is on an address this server does not reach.") from None
+        except outbound.TooLarge:
+            raise _refused(client_id, f"is larger than {LIMIT} bytes.") from None
+        except TimeoutError:
+            raise _refused(client_id, f"took longer than {SECONDS:.0f} seconds.") from None
+        except (OSError, UnicodeError, httpx.HTTPError) as failed:
+            raise _refused(client_id, f"could not be fetched: {type(failed).__name__}."
+                           ) from None
     if answer.status != 200:
         raise _refused(client_id, f"answered {answer.status}, not 200 (redirects are not "
                        "followed).")
@@ -95,7 +109,7 @@ async def _fetch(client_id: str, settings: Settings) -> tuple[dict[str, object],
         raise _refused(client_id, "is not served as application/json.")
     try:
         document = json.loads(answer.body)
-    except (UnicodeDecodeError, ValueError):
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
         raise _refused(client_id, "is not valid JSON.") from None
     if not isinstance(document, dict):
         raise _refused(client_id, "is not a JSON object.")

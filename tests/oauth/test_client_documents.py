@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import ssl
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -34,6 +35,7 @@ class Documents:
     def __init__(self, folder: Path, name: str) -> None:
         self.cert, key = self_signed(folder, name)
         self.served: dict[str, tuple[int, dict[str, str], bytes]] = {}
+        self.slow: set[str] = set()  # paths answered a byte at a time, a second apart
         self.hits: Counter[str] = Counter()
         owner = self
 
@@ -46,6 +48,12 @@ class Documents:
                     self.send_header(key, value)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
+                if self.path in owner.slow:  # each read is quick; the whole is not
+                    for byte in body[:20]:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        time.sleep(1)
+                    return
                 self.wfile.write(body)
 
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
@@ -98,7 +106,7 @@ def authorize(person: Person, client_id: str, redirect_uri: str = REDIRECT) -> t
     _, challenge = pkce()
     page = person.browser.get("/oauth/authorize?" + urlencode({
         "response_type": "code", "client_id": client_id, "redirect_uri": redirect_uri,
-        "code_challenge": challenge, "code_challenge_method": "S256"}))
+        "code_challenge": challenge, "code_challenge_method": "S256"}), timeout=60)
     return page.status_code, page.text
 
 
@@ -144,6 +152,7 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
     ("/no-uris.json", {"document": assistant(redirect_uris="https://a.example/cb")},
      "redirect_uris, grant_types and response_types must be lists"),
     ("/scope.json", {"document": assistant(scope="read nonsense")}, "nonsense"),
+    ("/deep.json", {"body": b"[" * 5000}, "is not valid JSON"),
 ]
 
 
@@ -178,6 +187,8 @@ def test_addresses_urls_and_certificates_the_server_does_not_trust(
         (f"https://127.0.0.1:{documents.port}", "must be an https URL with a path"),
         (f"https://127.0.0.1:{documents.port}/a/../c.json", "without . or .. segments"),
         ("https://" + "a" * 600 + ".example/c.json", "at most"),
+        ("https://a..b.example/c.json", "must name a valid host"),
+        ("https://" + "a" * 64 + ".example/c.json", "must name a valid host"),
     ]:
         status, text = authorize(dave, client_id)
         assert status == 400 and said in text, (client_id, text[-500:])
@@ -193,6 +204,14 @@ def test_addresses_inside_the_network_are_refused_before_any_request(client_id: 
         client_documents.check_url(client_id, allow_private=False)
     assert refused.value.code == "invalid_client" and "public" in refused.value.message
     assert client_documents.check_url("https://assistant.example/c.json", False)
+
+
+def test_a_server_that_trickles_its_document_is_cut_off(site: str, documents: Documents
+                                                        ) -> None:
+    url = documents.put("/slow.json", assistant())
+    documents.slow.add("/slow.json")
+    status, text = authorize(Person(site, "slowdoc"), url)
+    assert status == 400 and "took longer than 5 seconds" in text, text[-500:]
 
 
 def test_the_document_is_fetched_again_when_its_cache_time_has_passed(
