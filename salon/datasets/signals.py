@@ -7,6 +7,7 @@ people, and consent is off until given. `/ai.txt` says the same for the site."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,6 +29,19 @@ def tags(granted: Iterable[set[str]]) -> str:
     if not all({GENERATED, UPLOADS} <= kinds for kinds in everyone):
         words.append("noimageai")
     return ", ".join(words) or ALLOWED
+
+
+def authors(views: Iterable[Any]) -> set[int]:
+    """Whose posts these post views show: their authors, and through reposts and quotes
+    the authors of what they carry."""
+    found: set[int] = set()
+    for view in views:
+        while view is not None:
+            found.add(view.author.id)
+            if view.quote is not None:
+                found |= authors([view.quote])
+            view = view.reblog
+    return found
 
 
 async def for_accounts(session: AsyncSession, account_ids: Iterable[int]) -> str:

@@ -32,4 +32,7 @@ class MediaAttachment(IdMixin, CreatedMixin, Base):
     __table_args__ = (
         Index("ix_media_post", "post_id", "position"),
         Index("ix_media_account", "account_id", "id"),
+        # A file served is found by its key (web.media_signals: what it allows crawlers).
+        Index("ix_media_file_key", "file_key"),
+        Index("ix_media_thumb_key", "thumb_key"),
     )

@@ -1,56 +1,60 @@
-"""Local media files say what AI crawlers may train on: a picture file's path names its
-account (`[public/]<account id>/<folder>/<file>`), and its name its kind (`original.*` an
-upload, `small.*` a thumbnail of either kind, anything else generated), so one read of that
-account's consent decides its `X-Robots-Tag`, kept for a few seconds. (Files an object store
-serves carry no header: the store answers without Salon.)"""
+"""Local media files say what AI crawlers may train on. A picture file is found by its key
+(indexed): only a picture of a public post whose author allowed its kind (generated: it was
+a candidate; else uploaded) says `all`; anything else (avatars, headers, pictures of posts
+that are not public, files of no post) says the default. Kept for a few seconds per file.
+(Files an object store serves carry no header: the store answers without Salon.)"""
 
 from __future__ import annotations
 
 import time
 
-from sqlalchemy import select
+from sqlalchemy import exists, or_, select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from salon.datasets import signals
 from salon.datasets.models import Consent
 from salon.datasets.schemas import GENERATED, UPLOADS
+from salon.generation.models import Candidate
+from salon.media.models import MediaAttachment
+from salon.posts.models import Post, Visibility
 
 KEEP_SECONDS = 30.0
-MOST = 10_000  # accounts remembered at once
+MOST = 10_000  # files remembered at once
 
 
 class MediaSignals:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.known: dict[int, tuple[float, frozenset[str]]] = {}
+        self.known: dict[str, tuple[float, str]] = {}
 
-    async def granted(self, scope: Scope, account_id: int) -> frozenset[str]:
+    async def tag(self, scope: Scope, path: str) -> str:
+        key = path.strip("/").removeprefix("media/")
+        name = key.rsplit("/", 1)[-1]
+        if key.count("/") < 2 or name.startswith(("avatar.", "header.")):
+            return signals.DEFAULT
         now = time.monotonic()
-        found = self.known.get(account_id)
+        found = self.known.get(key)
         if found is not None and found[0] > now:
             return found[1]
         async with scope["app"].state.db.sessions() as session:
-            kinds = frozenset(await session.scalars(
-                select(Consent.kind).where(Consent.account_id == account_id,
-                                           Consent.granted.is_(True))))
+            row = (await session.execute(
+                select(MediaAttachment.account_id,
+                       exists().where(Candidate.media_id == MediaAttachment.id))
+                .join(Post, Post.id == MediaAttachment.post_id)
+                .where(or_(MediaAttachment.file_key == key, MediaAttachment.thumb_key == key),
+                       Post.visibility == Visibility.public, Post.reblog_of_id.is_(None))
+                .limit(1))).first()
+            tag = signals.DEFAULT
+            if row is not None:
+                account_id, generated = row
+                kind = GENERATED if generated else UPLOADS
+                allowed = await session.scalar(select(Consent.granted).where(
+                    Consent.account_id == account_id, Consent.kind == kind))
+                tag = signals.kind_tags(bool(allowed))
         if len(self.known) >= MOST:
             self.known.clear()
-        self.known[account_id] = (now + KEEP_SECONDS, kinds)
-        return kinds
-
-    async def tag(self, scope: Scope, path: str) -> str:
-        parts = path.strip("/").split("/")
-        if parts and parts[0] == "media":  # the mount's own prefix
-            parts = parts[1:]
-        if parts and parts[0] == "public":
-            parts = parts[1:]
-        if len(parts) < 3 or not parts[0].isdigit():
-            return signals.DEFAULT
-        kinds = await self.granted(scope, int(parts[0]))
-        name = parts[-1]
-        needed = ({UPLOADS} if name.startswith("original.") else
-                  {GENERATED, UPLOADS} if name.startswith("small.") else {GENERATED})
-        return signals.kind_tags(needed <= kinds)
+        self.known[key] = (now + KEEP_SECONDS, tag)
+        return tag
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -14,8 +14,10 @@ from salon.generation import service as generation
 from salon.generation.schemas import GenerationSpec
 from salon.media.models import MediaAttachment
 from salon.media.store import LocalMediaStore
+from salon.posts import interactions
 from salon.posts import service as posts
 from salon.settings import Settings
+from salon.web.media_signals import MediaSignals
 from tests.conftest import Site, fetch_media
 
 EVERYTHING = {"posts": True, "generated": True, "uploads": True, "choices": True}
@@ -29,7 +31,7 @@ def robots_meta(html: str) -> str:
 
 
 def made_and_posted(site: Site, settings: Settings, username: str,
-                    wanted: dict[str, bool]) -> dict[str, Any]:
+                    wanted: dict[str, bool], visibility: str = "public") -> dict[str, Any]:
     """`username` with consent `wanted`, a generated picture posted and its files' keys."""
     site.user(username)
 
@@ -49,7 +51,7 @@ def made_and_posted(site: Site, settings: Settings, username: str,
         media = view.media
         assert isinstance(media, MediaAttachment)
         made = await posts.create_post(session, me, f"Kite by {username}",
-                                       media_ids=[media.id])
+                                       media_ids=[media.id], visibility=visibility)
         return {"post": made.id, "media": media.id}
 
     found = site.call(post)
@@ -97,6 +99,19 @@ def test_pages_files_and_answers_say_what_may_be_trained_on(site: Site,
         assert answer.status_code == 200 and answer.headers["x-robots-tag"] == said
     assert visitor.client.get("/api/v1/timelines/public").headers["x-robots-tag"] == NEITHER
 
+    # What a page carries counts too: ada reposts bob, and her profile no longer says all.
+    async def repost(session: Any) -> None:
+        me = await accounts.get_by_username(session, "ada")
+        await interactions.repost(session, me, bob["post"])
+
+    site.call(repost)
+    assert visitor.get("/@ada").headers["x-robots-tag"] == NEITHER
+    # A picture eve generated but posted to her followers only: nothing, whatever she allows.
+    hidden = made_and_posted(site, settings, "eve", EVERYTHING, visibility="private")
+    if local:
+        served = fetch_media(visitor.client, store.url(hidden["file"]))
+        assert served.headers["x-robots-tag"] == NEITHER
+
     text = visitor.client.get("/ai.txt")
     assert text.status_code == 200 and "User-Agent: *\nDisallow: /" in text.text
     assert "X-Robots-Tag" in text.text and text.headers["content-type"].startswith("text/plain")
@@ -125,3 +140,11 @@ def test_a_person_opts_in_and_out_in_settings_and_sees_every_change(site: Site) 
     assert 'name="posts" checked' not in page.text
     assert page.text.count("The text of my public posts: ") == 2  # given, then taken back
     assert dan.get("/@dan").headers["x-robots-tag"] == NEITHER
+
+
+async def test_avatars_and_headers_allow_nothing() -> None:
+    """Decided from the path alone, before anything is read: an avatar or a header is not
+    a picture anyone consented to give, whoever owns it."""
+    signals_of = MediaSignals(app=None)  # type: ignore[arg-type]
+    for path in ("/media/public/7/abc/avatar.png", "/media/7/abc/header.jpg", "/media/x.png"):
+        assert await signals_of.tag({}, path) == NEITHER, path

@@ -145,11 +145,17 @@ async def show(request: Request, post_id: str, context: TokenContext | None = De
     post = await posts.get_visible(session, path_id(post_id), viewer_id)
     body = await render.one_status(session, post, base_url(settings), viewer_id,
                                    await viewer_filters(request, session, context, None))
-    shown = {int(body["account"]["id"])}
-    if body.get("reblog"):
-        shown.add(int(body["reblog"]["account"]["id"]))
-    return JSONResponse(body, headers={"x-robots-tag": await signals.for_accounts(session,
-                                                                                  shown)})
+    return JSONResponse(body, headers={
+        "x-robots-tag": await signals.for_accounts(session, _shown(body))})
+
+
+def _shown(status: dict[str, Any]) -> set[int]:
+    """Whose posts a status entity shows: its author's, a reblog's, a quote's."""
+    found = {int(status["account"]["id"])}
+    for carried in (status.get("reblog"), (status.get("quote") or {}).get("quoted_status")):
+        if carried:
+            found |= _shown(carried)
+    return found
 
 
 @router.delete("/{post_id}")

@@ -136,7 +136,7 @@ async def profile(
     feed = await timelines.profile(session, account.id, current.id, cursor(request), filters,
                                    tagged=tag_key)
     request.state.robots = await signals.for_accounts(
-        session, {account.id, *(v.author.id for v in feed.items)})  # reposts: theirs too
+        session, {account.id, *signals.authors(feed.items)})  # reposts, quotes: theirs too
     return await feed_page(
         request,
         session,

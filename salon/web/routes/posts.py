@@ -175,8 +175,8 @@ async def thread_page(
     shown = {id(v) for v in await filtered(request, session, current,
                                            [n.view for n in thread.descendants], "thread")}
     thread.descendants = [n for n in thread.descendants if id(n.view) in shown]
-    request.state.robots = await signals.for_accounts(session, {v.author.id for v in (
-        *thread.ancestors, thread.focus, *(n.view for n in thread.descendants))})
+    request.state.robots = await signals.for_accounts(session, signals.authors(
+        [*thread.ancestors, thread.focus, *(n.view for n in thread.descendants)]))
     return page(
         request,
         "thread.html",

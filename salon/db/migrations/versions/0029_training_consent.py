@@ -2,7 +2,8 @@
 
 Consent to training per person and kind (posts, generated, uploads, choices; no row is
 no), every change with its time, the dataset exports and what each included of whom. The
-single `allows_ai_training` flag, never read, gives way to them.
+single `allows_ai_training` flag, never read, gives way to them. Media files are found by
+their keys (indexed) to say what each allows crawlers.
 
 Revision ID: 0029
 Revises: 0028
@@ -71,9 +72,14 @@ def upgrade() -> None:
                     ['account_id', 'export_id'])
     with op.batch_alter_table('accounts', schema=None) as batch_op:
         batch_op.drop_column('allows_ai_training')
+    # A picture file served is found by its key, for what it allows crawlers.
+    op.create_index('ix_media_file_key', 'media_attachments', ['file_key'])
+    op.create_index('ix_media_thumb_key', 'media_attachments', ['thumb_key'])
 
 
 def downgrade() -> None:
+    op.drop_index('ix_media_thumb_key', 'media_attachments')
+    op.drop_index('ix_media_file_key', 'media_attachments')
     with op.batch_alter_table('accounts', schema=None) as batch_op:
         batch_op.add_column(sa.Column('allows_ai_training', sa.Boolean(), nullable=False,
                                       server_default=sa.false()))
