@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.datasets.models import Consent, ConsentChange, DatasetExport, ExportInclusion
@@ -51,8 +52,14 @@ async def set_consent(session: AsyncSession, account_id: int,
     for kind, granted in changes.items():
         if current.granted[kind] == granted:
             continue
-        await session.merge(Consent(account_id=account_id, kind=kind, granted=granted,
-                                    changed_at=now))
+        try:
+            async with session.begin_nested():
+                await session.merge(Consent(account_id=account_id, kind=kind,
+                                            granted=granted, changed_at=now))
+        except IntegrityError:  # a request beside this one wrote it first: this one wins
+            await session.execute(update(Consent).where(
+                Consent.account_id == account_id, Consent.kind == kind,
+            ).values(granted=granted, changed_at=now))
         session.add(ConsentChange(account_id=account_id, kind=kind, granted=granted,
                                   created_at=now))
     await session.flush()

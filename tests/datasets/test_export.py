@@ -18,8 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.cli import main
 from salon.datasets import service as consent
-from salon.datasets.export import files
+from salon.datasets.export import files, parts
 from salon.datasets.export.run import export
+from salon.db.ids import utcnow
 from salon.db.session import Database
 from salon.jobs.worker import Worker
 from salon.posts import service as posts
@@ -137,11 +138,18 @@ async def test_an_export_goes_on_where_it_stopped_and_since_adds_only_new_items(
     # Taken back while the export was stopped: the picture already written goes.
     await consent.set_consent(session, ada.account.id, {"generated": False})
     await session.commit()
+    # And it stops again while finishing (hashing files for the manifest): once more.
+    hashing = files.write_manifest
+    monkeypatch.setattr(files, "write_manifest", lambda folder: (_ for _ in ()).throw(
+        RuntimeError("stopped while hashing")))
+    with pytest.raises(RuntimeError):
+        await export(db, settings, folder)
+    monkeypatch.setattr(files, "write_manifest", hashing)
     again = await export(db, settings, folder)
     assert again.resumed and again.counts == {"images": 1, "preferences": 0, "posts": 3}
     assert [r["source"] for r in rows(folder, "images")] == ["uploaded"]
-    assert (await consent.inclusions(session, ada.account.id))[0].counts == {
-        "posts": 3, "uploads": 1}
+    [recorded] = await consent.inclusions(session, ada.account.id)  # recorded once
+    assert recorded.counts == {"posts": 3, "uploads": 1}
     await consent.set_consent(session, ada.account.id, {"generated": True})
     await session.commit()
 
@@ -171,3 +179,43 @@ def test_the_command_refuses_a_folder_in_use_and_reports_throughput(
     made = CliRunner().invoke(main, ["dataset", "export", str(tmp_path / "out")], env=env)
     assert made.exit_code == 0, made.output
     assert "items/s" in made.output and "MB/s" in made.output
+
+
+async def test_what_stops_qualifying_while_an_export_runs_is_taken_out(
+        session: AsyncSession, settings: Settings, worker: Worker, people: People,
+        db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Written, then no longer allowed before the export finishes: a suspended account's
+    rows go, and so do a deleted post's picture and the pick made on it."""
+    ada, bob = await populate(session, settings, worker, people, ["ada", "bob"])
+    for person in (ada, bob):
+        await consent.set_consent(session, person.account.id, EVERYTHING)
+    await session.commit()
+    folder = tmp_path / "changing"
+    real = files.write_shard
+    calls = {"n": 0}
+
+    def stop_after_images(*args: Any) -> int:
+        calls["n"] += 1
+        if calls["n"] == 3:  # images and preferences written; posts next
+            raise RuntimeError("stopped")
+        return real(*args)
+
+    monkeypatch.setattr(files, "write_shard", stop_after_images)
+    with pytest.raises(RuntimeError):
+        await export(db, settings, folder)
+    monkeypatch.setattr(files, "write_shard", real)
+    await posts.delete_post(session, ada.account, ada.post_ids[0])  # bob replied to it
+    bob.account.suspended_at = utcnow()
+    await session.commit()
+    done = await export(db, settings, folder)
+    assert {r["source"] for r in rows(folder, "images")} == {"uploaded"}  # ada's upload
+    assert done.counts["preferences"] == 0  # ada's pick was on the deleted post
+    assert {r["id"] for r in rows(folder, "posts")} == {str(ada.public_text_ids[0]),
+                                                        str(ada.post_ids[1])}
+
+
+def test_handles_are_taken_out_of_every_text() -> None:
+    assert parts.unnamed("for @bob and @carol@other.example, see "
+                         "https://salon.example/@dave/123") == (
+        "for @user and @user, see https://salon.example/@user/123")
+    assert parts.unnamed(None) is None and parts.unnamed("") == ""

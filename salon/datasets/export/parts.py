@@ -11,6 +11,7 @@ import asyncio
 import hashlib
 import logging
 import random
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -189,12 +190,13 @@ async def images(session: AsyncSession, store: MediaStore, window: Window, after
         batch.included[(r.account_id, GENERATED if generated else UPLOADS)] += 1
         batch.rows.append({
             "image": files.image_value(data, f"{r.id}"), "image_id": str(r.id),
-            "source": "generated" if generated else "uploaded", "prompt": r.prompt,
-            "negative_prompt": r.negative_prompt, "engine": r.engine, "model": r.model,
+            "source": "generated" if generated else "uploaded", "prompt": unnamed(r.prompt),
+            "negative_prompt": unnamed(r.negative_prompt), "engine": r.engine,
+            "model": r.model,
             "seed": r.seed, "steps": r.steps, "guidance": r.guidance, "width": r.width,
             "height": r.height, "style": r.style,
             "remix_of": str(r.remix_of_id) if r.remix_of_id in sources else None,
-            "alt_text": r.description, "like_count": likes.get(r.post_id, 0),
+            "alt_text": unnamed(r.description), "like_count": likes.get(r.post_id, 0),
             "posted_at": r.created_at.isoformat(), "author": window.pseudonym(r.account_id),
         })
     return batch
@@ -246,7 +248,8 @@ async def preferences(session: AsyncSession, store: MediaStore, window: Window, 
         .join(MediaAttachment, MediaAttachment.id == Candidate.media_id)
         .outerjoin(posted, posted.id == Candidate.post_id)
         .where(among(Candidate.generation_id, [g.id for g in generations]),
-               or_(Candidate.post_id.is_(None),
+               # Not posted, nor kept for a scheduled post: one the person passed over.
+               or_(and_(Candidate.post_id.is_(None), MediaAttachment.scheduled_id.is_(None)),
                    and_(_exported_post(window, posted), posted.recipe_hidden.is_(False))))
         .order_by(Candidate.generation_id, Candidate.position))).all()
     pictures = await _pictures(store, [c.file_key for c in candidates], batch.skipped)
@@ -276,8 +279,8 @@ def _pair(window: Window, g: Any, won_id: int, won: bytes, lost_id: int, lost: b
     images = [(won_id, won, 1.0), (lost_id, lost, 0.0)]
     (id_0, data_0, label_0), (id_1, data_1, label_1) = images if first else images[::-1]
     return {
-        "prompt": g.prompt, "chosen": files.image_value(won, str(won_id)),
-        "rejected": files.image_value(lost, str(lost_id)), "caption": g.prompt,
+        "prompt": unnamed(g.prompt), "chosen": files.image_value(won, str(won_id)),
+        "rejected": files.image_value(lost, str(lost_id)), "caption": unnamed(g.prompt),
         "jpg_0": files.image_value(data_0, str(id_0)),
         "jpg_1": files.image_value(data_1, str(id_1)), "label_0": label_0,
         "label_1": label_1, "model_0": g.model, "model_1": g.model,
@@ -295,9 +298,15 @@ POSTS_COLUMNS: files.Columns = [
 ]
 
 
-def unnamed(text_in: str) -> str:
-    """The text with every mention made anonymous: a handle names a person."""
-    return MENTION_RE.sub("@user", text_in)
+_PROFILE_PATH = re.compile(r"/@[A-Za-z0-9_]{1,30}(?:@[A-Za-z0-9.-]+)?")
+
+
+def unnamed(text_in: str | None) -> str | None:
+    """The text with every handle made anonymous, as a mention or in a profile's address:
+    a handle names a person."""
+    if not text_in:
+        return text_in
+    return MENTION_RE.sub("@user", _PROFILE_PATH.sub("/@user", text_in))
 
 
 def _posts_query(window: Window, after: int, limit: int | None) -> Any:
@@ -340,3 +349,45 @@ async def posts(session: AsyncSession, store: MediaStore, window: Window, after:
             "author": window.pseudonym(r.account_id),
         })
     return batch
+
+
+# --- checked again before an export finishes ----------------------------------------------
+
+async def _among(session: AsyncSession, query: Any, column: str, ids: list[int]) -> set[int]:
+    """Which of `ids` the query (a part's rules as they stand now) still gives."""
+    found: set[int] = set()
+    sub = query.subquery()
+    for start in range(0, len(ids), 5000):
+        found |= set(await session.scalars(
+            select(sub.c[column]).where(among(sub.c[column], ids[start:start + 5000]))))
+    return found
+
+
+async def still_images(session: AsyncSession, window: Window, ids: list[int]) -> set[int]:
+    return await _among(session, _images_query(window, 0, None), "id", ids)
+
+
+async def still_posts(session: AsyncSession, window: Window, ids: list[int]) -> set[int]:
+    return await _among(session, _posts_query(window, 0, None), "id", ids)
+
+
+async def still_remix_sources(session: AsyncSession, window: Window, ids: list[int]
+                              ) -> set[int]:
+    return await _remix_sources(session, window, ids)
+
+
+async def still_pair_pictures(session: AsyncSession, window: Window, ids: list[int]
+                              ) -> set[int]:
+    """Of these pictures, the candidates a pair may still show: of a generation that
+    qualifies now, and posted on a public post (the chosen) or never posted (the others)."""
+    posted = aliased(Post)
+    generations = _generations_query(window, 0, None).subquery()
+    query = (select(MediaAttachment.id.label("id"))
+             .join(Candidate, Candidate.media_id == MediaAttachment.id)
+             .outerjoin(posted, posted.id == Candidate.post_id)
+             .where(Candidate.generation_id.in_(select(generations.c.id)),
+                    or_(and_(Candidate.post_id.is_(None),
+                             MediaAttachment.scheduled_id.is_(None)),
+                        and_(_exported_post(window, posted),
+                             posted.recipe_hidden.is_(False)))))
+    return await _among(session, query, "id", ids)

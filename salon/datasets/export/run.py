@@ -1,8 +1,9 @@
 """`salon dataset export DIR`: the three parts written a batch at a time, resumable (the
 state after each batch is kept in DIR, so running the same command again goes on where it
 stopped, with the same time and pseudonyms), then the card and the manifest; finally the
-export and what it included of whom are recorded, for "My data in datasets". A person who
-took consent back while it ran is removed from what was written before it is finished."""
+export and what it included of whom are recorded, for "My data in datasets". Before it
+finishes, what was written is checked again against the rules as they stand then (consent
+taken back, an account suspended, a post deleted or hidden) and whatever fails is removed."""
 
 from __future__ import annotations
 
@@ -17,13 +18,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from sqlalchemy import select
 
 from salon.datasets.export import card, files, parts
-from salon.datasets.models import Consent, DatasetExport, ExportInclusion
+from salon.datasets.models import DatasetExport, ExportInclusion
 from salon.datasets.schemas import CHOICES, GENERATED, POSTS, UPLOADS
 from salon.db.ids import utcnow
 from salon.db.session import Database
@@ -115,16 +114,16 @@ async def export(db: Database, settings: Settings, folder: Path, *, name: str | 
     store = media_store(settings)
     for part in PARTS:
         await _write_part(db, store, folder, state, window, part, progress)
-    await _drop_revoked(db, folder, state, window)
-    for part in PARTS:  # shards that lost every row to a revocation
-        for number in range(state["parts"][part.name]["shards"]):
-            if pq.read_metadata(_shard(folder, part, number)).num_rows == 0:
-                _shard(folder, part, number).unlink()
+    if "recorded" not in state:
+        await _recheck(db, folder, state, window)
     counts = {p.name: state["parts"][p.name]["rows"] for p in PARTS}
     card.write(folder, settings, name=state["name"], since=window.since, until=window.until,
                counts=counts, skipped=state["skipped"])
     manifest = await asyncio.to_thread(files.write_manifest, folder)
-    export_id = await _record(db, state, window, counts)
+    if "recorded" not in state:  # once, even if what follows is interrupted
+        state["recorded"] = await _record(db, state, window, counts)
+        _save(folder, state)
+    export_id = int(state["recorded"])
     (folder / STATE).unlink()
     size = sum(f["bytes"] for f in manifest["files"].values())
     return Result(export_id, counts, size, resumed)
@@ -164,54 +163,82 @@ async def _write_part(db: Database, store: MediaStore, folder: Path, state: dict
         progress(part.name, total if mine["done"] else min(mine["read"], total), total)
 
 
-# Which kinds a part's rows depend on: a person who took one back leaves the part.
-def _revoked_rows(part: str, table: pa.Table, revoked: dict[str, set[str]]) -> pa.Array:
-    def whose(column: str, kind: str) -> Any:
-        return pc.is_in(table[column], value_set=pa.array(sorted(revoked[kind]), pa.string()))
+# --- checked again before finishing ----------------------------------------------------------
+# What was written in a long (or resumed) export may not qualify any more: consent taken
+# back, an account suspended, a post deleted or its recipe hidden. Only the id columns are
+# read to decide; a shard is written again only when something in it changes.
 
-    if part == "images":
-        generated = pc.equal(table["source"], "generated")
-        return pc.or_(pc.and_(generated, whose("author", GENERATED)),
-                      pc.and_(pc.invert(generated), whose("author", UPLOADS)))
-    if part == "preferences":
-        return pc.or_(whose("user_id", CHOICES), whose("user_id", GENERATED))
-    return whose("author", POSTS)
+ID_COLUMNS = {"images": ["image_id", "remix_of"], "preferences": ["image_0_uid", "image_1_uid"],
+              "posts": ["id", "in_reply_to_id"]}
 
 
-async def _drop_revoked(db: Database, folder: Path, state: dict[str, Any],
-                        window: parts.Window) -> None:
-    """Rows of anyone included who no longer consents to that kind are taken out (and
-    what each person is counted for, counted again from what remains)."""
-    included = {(int(k.split(":")[0]), k.split(":")[1]) for k in state["included"]}
-    if not included:
-        return
+def _ints(values: list[Any]) -> list[int]:
+    return sorted({int(v) for v in values if v is not None})
+
+
+async def _recheck(db: Database, folder: Path, state: dict[str, Any],
+                   window: parts.Window) -> None:
+    shards = {p.name: [path for n in range(state["parts"][p.name]["shards"])
+                       if (path := _shard(folder, p, n)).exists()] for p in PARTS}
+    columns = {name: [pq.read_table(path, columns=ID_COLUMNS[name]).to_pydict()
+                      for path in paths] for name, paths in shards.items()}
+
+    def every(name: str, column: str) -> list[int]:
+        return _ints([v for c in columns[name] for v in c[column]])
+
     async with db.sessions() as session:
-        still = {(a, k) for a, k in (await session.execute(
-            select(Consent.account_id, Consent.kind).where(Consent.granted.is_(True)))).all()}
-    gone = included - still
-    if not gone:
-        return
-    revoked: dict[str, set[str]] = {k: set() for k in (POSTS, GENERATED, UPLOADS, CHOICES)}
-    for account_id, kind in gone:
-        revoked[kind].add(window.pseudonym(account_id))
-    named = {window.pseudonym(a): a for a, _ in included}
-    recount: Counter[str] = Counter()
+        images = await parts.still_images(session, window, every("images", "image_id"))
+        sources = await parts.still_remix_sources(session, window, every("images", "remix_of"))
+        pictures = await parts.still_pair_pictures(
+            session, window, every("preferences", "image_0_uid")
+            + every("preferences", "image_1_uid"))
+        texts = await parts.still_posts(session, window,
+                                        every("posts", "id") + every("posts", "in_reply_to_id"))
+    keep = {
+        "images": lambda row: int(row["image_id"]) in images,
+        "preferences": lambda row: int(row["image_0_uid"]) in pictures
+        and int(row["image_1_uid"]) in pictures,
+        "posts": lambda row: int(row["id"]) in texts,
+    }
+    points = {"images": ("remix_of", sources), "posts": ("in_reply_to_id", texts)}
     for part in PARTS:
-        mine = state["parts"][part.name]
-        for number in range(mine["shards"]):
-            path = _shard(folder, part, number)
-            table = await asyncio.to_thread(pq.read_table, path)
-            drop = _revoked_rows(part.name, table, revoked)
-            if pc.any(drop).as_py():
-                table = table.filter(pc.invert(drop))
-                mine["rows"] -= int(pc.sum(drop).as_py())
-                await asyncio.to_thread(files.write_shard, path, part.columns,
-                                        table.to_pylist())
-            for row in table.select([c for c in (part.author, "source")
-                                     if c in table.column_names]).to_pylist():
-                recount[f"{named[row[part.author]]}:{_kind(part.name, row)}"] += 1
-    state["included"] = dict(recount)
+        for path, ids in zip(shards[part.name], columns[part.name], strict=True):
+            rows = [dict(zip(ids, values, strict=True)) for values in zip(*ids.values(),
+                                                                        strict=True)]
+            kept = [keep[part.name](row) for row in rows]
+            field, live = points.get(part.name, ("", set()))
+            stale = field and any(r[field] is not None and int(r[field]) not in live
+                                  for r, k in zip(rows, kept, strict=True) if k)
+            if all(kept) and not stale:
+                continue
+            table = (await asyncio.to_thread(pq.read_table, path)).to_pylist()
+            table = [r for r, k in zip(table, kept, strict=True) if k]
+            for row in table:
+                if field and row[field] is not None and int(row[field]) not in live:
+                    row[field] = None  # what it named is not in the export any more
+            if table:
+                await asyncio.to_thread(files.write_shard, path, part.columns, table)
+            else:
+                path.unlink()
+    _recount(folder, state, window)
     _save(folder, state)
+
+
+def _recount(folder: Path, state: dict[str, Any], window: parts.Window) -> None:
+    """Rows per part, and what each person is counted for, from the files as they are."""
+    named = {window.pseudonym(int(key.split(":")[0])): int(key.split(":")[0])
+             for key in state["included"]}
+    included: Counter[str] = Counter()
+    for part in PARTS:
+        rows = 0
+        for path in sorted((folder / "data" / part.name).glob("*.parquet")):
+            wanted = [part.author, *(["source"] if part.name == "images" else [])]
+            table = pq.read_table(path, columns=wanted).to_pylist()
+            rows += len(table)
+            for row in table:
+                included[f"{named[row[part.author]]}:{_kind(part.name, row)}"] += 1
+        state["parts"][part.name]["rows"] = rows
+    state["included"] = dict(included)
 
 
 def _kind(part: str, row: dict[str, Any]) -> str:
