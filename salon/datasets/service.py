@@ -9,12 +9,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.datasets.models import Consent, ConsentChange, DatasetExport, ExportInclusion
 from salon.datasets.schemas import KINDS
 from salon.db.ids import utcnow
+from salon.db.session import insert_or_ignore
 from salon.errors import Invalid
 
 HISTORY = 50  # changes shown with the consent
@@ -52,14 +52,12 @@ async def set_consent(session: AsyncSession, account_id: int,
     for kind, granted in changes.items():
         if current.granted[kind] == granted:
             continue
-        try:
-            async with session.begin_nested():
-                await session.merge(Consent(account_id=account_id, kind=kind,
-                                            granted=granted, changed_at=now))
-        except IntegrityError:  # a request beside this one wrote it first: this one wins
-            await session.execute(update(Consent).where(
-                Consent.account_id == account_id, Consent.kind == kind,
-            ).values(granted=granted, changed_at=now))
+        # Two saves at once: one inserts, and the last one's answer stands.
+        await insert_or_ignore(session, Consent, {"account_id": account_id, "kind": kind,
+                                                  "granted": granted, "changed_at": now})
+        await session.execute(update(Consent).where(
+            Consent.account_id == account_id, Consent.kind == kind,
+        ).values(granted=granted, changed_at=now))
         session.add(ConsentChange(account_id=account_id, kind=kind, granted=granted,
                                   created_at=now))
     await session.flush()

@@ -116,6 +116,18 @@ def dialect_name(session: AsyncSession) -> str:
     return session.bind.dialect.name if session.bind is not None else "sqlite"
 
 
+async def insert_or_ignore(session: AsyncSession, model: Any, values: dict[str, Any]) -> None:
+    """Insert a row unless a unique key has it already (two requests at once make one),
+    in one statement: no savepoint, which SQLite's driver does not keep track of."""
+    from sqlalchemy import insert
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+    if dialect_name(session) == "postgresql":
+        await session.execute(pg_insert(model).values(values).on_conflict_do_nothing())
+    else:
+        await session.execute(insert(model).values(values).prefix_with("OR IGNORE"))
+
+
 async def lock_row(session: AsyncSession, table: Any, row_id: int) -> None:
     """Hold `table`'s row `row_id` until the transaction ends, so a check-then-write on
     what hangs off it (a quota) cannot interleave with another's. PostgreSQL locks the row

@@ -12,15 +12,16 @@ import asyncio
 import json
 import logging
 import re
+import secrets
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 import httpx
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon import outbound
-from salon.db.ids import utcnow
+from salon.db.ids import new_id, utcnow
+from salon.db.session import insert_or_ignore
 from salon.errors import Invalid, SalonError
 from salon.oauth import scopes as scope_rules
 from salon.oauth import service as oauth
@@ -165,19 +166,15 @@ async def app_for(session: AsyncSession, settings: Settings, client_id: str
         return app
     document, keep = await _fetch(client_id, settings)
     name, uris, scopes, website = _read(client_id, document)
-    if app is None:
-        # Another request may be adding the same client: on a clash, use its row.
-        try:
-            async with session.begin_nested():
-                app = await oauth.create_app(session, name, uris, scopes, website, public=True,
-                                             client_id=client_id)
-        except IntegrityError:
-            app = await oauth.find_app(session, client_id)
-            if app is None:
-                raise
-    else:
-        app.name, app.website, app.scopes = name, website, scopes
-        app.redirect_uris = "\n".join(uris)
+    if app is None:  # one statement: another request may be adding the same client
+        await insert_or_ignore(session, OAuthApp, {
+            "id": new_id(), "created_at": now, "client_id": client_id, "public": True,
+            "client_secret": secrets.token_urlsafe(32), "name": name, "redirect_uris": "",
+            "scopes": scopes})
+        app = await oauth.find_app(session, client_id)
+        assert app is not None
+    app.name, app.website, app.scopes = name, website, scopes
+    app.redirect_uris = "\n".join(uris)
     app.document_expires_at = now + keep
     await session.flush()
     return app

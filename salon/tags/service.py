@@ -7,12 +7,11 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, and_, case, delete, func, insert, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import Select, and_, case, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.db.ids import id_floor, new_id, utcnow
-from salon.db.session import dialect_name
+from salon.db.session import insert_or_ignore
 from salon.errors import Invalid, NotFound
 from salon.graph import service as graph
 from salon.posts.models import Post, PostTag, Tag, Visibility
@@ -62,11 +61,7 @@ async def ensure(session: AsyncSession, name: str, field: str = "name") -> Tag:
 async def _insert_new(session: AsyncSession, model: type[Tag | TagFollow | FeaturedTag],
                       values: dict[str, object]) -> None:
     """Insert a row unless a unique key has it already (two requests at once make one)."""
-    values = {"id": new_id(), "created_at": utcnow(), **values}
-    if dialect_name(session) == "postgresql":
-        await session.execute(pg_insert(model).values(values).on_conflict_do_nothing())
-    else:
-        await session.execute(insert(model).values(values).prefix_with("OR IGNORE"))
+    await insert_or_ignore(session, model, {"id": new_id(), "created_at": utcnow(), **values})
 
 
 # Following.
