@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import salon.db.base  # noqa: F401 - column types used below
+import salon.db.base
 
 revision: str = '0029'
 down_revision: str | None = '0028'
